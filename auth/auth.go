@@ -1,0 +1,170 @@
+// Package auth verifies and mints the bearer JWTs that callers of the API
+// present, and turns their claims into a Principal.
+package auth
+
+import (
+	"crypto"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Role grants a family of operations.
+type Role string
+
+// Roles of the contract.
+const (
+	RoleIntegrator Role = "integrator"
+	RolePublisher  Role = "publisher"
+	RoleSupport    Role = "support"
+	RoleAdmin      Role = "admin"
+)
+
+// Claims is the JWT body Hookflow reads.
+type Claims struct {
+	jwt.RegisteredClaims
+	ClientID   string   `json:"client_id,omitempty"`
+	Facilities []string `json:"facilities,omitempty"`
+	OrgID      string   `json:"org_id,omitempty"`
+	Roles      []Role   `json:"roles,omitempty"`
+}
+
+// Principal is the authenticated caller.
+type Principal struct {
+	Subject    string
+	ClientID   string
+	Facilities []string
+	OrgID      string
+	Roles      []Role
+}
+
+// Has reports whether the principal holds role; admin holds every role.
+func (p Principal) Has(role Role) bool {
+	return slices.Contains(p.Roles, role) || slices.Contains(p.Roles, RoleAdmin)
+}
+
+// HasAny reports whether the principal holds at least one of roles.
+func (p Principal) HasAny(roles ...Role) bool {
+	for _, r := range roles {
+		if p.Has(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// MayUseFacility reports whether the facility is in the principal's claim.
+func (p Principal) MayUseFacility(facility string) bool {
+	return slices.Contains(p.Facilities, facility) || slices.Contains(p.Roles, RoleAdmin)
+}
+
+// ErrInvalidToken covers every reason a token is refused; callers only learn 401.
+var ErrInvalidToken = errors.New("invalid token")
+
+// Keys holds what verifies (and, with a secret, mints) tokens.
+type Keys struct {
+	Secret    []byte           // HS256
+	PublicKey crypto.PublicKey // RS256 or ES256, used instead of Secret when set
+	Issuer    string
+	Audience  string
+}
+
+// LoadPublicKey reads a PEM RSA or EC public key.
+func LoadPublicKey(path string) (crypto.PublicKey, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read public key: %w", err)
+	}
+	if k, err := jwt.ParseRSAPublicKeyFromPEM(pem); err == nil {
+		return k, nil
+	}
+	k, err := jwt.ParseECPublicKeyFromPEM(pem)
+	if err != nil {
+		return nil, fmt.Errorf("parse public key %s: not an RSA or EC PEM public key", path)
+	}
+	return k, nil
+}
+
+// Verifier checks bearer tokens.
+type Verifier struct {
+	keys   Keys
+	parser *jwt.Parser
+}
+
+// NewVerifier builds a Verifier that accepts only the algorithms of its key.
+func NewVerifier(keys Keys) *Verifier {
+	algs := []string{jwt.SigningMethodHS256.Alg()}
+	if keys.PublicKey != nil {
+		algs = []string{jwt.SigningMethodRS256.Alg(), jwt.SigningMethodES256.Alg()}
+	}
+	opts := []jwt.ParserOption{jwt.WithValidMethods(algs), jwt.WithExpirationRequired(), jwt.WithLeeway(5 * time.Second)}
+	if keys.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(keys.Issuer))
+	}
+	if keys.Audience != "" {
+		opts = append(opts, jwt.WithAudience(keys.Audience))
+	}
+	return &Verifier{keys: keys, parser: jwt.NewParser(opts...)}
+}
+
+// Verify parses and checks a token and returns its principal.
+func (v *Verifier) Verify(token string) (Principal, error) {
+	var claims Claims
+	_, err := v.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		if v.keys.PublicKey != nil {
+			return v.keys.PublicKey, nil
+		}
+		return v.keys.Secret, nil
+	})
+	if err != nil {
+		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	if claims.Subject == "" && claims.ClientID == "" {
+		return Principal{}, fmt.Errorf("%w: no sub or client_id", ErrInvalidToken)
+	}
+	p := Principal{
+		Subject:    claims.Subject,
+		ClientID:   claims.ClientID,
+		Facilities: claims.Facilities,
+		OrgID:      claims.OrgID,
+		Roles:      claims.Roles,
+	}
+	if p.ClientID == "" {
+		p.ClientID = p.Subject
+	}
+	return p, nil
+}
+
+// Mint signs an HS256 token for p that expires after ttl.
+func Mint(keys Keys, p Principal, ttl time.Duration, now time.Time) (string, error) {
+	if len(keys.Secret) == 0 {
+		return "", errors.New("minting needs HOOKFLOW_JWT_SECRET (HS256); with a public key, mint with your identity provider")
+	}
+	if ttl <= 0 {
+		return "", errors.New("ttl must be positive")
+	}
+	claims := Claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Subject:   p.Subject,
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+			Issuer:    keys.Issuer,
+		},
+		ClientID:   p.ClientID,
+		Facilities: p.Facilities,
+		OrgID:      p.OrgID,
+		Roles:      p.Roles,
+	}
+	if keys.Audience != "" {
+		claims.Audience = jwt.ClaimStrings{keys.Audience}
+	}
+	signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(keys.Secret)
+	if err != nil {
+		return "", fmt.Errorf("sign token: %w", err)
+	}
+	return signed, nil
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/auth"
+	"github.com/hookflow/hookflow/config"
+)
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "hookflow",
+		Short:         "Hookflow: durable webhook delivery on Temporal",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+		roleCommand("serve", "Run the API and a delivery worker in one process", roles{api: true, worker: true, migrate: true}),
+		roleCommand("api", "Run the HTTP API only", roles{api: true}),
+		roleCommand("worker", "Run a delivery worker only", roles{worker: true}),
+		migrateCommand(),
+		tokenCommand(),
+		versionCommand(),
+	)
+	return root
+}
+
+func roleCommand(name, short string, r roles) *cobra.Command {
+	return &cobra.Command{
+		Use:   name,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.FromEnv()
+			if err != nil {
+				return err
+			}
+			return run(cmd.Context(), cfg, r, newLogger(cfg))
+		},
+	}
+}
+
+func migrateCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply pending database migrations and exit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.FromEnv()
+			if err != nil {
+				return err
+			}
+			return migrate(cmd.Context(), cfg, newLogger(cfg))
+		},
+	}
+}
+
+func tokenCommand() *cobra.Command {
+	var (
+		sub, clientID, orgID   string
+		rolesCSV, facilitiesCS string
+		ttl                    time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Mint a bearer token with the configured key (development and tests)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.FromEnv()
+			if err != nil {
+				return err
+			}
+			if cfg.JWTPublicKeyFile != "" {
+				return fmt.Errorf("HOOKFLOW_JWT_PUBLIC_KEY_FILE is set: tokens come from your identity provider, not hookflow token")
+			}
+			p := auth.Principal{Subject: sub, ClientID: clientID, OrgID: orgID, Facilities: splitList(facilitiesCS)}
+			for _, r := range splitList(rolesCSV) {
+				role := auth.Role(r)
+				switch role {
+				case auth.RoleIntegrator, auth.RolePublisher, auth.RoleSupport, auth.RoleAdmin:
+				default:
+					return fmt.Errorf("--roles: unknown role %q (integrator, publisher, support, admin)", r)
+				}
+				p.Roles = append(p.Roles, role)
+			}
+			if p.Subject == "" {
+				p.Subject = p.ClientID
+			}
+			if p.Subject == "" {
+				return fmt.Errorf("--sub or --client-id is required")
+			}
+			keys := auth.Keys{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience}
+			token, err := auth.Mint(keys, p, ttl, time.Now())
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), token)
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&sub, "sub", "", "subject (defaults to --client-id)")
+	f.StringVar(&clientID, "client-id", "", "integrator client id that owns webhooks")
+	f.StringVar(&orgID, "org-id", "", "organization id")
+	f.StringVar(&rolesCSV, "roles", "integrator", "comma-separated roles: integrator, publisher, support, admin")
+	f.StringVar(&facilitiesCS, "facilities", "", "comma-separated facility ids the caller may use")
+	f.DurationVar(&ttl, "ttl", time.Hour, "lifetime of the token")
+	return cmd
+}
+
+func versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), "hookflow", hookflow.Version)
+			return err
+		},
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+

@@ -1,0 +1,186 @@
+// Package config reads Hookflow's configuration from HOOKFLOW_* environment
+// variables once at start-up and validates it, naming the variable at fault.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DevelopmentJWTSecret signs tokens in development. Production refuses it.
+const DevelopmentJWTSecret = "hookflow-development-secret-do-not-use-in-production"
+
+// Environments.
+const (
+	EnvDevelopment = "development"
+	EnvProduction  = "production"
+)
+
+// Config is every setting of the service, with its default beside the field.
+type Config struct {
+	HTTPAddr          string // HOOKFLOW_HTTP_ADDR, ":8080"
+	DatabaseURL       string // HOOKFLOW_DATABASE_URL
+	TemporalAddress   string // HOOKFLOW_TEMPORAL_ADDRESS, "127.0.0.1:7233"
+	TemporalNamespace string // HOOKFLOW_TEMPORAL_NAMESPACE, "default"
+	TaskQueue         string // HOOKFLOW_TASK_QUEUE, "hookflow-deliveries"
+	Env               string // HOOKFLOW_ENV, "development"
+
+	JWTSecret        string // HOOKFLOW_JWT_SECRET, DevelopmentJWTSecret
+	JWTPublicKeyFile string // HOOKFLOW_JWT_PUBLIC_KEY_FILE: RS256/ES256 PEM; replaces the secret
+	JWTIssuer        string // HOOKFLOW_JWT_ISSUER, checked when set
+	JWTAudience      string // HOOKFLOW_JWT_AUDIENCE, checked when set
+
+	AllowInsecureURLs   bool           // HOOKFLOW_ALLOW_INSECURE_URLS, false
+	AllowPrivateTargets bool           // HOOKFLOW_ALLOW_PRIVATE_TARGETS, false
+	AllowedTargetCIDRs  []netip.Prefix // HOOKFLOW_ALLOWED_TARGET_CIDRS, none
+
+	RetrySchedule   []time.Duration // HOOKFLOW_RETRY_SCHEDULE, 5s,5m,30m,2h,5h,10h,10h
+	DeliveryTimeout time.Duration   // HOOKFLOW_DELIVERY_TIMEOUT, 15s
+	LogRetention    time.Duration   // HOOKFLOW_LOG_RETENTION, 336h
+	MaxPayloadBytes int64           // HOOKFLOW_MAX_PAYLOAD_BYTES, 262144
+}
+
+// Production reports whether the service runs in production mode.
+func (c Config) Production() bool { return c.Env == EnvProduction }
+
+// FromEnv loads the configuration from the process environment.
+func FromEnv() (Config, error) { return Load(os.Getenv) }
+
+// Load reads every variable through getenv and reports all bad values at once.
+func Load(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	cfg := Config{
+		HTTPAddr:            r.str("HOOKFLOW_HTTP_ADDR", ":8080"),
+		DatabaseURL:         r.str("HOOKFLOW_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hookflow?sslmode=disable"),
+		TemporalAddress:     r.str("HOOKFLOW_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+		TemporalNamespace:   r.str("HOOKFLOW_TEMPORAL_NAMESPACE", "default"),
+		TaskQueue:           r.str("HOOKFLOW_TASK_QUEUE", "hookflow-deliveries"),
+		Env:                 r.str("HOOKFLOW_ENV", EnvDevelopment),
+		JWTSecret:           r.str("HOOKFLOW_JWT_SECRET", DevelopmentJWTSecret),
+		JWTPublicKeyFile:    r.str("HOOKFLOW_JWT_PUBLIC_KEY_FILE", ""),
+		JWTIssuer:           r.str("HOOKFLOW_JWT_ISSUER", ""),
+		JWTAudience:         r.str("HOOKFLOW_JWT_AUDIENCE", ""),
+		AllowInsecureURLs:   r.boolean("HOOKFLOW_ALLOW_INSECURE_URLS", false),
+		AllowPrivateTargets: r.boolean("HOOKFLOW_ALLOW_PRIVATE_TARGETS", false),
+		AllowedTargetCIDRs:  r.prefixes("HOOKFLOW_ALLOWED_TARGET_CIDRS"),
+		RetrySchedule:       r.durations("HOOKFLOW_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h"),
+		DeliveryTimeout:     r.positiveDuration("HOOKFLOW_DELIVERY_TIMEOUT", "15s"),
+		LogRetention:        r.positiveDuration("HOOKFLOW_LOG_RETENTION", "336h"),
+		MaxPayloadBytes:     r.positiveInt("HOOKFLOW_MAX_PAYLOAD_BYTES", 262144),
+	}
+	if cfg.Env != EnvDevelopment && cfg.Env != EnvProduction {
+		r.fail("HOOKFLOW_ENV", "must be %q or %q, got %q", EnvDevelopment, EnvProduction, cfg.Env)
+	}
+	if cfg.Production() && cfg.JWTPublicKeyFile == "" && cfg.JWTSecret == DevelopmentJWTSecret {
+		r.fail("HOOKFLOW_JWT_SECRET", "must be set in production: the development key is refused")
+	}
+	if cfg.JWTPublicKeyFile == "" && len(cfg.JWTSecret) < 32 {
+		r.fail("HOOKFLOW_JWT_SECRET", "must be at least 32 bytes long")
+	}
+	for _, name := range []string{"HOOKFLOW_DATABASE_URL", "HOOKFLOW_TEMPORAL_ADDRESS", "HOOKFLOW_TEMPORAL_NAMESPACE", "HOOKFLOW_TASK_QUEUE", "HOOKFLOW_HTTP_ADDR"} {
+		if v, ok := r.set(name); ok && v == "" {
+			r.fail(name, "must not be empty")
+		}
+	}
+	if err := errors.Join(r.errs...); err != nil {
+		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return cfg, nil
+}
+
+// reader collects every problem so that one run reports them all.
+type reader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (r *reader) fail(name, format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf("%s %s", name, fmt.Sprintf(format, args...)))
+}
+
+func (r *reader) set(name string) (string, bool) {
+	v := strings.TrimSpace(r.getenv(name))
+	return v, r.getenv(name) != ""
+}
+
+func (r *reader) str(name, def string) string {
+	if v, ok := r.set(name); ok {
+		return v
+	}
+	return def
+}
+
+func (r *reader) boolean(name string, def bool) bool {
+	v, ok := r.set(name)
+	if !ok {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(name, "must be true or false, got %q", v)
+		return def
+	}
+	return b
+}
+
+func (r *reader) positiveInt(name string, def int64) int64 {
+	v, ok := r.set(name)
+	if !ok {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		r.fail(name, "must be a positive whole number, got %q", v)
+		return def
+	}
+	return n
+}
+
+func (r *reader) positiveDuration(name, def string) time.Duration {
+	v := r.str(name, def)
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail(name, "must be a positive duration such as 15s or 2h, got %q", v)
+		return 0
+	}
+	return d
+}
+
+func (r *reader) durations(name, def string) []time.Duration {
+	v := r.str(name, def)
+	if v == "" {
+		return nil // an empty schedule means one attempt and no retries
+	}
+	var out []time.Duration
+	for _, part := range strings.Split(v, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(part))
+		if err != nil || d < 0 {
+			r.fail(name, "must be a comma-separated list of durations such as 5s,5m,30m, got %q", part)
+			return nil
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func (r *reader) prefixes(name string) []netip.Prefix {
+	v, _ := r.set(name)
+	if v == "" {
+		return nil
+	}
+	var out []netip.Prefix
+	for _, part := range strings.Split(v, ",") {
+		p, err := netip.ParsePrefix(strings.TrimSpace(part))
+		if err != nil {
+			r.fail(name, "must be a comma-separated list of CIDRs such as 10.0.0.0/8, got %q", part)
+			continue
+		}
+		out = append(out, p.Masked())
+	}
+	return out
+}

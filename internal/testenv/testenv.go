@@ -1,0 +1,129 @@
+// Package testenv gives integration tests a fresh PostgreSQL database and a
+// Temporal client on the real services that `make test` starts.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"go.temporal.io/sdk/client"
+
+	"github.com/hookflow/hookflow/migrations"
+	"github.com/hookflow/hookflow/storage"
+)
+
+const hint = "integration tests need the services `make test` starts (HOOKFLOW_TEST_DATABASE_URL, HOOKFLOW_TEST_TEMPORAL_ADDRESS)"
+
+// Database is a migrated database of its own, dropped by Drop.
+type Database struct {
+	DB    *storage.DB
+	URL   string
+	admin string
+	name  string
+}
+
+// NewDatabase creates and migrates a database named after prefix.
+func NewDatabase(ctx context.Context, prefix string) (*Database, error) {
+	base := os.Getenv("HOOKFLOW_TEST_DATABASE_URL")
+	if base == "" {
+		return nil, fmt.Errorf("HOOKFLOW_TEST_DATABASE_URL is not set: %s", hint)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("parse HOOKFLOW_TEST_DATABASE_URL: %w", err)
+	}
+	name := fmt.Sprintf("%s_%s", strings.ToLower(prefix), RandomID(6))
+	admin := *u
+	admin.Path = "/postgres"
+	conn, err := pgx.Connect(ctx, admin.String())
+	if err != nil {
+		return nil, fmt.Errorf("connect to test PostgreSQL (%s): %w", hint, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return nil, fmt.Errorf("create test database: %w", err)
+	}
+	dbURL := *u
+	dbURL.Path = "/" + name
+	db, err := storage.Open(ctx, dbURL.String())
+	if err != nil {
+		return nil, err
+	}
+	if err := migrations.Up(ctx, db.Pool(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Database{DB: db, URL: dbURL.String(), admin: admin.String(), name: name}, nil
+}
+
+// Drop closes the pool and removes the database.
+func (d *Database) Drop(ctx context.Context) error {
+	d.DB.Close()
+	conn, err := pgx.Connect(ctx, d.admin)
+	if err != nil {
+		return fmt.Errorf("connect to drop test database: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{d.name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("drop test database: %w", err)
+	}
+	return nil
+}
+
+// TemporalAddress is the dev server's address.
+func TemporalAddress() (string, error) {
+	addr := os.Getenv("HOOKFLOW_TEST_TEMPORAL_ADDRESS")
+	if addr == "" {
+		return "", fmt.Errorf("HOOKFLOW_TEST_TEMPORAL_ADDRESS is not set: %s", hint)
+	}
+	return addr, nil
+}
+
+// NewTemporalClient connects to the dev server's default namespace.
+func NewTemporalClient(ctx context.Context) (client.Client, error) {
+	addr, err := TemporalAddress()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	c, err := client.DialContext(ctx, client.Options{HostPort: addr, Namespace: "default", Logger: quietTemporalLogger()})
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", addr, err)
+	}
+	return c, nil
+}
+
+// RandomID returns n random bytes in hex, for names that must not collide.
+func RandomID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Main runs a package's tests with a database of its own, set in *db, and
+// drops it afterwards. Use it from TestMain.
+func Main(m *testing.M, prefix string, db **Database) int {
+	ctx := context.Background()
+	d, err := NewDatabase(ctx, prefix)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testenv:", err)
+		return 1
+	}
+	*db = d
+	code := m.Run()
+	if err := d.Drop(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "testenv:", err)
+	}
+	return code
+}

@@ -1,0 +1,43 @@
+package migrations_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/hookflow/hookflow/internal/testenv"
+	"github.com/hookflow/hookflow/migrations"
+)
+
+func TestMigrationsRunTwiceAreANoOp(t *testing.T) {
+	ctx := context.Background()
+	db, err := testenv.NewDatabase(ctx, "migrations") // migrates once
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Drop(ctx) })
+
+	before, err := migrations.Version(ctx, db.DB.Pool())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before < 1 {
+		t.Fatalf("schema version %d after the first run, want at least 1", before)
+	}
+	if err := migrations.Up(ctx, db.DB.Pool(), testenv.DiscardLogger()); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	after, err := migrations.Version(ctx, db.DB.Pool())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after != before {
+		t.Errorf("version moved from %d to %d on a second run", before, after)
+	}
+	var events, categories int
+	if err := db.DB.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM webhook_events), (SELECT count(*) FROM webhook_categories)`).Scan(&events, &categories); err != nil {
+		t.Fatal(err)
+	}
+	if events != 14 || categories != 2 {
+		t.Errorf("catalog holds %d events in %d categories, want 14 in 2 (seeded once)", events, categories)
+	}
+}

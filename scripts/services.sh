@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Brings up (or down) the local PostgreSQL and Temporal dev server that
+# `make run` and `make test` use. Idempotent: a service that already answers is
+# reused; state lives under .data/. Usage: scripts/services.sh up|down|env
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+data="$root/.data"
+pg_port=${HOOKFLOW_PG_PORT:-5432}
+pg_host=127.0.0.1
+temporal_port=${HOOKFLOW_TEMPORAL_PORT:-7233}
+temporal_ui_port=${HOOKFLOW_TEMPORAL_UI_PORT:-8233}
+temporal_bin="$root/bin/temporal"
+
+log() { printf '%s\n' "services: $*" >&2; }
+
+pg_bin_dir() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  if [ -z "$d" ]; then
+    log "PostgreSQL server binaries missing; installing Debian's postgresql package"
+    if [ "$(id -u)" -ne 0 ]; then
+      log "not root: install the postgresql package, or set HOOKFLOW_DATABASE_URL to a running server"
+      exit 1
+    fi
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+    # The package starts its own cluster on 5432; ours lives under .data/.
+    service postgresql stop >/dev/null 2>&1 || true
+    d=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  fi
+  printf '%s' "$d"
+}
+
+# as_pg runs a command as the postgres user when we are root (the server
+# refuses to run as root).
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_ready() {
+  local bin; bin=$(pg_bin_dir)
+  "$bin/pg_isready" -q -h "$pg_host" -p "$pg_port" >/dev/null 2>&1
+}
+
+postgres_up() {
+  if pg_ready; then log "PostgreSQL answers on $pg_host:$pg_port"; return; fi
+  local bin; bin=$(pg_bin_dir)
+  mkdir -p "$data"
+  if [ ! -s "$data/pg/PG_VERSION" ]; then
+    log "creating a PostgreSQL cluster in $data/pg"
+    mkdir -p "$data/pg"
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$data/pg" && chmod 700 "$data/pg"
+    as_pg "$bin/initdb" -D "$data/pg" -U postgres --auth=trust -E UTF8 >/dev/null
+  fi
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$data" 2>/dev/null || true
+  log "starting PostgreSQL on $pg_host:$pg_port"
+  as_pg "$bin/pg_ctl" -D "$data/pg" -l "$data/pg.log" -w -t 60 start \
+    -o "-c listen_addresses=$pg_host -p $pg_port -k /tmp -c max_connections=200 -c synchronous_commit=off -c shared_buffers=256MB" >/dev/null
+}
+
+postgres_down() {
+  local bin; bin=$(pg_bin_dir)
+  if [ -s "$data/pg/postmaster.pid" ]; then
+    log "stopping PostgreSQL"
+    as_pg "$bin/pg_ctl" -D "$data/pg" -m fast -w stop >/dev/null || true
+  fi
+}
+
+temporal_ready() {
+  [ -x "$temporal_bin" ] && "$temporal_bin" operator cluster health --address "127.0.0.1:$temporal_port" >/dev/null 2>&1
+}
+
+temporal_up() {
+  if temporal_ready; then log "Temporal answers on 127.0.0.1:$temporal_port"; return; fi
+  if [ ! -x "$temporal_bin" ]; then
+    log "building the Temporal CLI into bin/ (once, about 2 minutes)"
+    GOBIN="$root/bin" go install github.com/temporalio/cli/cmd/temporal@v1.5.1
+  fi
+  mkdir -p "$data"
+  log "starting the Temporal dev server on 127.0.0.1:$temporal_port (UI http://localhost:$temporal_ui_port)"
+  local attrs=() a
+  for a in WebhookId EventId EventType FacilityId ClientId OrganizationId DeliveryStatus; do
+    attrs+=(--search-attribute "$a=Keyword")
+  done
+  attrs+=(--search-attribute AttemptCount=Int --search-attribute NextRetryAt=Datetime)
+  # setsid: the server outlives this script and the make target that ran it.
+  setsid nohup "$temporal_bin" server start-dev \
+    --ip 127.0.0.1 --port "$temporal_port" --ui-port "$temporal_ui_port" \
+    --db-filename "$data/temporal.db" \
+    --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
+    --dynamic-config-value system.enableEagerWorkflowStart=true \
+    --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
+    --log-level warn "${attrs[@]}" >"$data/temporal.log" 2>&1 < /dev/null &
+  echo $! >"$data/temporal.pid"
+  local i
+  for i in $(seq 1 120); do
+    if temporal_ready; then return; fi
+    if ! kill -0 "$(cat "$data/temporal.pid")" 2>/dev/null; then
+      log "the Temporal dev server exited; see $data/temporal.log"; tail -n 20 "$data/temporal.log" >&2; exit 1
+    fi
+    sleep 0.5
+  done
+  log "the Temporal dev server did not answer within 60s; see $data/temporal.log"; exit 1
+}
+
+temporal_down() {
+  if [ -s "$data/temporal.pid" ] && kill -0 "$(cat "$data/temporal.pid")" 2>/dev/null; then
+    log "stopping the Temporal dev server"
+    kill "$(cat "$data/temporal.pid")"
+    local i
+    for i in $(seq 1 40); do kill -0 "$(cat "$data/temporal.pid")" 2>/dev/null || break; sleep 0.25; done
+  fi
+  rm -f "$data/temporal.pid"
+}
+
+# ensure_database creates the database named in the URL path when missing.
+ensure_database() {
+  local name=$1 bin; bin=$(pg_bin_dir)
+  if ! "$bin/psql" -h "$pg_host" -p "$pg_port" -U postgres -d postgres -tAc \
+      "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1; then
+    log "creating database $name"
+    "$bin/psql" -h "$pg_host" -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE \"$name\"" >/dev/null
+  fi
+}
+
+# A database named by HOOKFLOW_DATABASE_URL that answers is used as it is.
+external_database() {
+  [ -n "${HOOKFLOW_DATABASE_URL:-}" ] || return 1
+  local bin; bin=$(pg_bin_dir)
+  "$bin/psql" "$HOOKFLOW_DATABASE_URL" -tAc 'SELECT 1' >/dev/null 2>&1
+}
+
+case "${1:-up}" in
+  up)
+    if external_database; then
+      log "using the database of HOOKFLOW_DATABASE_URL"
+    else
+      postgres_up
+      ensure_database "${HOOKFLOW_DB_NAME:-hookflow}"
+    fi
+    temporal_up
+    ;;
+  down)
+    temporal_down
+    postgres_down
+    ;;
+  *)
+    echo "usage: $0 up|down" >&2; exit 2 ;;
+esac

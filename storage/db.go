@@ -1,0 +1,48 @@
+// Package storage keeps Hookflow's state in PostgreSQL through pgx. It owns
+// every SQL statement; callers get domain types and domain errors.
+package storage
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DB is the connection pool every store shares.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to PostgreSQL and checks that it answers.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgx echoes the URL, password included, so say less.
+		return nil, fmt.Errorf("parse HOOKFLOW_DATABASE_URL: invalid connection string")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database pool: %w", err)
+	}
+	db := &DB{pool: pool}
+	if err := db.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Pool exposes the pool to the migration runner.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Ping checks that the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Close waits for queries in flight and closes every connection.
+func (db *DB) Close() { db.pool.Close() }

@@ -1,0 +1,93 @@
+package hookflow
+
+import "time"
+
+// WebhookKind says who owns a webhook and how events are routed to it.
+type WebhookKind string
+
+// Webhook kinds. Facility webhooks receive shift events of their facilities,
+// user webhooks the facility events of their client, organization webhooks
+// (the ECG module's subscriptions) the events of their organization.
+const (
+	KindFacility     WebhookKind = "facility"
+	KindUser         WebhookKind = "user"
+	KindOrganization WebhookKind = "organization"
+)
+
+// AllEvents subscribes a webhook to every event of its kind.
+const AllEvents = "all"
+
+// Webhook is an endpoint that receives signed event deliveries.
+type Webhook struct {
+	ID             string
+	Kind           WebhookKind
+	ClientID       string
+	OrganizationID string
+	URL            string
+	Events         []string
+	Facilities     []string
+	Secrets        []string
+	Active         bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	DeletedAt      *time.Time
+}
+
+// Deliverable reports whether new attempts may still be made to the webhook.
+func (w *Webhook) Deliverable() bool {
+	return w.Active && w.DeletedAt == nil
+}
+
+// Subscribes reports whether the webhook listens to eventType.
+func (w *Webhook) Subscribes(eventType string) bool {
+	for _, e := range w.Events {
+		if e == eventType || e == AllEvents {
+			return true
+		}
+	}
+	return false
+}
+
+// WebhookUpdate is a partial update: nil fields keep their value.
+type WebhookUpdate struct {
+	URL        *string
+	Events     []string
+	Facilities []string
+	Secrets    []string
+}
+
+// WebhookFilter narrows a webhook listing. An empty ClientID lists every client's.
+type WebhookFilter struct {
+	Kind     WebhookKind
+	ClientID string
+}
+
+// EventCategory groups catalog events (shift, facility).
+type EventCategory struct {
+	ID          string
+	Code        string
+	Name        string
+	Description string
+}
+
+// CatalogEvent is one event type of the catalog that webhooks subscribe to.
+type CatalogEvent struct {
+	ID           string
+	CategoryCode string
+	Code         string
+	Name         string
+	Version      string
+	Active       bool
+}
+
+// CategoryForKind names the catalog category whose events a webhook kind may
+// subscribe to.
+func CategoryForKind(kind WebhookKind) string {
+	switch kind {
+	case KindFacility:
+		return "shift"
+	case KindUser:
+		return "facility"
+	}
+	return ""
+}
