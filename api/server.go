@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/auth"
 )
 
@@ -19,7 +20,8 @@ type Pinger interface {
 
 // Options configure the server.
 type Options struct {
-	MaxPayloadBytes int64
+	MaxPayloadBytes   int64
+	AllowInsecureURLs bool // http:// webhook URLs pass validation (development)
 }
 
 // Deps are the collaborators the handlers use.
@@ -28,18 +30,20 @@ type Deps struct {
 	Verifier *auth.Verifier
 	Database Pinger
 	Temporal Pinger
+	Webhooks WebhookStore
 }
 
 // Server routes HTTP requests to handlers.
 type Server struct {
-	deps   Deps
-	opts   Options
-	engine *gin.Engine
+	deps      Deps
+	opts      Options
+	validator *Validator
+	engine    *gin.Engine
 }
 
 // NewServer builds the router with every route and middleware.
 func NewServer(deps Deps, opts Options) *Server {
-	s := &Server{deps: deps, opts: opts, engine: gin.New()}
+	s := &Server{deps: deps, opts: opts, validator: NewValidator(opts.AllowInsecureURLs), engine: gin.New()}
 	e := s.engine
 	e.ContextWithFallback = true // handlers pass c as a context.Context
 	e.HandleMethodNotAllowed = false
@@ -47,6 +51,16 @@ func NewServer(deps Deps, opts Options) *Server {
 	e.NoRoute(func(c *gin.Context) { s.fail(c, errRouteMissing) })
 
 	e.GET("/healthcheck", s.healthcheck)
+
+	public := e.Group("/api/v2/public/webhooks", s.authenticate())
+	for _, kind := range []hookflow.WebhookKind{hookflow.KindFacility, hookflow.KindUser} {
+		g := public.Group("/"+string(kind), s.requireRole(auth.RoleIntegrator))
+		g.POST("", s.createWebhook(kind))
+		g.GET("", s.listWebhooks(kind))
+		g.GET("/:webhookId", s.getWebhook(kind))
+		g.PATCH("/:webhookId", s.updateWebhook(kind))
+		g.DELETE("/:webhookId", s.deleteWebhook(kind))
+	}
 	return s
 }
 

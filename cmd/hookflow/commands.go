@@ -134,4 +134,3 @@ func splitList(s string) []string {
 	}
 	return out
 }
-

@@ -69,7 +69,8 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		Verifier: auth.NewVerifier(keys),
 		Database: db,
 		Temporal: temporalPinger{tc},
-	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes})
+		Webhooks: db,
+	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, AllowInsecureURLs: cfg.AllowInsecureURLs})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (HOOKFLOW_HTTP_ADDR): %w", cfg.HTTPAddr, err)
@@ -110,4 +111,3 @@ func (p temporalPinger) Ping(ctx context.Context) error {
 	}
 	return nil
 }
-

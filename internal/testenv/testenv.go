@@ -111,9 +111,13 @@ func RandomID(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// Setup prepares more of a package's environment and returns its cleanup.
+type Setup func(ctx context.Context) (cleanup func(), err error)
+
 // Main runs a package's tests with a database of its own, set in *db, and
-// drops it afterwards. Use it from TestMain.
-func Main(m *testing.M, prefix string, db **Database) int {
+// drops it afterwards; setups run after the database exists. Use it from
+// TestMain.
+func Main(m *testing.M, prefix string, db **Database, setups ...Setup) int {
 	ctx := context.Background()
 	d, err := NewDatabase(ctx, prefix)
 	if err != nil {
@@ -121,9 +125,18 @@ func Main(m *testing.M, prefix string, db **Database) int {
 		return 1
 	}
 	*db = d
-	code := m.Run()
-	if err := d.Drop(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "testenv:", err)
+	defer func() {
+		if err := d.Drop(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "testenv:", err)
+		}
+	}()
+	for _, setup := range setups {
+		cleanup, err := setup(ctx)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testenv:", err)
+			return 1
+		}
+		defer cleanup()
 	}
-	return code
+	return m.Run()
 }

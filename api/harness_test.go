@@ -1,0 +1,179 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+
+	"github.com/hookflow/hookflow/api"
+	"github.com/hookflow/hookflow/auth"
+	"github.com/hookflow/hookflow/internal/testenv"
+)
+
+var (
+	testDB       *testenv.Database
+	testTemporal client.Client
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.ReleaseMode)
+	os.Exit(testenv.Main(m, "api", &testDB, func(ctx context.Context) (func(), error) {
+		c, err := testenv.NewTemporalClient(ctx)
+		if err != nil {
+			return nil, err
+		}
+		testTemporal = c
+		return c.Close, nil
+	}))
+}
+
+var testKeys = auth.Keys{Secret: []byte("test-secret-that-is-long-enough-for-hs256")}
+
+type temporalPinger struct{ c client.Client }
+
+func (p temporalPinger) Ping(ctx context.Context) error {
+	_, err := p.c.CheckHealth(ctx, &client.CheckHealthRequest{})
+	return err
+}
+
+// harness serves the real API over HTTP on the package's database.
+type harness struct {
+	t   *testing.T
+	url string
+}
+
+func newHarness(t *testing.T, mutate ...func(*api.Deps, *api.Options)) *harness {
+	t.Helper()
+	deps := api.Deps{
+		Logger:   testenv.DiscardLogger(),
+		Verifier: auth.NewVerifier(testKeys),
+		Database: testDB.DB,
+		Temporal: temporalPinger{testTemporal},
+		Webhooks: testDB.DB,
+	}
+	opts := api.Options{MaxPayloadBytes: 4096}
+	for _, m := range mutate {
+		m(&deps, &opts)
+	}
+	srv := httptest.NewServer(api.NewServer(deps, opts))
+	t.Cleanup(srv.Close)
+	return &harness{t: t, url: srv.URL}
+}
+
+// token mints a token for p valid for an hour.
+func token(t *testing.T, p auth.Principal) string {
+	t.Helper()
+	if p.Subject == "" {
+		p.Subject = p.ClientID
+	}
+	tok, err := auth.Mint(testKeys, p, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// integrator returns a token of a fresh client with facilities.
+func integrator(t *testing.T, facilities ...string) (string, string) {
+	clientID := "client-" + testenv.RandomID(4)
+	return token(t, auth.Principal{ClientID: clientID, Facilities: facilities, Roles: []auth.Role{auth.RoleIntegrator}}), clientID
+}
+
+type response struct {
+	status int
+	body   map[string]any
+	raw    string
+}
+
+// do sends a request; body is JSON-encoded unless it is a string, sent as is.
+func (h *harness) do(method, path, tok string, body any) response {
+	h.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	default:
+		buf, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, h.url+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	return h.send(req)
+}
+
+func (h *harness) send(req *http.Request) response {
+	h.t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	r := response{status: resp.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+// data returns the "data" object of a response.
+func (r response) data(t *testing.T) map[string]any {
+	t.Helper()
+	d, ok := r.body["data"].(map[string]any)
+	if !ok {
+		t.Fatalf("response has no data object: %d %s", r.status, r.raw)
+	}
+	return d
+}
+
+func strs(v any) []string {
+	items, _ := v.([]any)
+	out := []string{}
+	for _, i := range items {
+		s, _ := i.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// expectJSON asserts the status and the exact JSON body.
+func expectJSON(t *testing.T, r response, status int, want string) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.raw)
+	}
+	var got, exp any
+	if err := json.Unmarshal([]byte(r.raw), &got); err != nil {
+		t.Fatalf("body is not JSON: %s", r.raw)
+	}
+	if err := json.Unmarshal([]byte(want), &exp); err != nil {
+		t.Fatalf("bad expectation: %v", err)
+	}
+	g, _ := json.Marshal(got)
+	e, _ := json.Marshal(exp)
+	if !bytes.Equal(g, e) {
+		t.Fatalf("body =\n%s\nwant\n%s", g, e)
+	}
+}

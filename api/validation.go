@@ -1,0 +1,216 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+
+	"github.com/hookflow/hookflow/signing"
+)
+
+// Request fields are decoded as raw JSON values (any) so that a wrong type is
+// one more failed rule, not a decoding error that hides the others. Each rule
+// of a field's `validate` tag runs on its own, so every failure is reported,
+// in field order then tag order, and messages come from one table.
+
+// ruleOptional as a field's first rule skips the field when it is absent or null.
+const ruleOptional = "optional"
+
+type allowedValuesKey struct{}
+
+// withAllowedValues puts the values the `each_in`/`in` rules accept into ctx.
+func withAllowedValues(ctx context.Context, allowed []string) context.Context {
+	return context.WithValue(ctx, allowedValuesKey{}, allowed)
+}
+
+func allowedValues(ctx context.Context) []string {
+	v, _ := ctx.Value(allowedValuesKey{}).([]string)
+	return v
+}
+
+// messages holds the seeds' wording per rule: {field} is the field name,
+// {param} the rule's parameter, {values} the allowed values.
+var messages = map[string]string{
+	"string":       "{field} must be a string",
+	"https_url":    "should be a secure URL with HTTPS",
+	"array":        "{field} must be an array",
+	"min_items":    "{field} must contain at least {param} elements",
+	"max_items":    "{field} must contain no more than {param} elements",
+	"each_string":  "each value in {field} must be a string",
+	"each_in":      "each value in {field} must be one of the following values: {values}",
+	"each_secret":  "each value in {field} must be a valid secret: base64 of 24 to 64 bytes, optionally prefixed with whsec_",
+	"in":           "{field} must be one of the following values: {values}",
+	"rfc3339":      "{field} must be RFC 3339 date",
+	"iso8601":      "{field} must be a valid ISO 8601 date string",
+	"number":       "{field} must be a number conforming to the specified constraints",
+	"min":          "{field} must not be less than {param}",
+	"max":          "{field} must not be greater than {param}",
+	"before_field": "{field} must be a date before {param}",
+}
+
+// Validator runs validator/v10 rules over raw request values.
+type Validator struct {
+	v             *validator.Validate
+	allowInsecure bool
+}
+
+// NewValidator registers Hookflow's rules. allowInsecure lets http:// URLs
+// pass the https_url rule (development only).
+func NewValidator(allowInsecure bool) *Validator {
+	val := &Validator{v: validator.New(), allowInsecure: allowInsecure}
+	must := func(err error) {
+		if err != nil {
+			panic(fmt.Sprintf("register validation: %v", err)) // a programming error, caught by every test
+		}
+	}
+	must(val.v.RegisterValidation("string", func(fl validator.FieldLevel) bool { _, ok := value(fl).(string); return ok }, true))
+	must(val.v.RegisterValidation("https_url", val.httpsURL, true))
+	must(val.v.RegisterValidation("array", func(fl validator.FieldLevel) bool { _, ok := value(fl).([]any); return ok }, true))
+	must(val.v.RegisterValidation("min_items", func(fl validator.FieldLevel) bool {
+		items, ok := value(fl).([]any)
+		return ok && len(items) >= paramInt(fl)
+	}, true))
+	must(val.v.RegisterValidation("max_items", func(fl validator.FieldLevel) bool {
+		items, ok := value(fl).([]any)
+		return !ok || len(items) <= paramInt(fl)
+	}, true))
+	must(val.v.RegisterValidation("each_string", eachItem(func(item any) bool { _, ok := item.(string); return ok }), true))
+	must(val.v.RegisterValidation("each_secret", eachItem(func(item any) bool {
+		s, ok := item.(string)
+		if !ok {
+			return true // each_string reports it
+		}
+		_, err := signing.DecodeSecret(s)
+		return err == nil
+	}), true))
+	must(val.v.RegisterValidationCtx("each_in", func(ctx context.Context, fl validator.FieldLevel) bool {
+		allowed := allowedValues(ctx)
+		return eachItem(func(item any) bool { s, ok := item.(string); return ok && slices.Contains(allowed, s) })(fl)
+	}, true))
+	must(val.v.RegisterValidationCtx("in", func(ctx context.Context, fl validator.FieldLevel) bool {
+		s, ok := value(fl).(string)
+		return ok && slices.Contains(allowedValues(ctx), s)
+	}, true))
+	return val
+}
+
+func value(fl validator.FieldLevel) any {
+	f := fl.Field()
+	if f.Kind() == reflect.Interface && !f.IsNil() {
+		f = f.Elem()
+	}
+	if !f.IsValid() {
+		return nil
+	}
+	return f.Interface()
+}
+
+func paramInt(fl validator.FieldLevel) int {
+	n, _ := strconv.Atoi(fl.Param())
+	return n
+}
+
+// eachItem applies ok to every element; a non-array passes, since the
+// `array` rule reports it once.
+func eachItem(ok func(any) bool) validator.Func {
+	return func(fl validator.FieldLevel) bool {
+		items, isArray := value(fl).([]any)
+		if !isArray {
+			return true
+		}
+		for _, item := range items {
+			if !ok(item) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func (val *Validator) httpsURL(fl validator.FieldLevel) bool {
+	s, ok := value(fl).(string)
+	if !ok {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil {
+		return false
+	}
+	return u.Scheme == "https" || (val.allowInsecure && u.Scheme == "http")
+}
+
+// fieldRules describes one validated field of a request struct.
+type fieldRules struct {
+	name  string // the JSON or query name
+	index int
+	rules []string
+}
+
+func rulesOf(t reflect.Type) []fieldRules {
+	var out []fieldRules
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		var rules []string
+		if tag := f.Tag.Get("validate"); tag != "" {
+			rules = strings.Split(tag, ",")
+		}
+		out = append(out, fieldRules{name: name, index: i, rules: rules})
+	}
+	return out
+}
+
+// Check runs every rule of every field of req (a pointer to a struct of
+// `any` fields) and returns the seeds' messages for those that fail.
+// allowed feeds the `in` and `each_in` rules. partial (PATCH) skips every
+// absent field, as if each were optional.
+func (val *Validator) Check(ctx context.Context, req any, allowed []string, partial bool) []string {
+	ctx = withAllowedValues(ctx, allowed)
+	rv := reflect.ValueOf(req).Elem()
+	var failures []string
+	for _, f := range rulesOf(rv.Type()) {
+		fv := rv.Field(f.index).Interface()
+		rules := f.rules
+		optional := len(rules) > 0 && rules[0] == ruleOptional
+		if optional {
+			rules = rules[1:]
+		}
+		if fv == nil && (optional || partial) {
+			continue
+		}
+		for _, rule := range rules {
+			// validator/v10 fails every rule on a missing value without running
+			// it; the per-element rules have no elements to speak of then.
+			if fv == nil && strings.HasPrefix(rule, "each_") {
+				continue
+			}
+			if err := val.v.VarCtx(ctx, fv, rule); err != nil {
+				failures = append(failures, message(err, f.name, allowed))
+			}
+		}
+	}
+	return failures
+}
+
+func message(err error, field string, allowed []string) string {
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) || len(verrs) == 0 {
+		return field + " is invalid"
+	}
+	fe := verrs[0]
+	tmpl, ok := messages[fe.Tag()]
+	if !ok {
+		return field + " is invalid"
+	}
+	return strings.NewReplacer("{field}", field, "{param}", fe.Param(), "{values}", strings.Join(allowed, ", ")).Replace(tmpl)
+}

@@ -1,0 +1,183 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookflow/hookflow"
+)
+
+const webhookColumns = `w.id, w.kind, w.client_id, coalesce(w.organization_id, ''), w.url, w.events, w.facilities,
+	w.active, w.created_at, w.updated_at, w.deleted_at,
+	coalesce((SELECT array_agg(s.secret ORDER BY s.position) FROM webhook_secrets s
+	          WHERE s.webhook_id = w.id AND s.revoked_at IS NULL), '{}')`
+
+func scanWebhook(row pgx.Row) (*hookflow.Webhook, error) {
+	var w hookflow.Webhook
+	var id uuid.UUID
+	err := row.Scan(&id, &w.Kind, &w.ClientID, &w.OrganizationID, &w.URL, &w.Events, &w.Facilities,
+		&w.Active, &w.CreatedAt, &w.UpdatedAt, &w.DeletedAt, &w.Secrets)
+	if err != nil {
+		return nil, err
+	}
+	w.ID = id.String()
+	return &w, nil
+}
+
+// CreateWebhook stores w with its secrets and fills in its id and timestamps.
+func (db *DB) CreateWebhook(ctx context.Context, w *hookflow.Webhook) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var id uuid.UUID
+		err := tx.QueryRow(ctx, `
+			INSERT INTO webhooks (kind, client_id, organization_id, url, events, facilities, active, created_by, updated_by)
+			VALUES ($1, $2, nullif($3, ''), $4, $5, $6, true, $2, $2)
+			RETURNING id, created_at, updated_at, active`,
+			w.Kind, w.ClientID, w.OrganizationID, w.URL, w.Events, nonNil(w.Facilities),
+		).Scan(&id, &w.CreatedAt, &w.UpdatedAt, &w.Active)
+		if err != nil {
+			return fmt.Errorf("insert webhook: %w", err)
+		}
+		w.ID = id.String()
+		return insertSecrets(ctx, tx, id, w.Secrets)
+	})
+}
+
+func insertSecrets(ctx context.Context, tx pgx.Tx, webhookID uuid.UUID, secrets []string) error {
+	for i, s := range secrets {
+		if _, err := tx.Exec(ctx, `INSERT INTO webhook_secrets (webhook_id, secret, position) VALUES ($1, $2, $3)`, webhookID, s, i); err != nil {
+			return fmt.Errorf("insert webhook secret: %w", err)
+		}
+	}
+	return nil
+}
+
+// Webhook loads a webhook that is not deleted. A malformed id is not found.
+func (db *DB) Webhook(ctx context.Context, id string) (*hookflow.Webhook, error) {
+	return db.webhook(ctx, id, false)
+}
+
+// WebhookIncludingDeleted loads a webhook even after its deletion, for the
+// delivery path that must learn a webhook is gone.
+func (db *DB) WebhookIncludingDeleted(ctx context.Context, id string) (*hookflow.Webhook, error) {
+	return db.webhook(ctx, id, true)
+}
+
+func (db *DB) webhook(ctx context.Context, id string, includeDeleted bool) (*hookflow.Webhook, error) {
+	uid, err := uuid.Parse(id)
+	if err != nil {
+		return nil, hookflow.ErrWebhookNotFound
+	}
+	w, err := scanWebhook(db.pool.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks w
+		WHERE w.id = $1 AND ($2 OR w.deleted_at IS NULL)`, uid, includeDeleted))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, hookflow.ErrWebhookNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load webhook %s: %w", id, err)
+	}
+	return w, nil
+}
+
+// Webhooks lists the webhooks of a kind, oldest first, for one client or all.
+func (db *DB) Webhooks(ctx context.Context, f hookflow.WebhookFilter) ([]*hookflow.Webhook, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks w
+		WHERE w.kind = $1 AND ($2 = '' OR w.client_id = $2) AND w.deleted_at IS NULL
+		ORDER BY w.created_at, w.id`, f.Kind, f.ClientID)
+	if err != nil {
+		return nil, fmt.Errorf("list webhooks: %w", err)
+	}
+	defer rows.Close()
+	out := []*hookflow.Webhook{}
+	for rows.Next() {
+		w, err := scanWebhook(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan webhook: %w", err)
+		}
+		out = append(out, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list webhooks: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateWebhook applies the given fields of u. New secrets replace the
+// current ones, which stay as revoked history.
+func (db *DB) UpdateWebhook(ctx context.Context, id string, u hookflow.WebhookUpdate, by string) (*hookflow.Webhook, error) {
+	uid, err := uuid.Parse(id)
+	if err != nil {
+		return nil, hookflow.ErrWebhookNotFound
+	}
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE webhooks SET
+				url = coalesce($2, url),
+				events = coalesce($3, events),
+				facilities = coalesce($4, facilities),
+				updated_at = now(), updated_by = $5
+			WHERE id = $1 AND deleted_at IS NULL`,
+			uid, u.URL, u.Events, u.Facilities, by)
+		if err != nil {
+			return fmt.Errorf("update webhook %s: %w", id, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return hookflow.ErrWebhookNotFound
+		}
+		if u.Secrets == nil {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE webhook_secrets SET revoked_at = now() WHERE webhook_id = $1 AND revoked_at IS NULL`, uid); err != nil {
+			return fmt.Errorf("revoke webhook secrets: %w", err)
+		}
+		return insertSecrets(ctx, tx, uid, u.Secrets)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.Webhook(ctx, id)
+}
+
+// DeleteWebhook soft-deletes a webhook: deliveries stop, history stays.
+func (db *DB) DeleteWebhook(ctx context.Context, id, by string) error {
+	uid, err := uuid.Parse(id)
+	if err != nil {
+		return hookflow.ErrWebhookNotFound
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE webhooks SET deleted_at = $2, active = false, updated_at = $2, updated_by = $3
+		WHERE id = $1 AND deleted_at IS NULL`, uid, time.Now(), by)
+	if err != nil {
+		return fmt.Errorf("delete webhook %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return hookflow.ErrWebhookNotFound
+	}
+	return nil
+}
+
+// CatalogEventCodes lists the active event codes of a category in catalog order.
+func (db *DB) CatalogEventCodes(ctx context.Context, category string) ([]string, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT e.code FROM webhook_events e JOIN webhook_categories c ON c.id = e.category_id
+		WHERE c.code = $1 AND e.active AND e.archived_at IS NULL
+		ORDER BY e.position, e.created_at`, category)
+	if err != nil {
+		return nil, fmt.Errorf("list catalog events of %s: %w", category, err)
+	}
+	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list catalog events of %s: %w", category, err)
+	}
+	return codes, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
