@@ -26,11 +26,13 @@ type Options struct {
 
 // Deps are the collaborators the handlers use.
 type Deps struct {
-	Logger   *slog.Logger
-	Verifier *auth.Verifier
-	Database Pinger
-	Temporal Pinger
-	Webhooks WebhookStore
+	Logger     *slog.Logger
+	Verifier   *auth.Verifier
+	Database   Pinger
+	Temporal   Pinger
+	Webhooks   WebhookStore
+	Logs       LogStore
+	Dispatcher Dispatcher
 }
 
 // Server routes HTTP requests to handlers.
@@ -61,6 +63,15 @@ func NewServer(deps Deps, opts Options) *Server {
 		g.PATCH("/:webhookId", s.updateWebhook(kind))
 		g.DELETE("/:webhookId", s.deleteWebhook(kind))
 	}
+	logs := public.Group("/logs", s.requireRole(auth.RoleIntegrator, auth.RoleSupport))
+	logs.GET("", s.searchLogs)
+	logs.POST("/:logId/retry", s.retryLog)
+
+	e.POST("/api/v2/events", s.authenticate(), s.requireRole(auth.RolePublisher), s.publishEvent)
+
+	// Built-in receivers for trying a webhook; deliveries carry no token.
+	e.POST("/api/webhook-processors/success-response", testProcessor(http.StatusOK))
+	e.POST("/api/webhook-processors/failed-response", testProcessor(http.StatusInternalServerError))
 	return s
 }
 

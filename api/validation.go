@@ -2,13 +2,16 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-playground/validator/v10"
 
@@ -38,21 +41,23 @@ func allowedValues(ctx context.Context) []string {
 // messages holds the seeds' wording per rule: {field} is the field name,
 // {param} the rule's parameter, {values} the allowed values.
 var messages = map[string]string{
-	"string":       "{field} must be a string",
-	"https_url":    "should be a secure URL with HTTPS",
-	"array":        "{field} must be an array",
-	"min_items":    "{field} must contain at least {param} elements",
-	"max_items":    "{field} must contain no more than {param} elements",
-	"each_string":  "each value in {field} must be a string",
-	"each_in":      "each value in {field} must be one of the following values: {values}",
-	"each_secret":  "each value in {field} must be a valid secret: base64 of 24 to 64 bytes, optionally prefixed with whsec_",
-	"in":           "{field} must be one of the following values: {values}",
-	"rfc3339":      "{field} must be RFC 3339 date",
-	"iso8601":      "{field} must be a valid ISO 8601 date string",
-	"number":       "{field} must be a number conforming to the specified constraints",
-	"min":          "{field} must not be less than {param}",
-	"max":          "{field} must not be greater than {param}",
-	"before_field": "{field} must be a date before {param}",
+	"string":      "{field} must be a string",
+	"https_url":   "should be a secure URL with HTTPS",
+	"array":       "{field} must be an array",
+	"min_items":   "{field} must contain at least {param} elements",
+	"max_items":   "{field} must contain no more than {param} elements",
+	"each_string": "each value in {field} must be a string",
+	"each_in":     "each value in {field} must be one of the following values: {values}",
+	"each_secret": "each value in {field} must be a valid secret: base64 of 24 to 64 bytes, optionally prefixed with whsec_",
+	"in":          "{field} must be one of the following values: {values}",
+	"rfc3339":     "{field} must be RFC 3339 date",
+	"iso8601":     "{field} must be a valid ISO 8601 date string",
+	"number":      "{field} must be a number conforming to the specified constraints",
+	"oneof":       "{field} must be one of the following values: {param}",
+	"object":      "{field} must be an object",
+	"max_length":  "{field} must be shorter than or equal to {param} characters",
+	"min_num":     "{field} must not be less than {param}",
+	"max_num":     "{field} must not be greater than {param}",
 }
 
 // Validator runs validator/v10 rules over raw request values.
@@ -98,7 +103,55 @@ func NewValidator(allowInsecure bool) *Validator {
 		s, ok := value(fl).(string)
 		return ok && slices.Contains(allowedValues(ctx), s)
 	}, true))
+	must(val.v.RegisterValidation("object", func(fl validator.FieldLevel) bool { _, ok := value(fl).(map[string]any); return ok }, true))
+	must(val.v.RegisterValidation("max_length", func(fl validator.FieldLevel) bool {
+		s, ok := value(fl).(string)
+		return !ok || len(s) <= paramInt(fl)
+	}, true))
+	must(val.v.RegisterValidation("rfc3339", func(fl validator.FieldLevel) bool {
+		s, ok := value(fl).(string)
+		_, err := time.Parse(time.RFC3339Nano, s)
+		return ok && err == nil
+	}, true))
+	must(val.v.RegisterValidation("iso8601", func(fl validator.FieldLevel) bool {
+		s, ok := value(fl).(string)
+		return ok && isISO8601(s)
+	}, true))
+	must(val.v.RegisterValidation("number", func(fl validator.FieldLevel) bool { _, ok := number(value(fl)); return ok }, true))
+	must(val.v.RegisterValidation("min_num", func(fl validator.FieldLevel) bool {
+		n, ok := number(value(fl))
+		return !ok || n >= float64(paramInt(fl))
+	}, true))
+	must(val.v.RegisterValidation("max_num", func(fl validator.FieldLevel) bool {
+		n, ok := number(value(fl))
+		return !ok || n <= float64(paramInt(fl))
+	}, true))
 	return val
+}
+
+// number reads a JSON number or a numeric query string.
+func number(v any) (float64, bool) {
+	var s string
+	switch n := v.(type) {
+	case json.Number:
+		s = n.String()
+	case string:
+		s = n
+	default:
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return f, err == nil && s != "" && !math.IsNaN(f) && !math.IsInf(f, 0)
+}
+
+// isISO8601 accepts the ISO 8601 date and date-time forms clients send.
+func isISO8601(s string) bool {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02", "2006-01-02T15:04:05", "2006-01-02T15:04:05.999999999", "2006-01-02T15:04Z07:00", "2006-01-02T15:04"} {
+		if _, err := time.Parse(layout, s); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func value(fl validator.FieldLevel) any {
@@ -212,5 +265,9 @@ func message(err error, field string, allowed []string) string {
 	if !ok {
 		return field + " is invalid"
 	}
-	return strings.NewReplacer("{field}", field, "{param}", fe.Param(), "{values}", strings.Join(allowed, ", ")).Replace(tmpl)
+	param := fe.Param()
+	if fe.Tag() == "oneof" {
+		param = strings.Join(strings.Fields(param), ", ")
+	}
+	return strings.NewReplacer("{field}", field, "{param}", param, "{values}", strings.Join(allowed, ", ")).Replace(tmpl)
 }

@@ -11,11 +11,16 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
+	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/activities"
 	"github.com/hookflow/hookflow/api"
 	"github.com/hookflow/hookflow/auth"
 	"github.com/hookflow/hookflow/config"
+	"github.com/hookflow/hookflow/dispatch"
+	"github.com/hookflow/hookflow/egress"
 	"github.com/hookflow/hookflow/migrations"
 	"github.com/hookflow/hookflow/storage"
+	"github.com/hookflow/hookflow/worker"
 )
 
 // roles says which parts of Hookflow a process runs.
@@ -23,7 +28,12 @@ type roles struct {
 	api, worker, migrate bool
 }
 
-const drainTimeout = 30 * time.Second
+const (
+	drainTimeout = 30 * time.Second
+	// attemptOverhead is the time an attempt may take beyond the HTTP
+	// timeout: loading the webhook and recording the outcome.
+	attemptOverhead = 10 * time.Second
+)
 
 func newLogger(cfg config.Config) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
@@ -55,6 +65,20 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 	}
 	defer tc.Close()
 
+	if r.worker {
+		if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace, logger); err != nil {
+			return err
+		}
+		guard := egress.Guard{AllowPrivate: cfg.AllowPrivateTargets, Allowed: cfg.AllowedTargetCIDRs}
+		acts := activities.New(db, egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent()), logger)
+		w := worker.New(tc, worker.Options{TaskQueue: cfg.TaskQueue}, acts)
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
+		}
+		// Deferred so the API drains first and the worker finishes its tasks after.
+		defer w.Stop()
+		logger.Info("worker started", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
+	}
 	if !r.api {
 		<-ctx.Done()
 		logger.Info("shutting down")
@@ -64,19 +88,29 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 	if err != nil {
 		return err
 	}
+	dispatcher := dispatch.New(db, tc, dispatch.Options{
+		TaskQueue:      cfg.TaskQueue,
+		RetrySchedule:  cfg.RetrySchedule,
+		AttemptTimeout: cfg.DeliveryTimeout + attemptOverhead,
+		EagerStart:     r.worker, // only a worker in this process can take eager starts
+	}, logger)
 	server := api.NewServer(api.Deps{
-		Logger:   logger,
-		Verifier: auth.NewVerifier(keys),
-		Database: db,
-		Temporal: temporalPinger{tc},
-		Webhooks: db,
+		Logger:     logger,
+		Verifier:   auth.NewVerifier(keys),
+		Database:   db,
+		Temporal:   temporalPinger{tc},
+		Webhooks:   db,
+		Logs:       db,
+		Dispatcher: dispatcher,
 	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, AllowInsecureURLs: cfg.AllowInsecureURLs})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (HOOKFLOW_HTTP_ADDR): %w", cfg.HTTPAddr, err)
 	}
 	logger.Info("api listening", "addr", ln.Addr().String())
-	return api.Serve(ctx, ln, server, drainTimeout)
+	err = api.Serve(ctx, ln, server, drainTimeout)
+	logger.Info("shutting down")
+	return err
 }
 
 func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error {

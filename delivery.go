@@ -1,0 +1,120 @@
+package hookflow
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// DeliveryStatus is where a delivery stands.
+type DeliveryStatus string
+
+// Delivery statuses, also the DeliveryStatus search attribute's values.
+const (
+	StatusPending   DeliveryStatus = "pending"
+	StatusRetrying  DeliveryStatus = "retrying"
+	StatusSucceeded DeliveryStatus = "succeeded"
+	StatusFailed    DeliveryStatus = "failed"
+)
+
+// Event is something that happened on the platform, published once.
+type Event struct {
+	ID             string
+	EventType      string
+	FacilityID     string
+	ClientID       string
+	OrganizationID string
+	Data           json.RawMessage
+	CreatedAt      time.Time
+}
+
+// envelope is the body every receiver gets.
+type envelope struct {
+	ID        string          `json:"id"`
+	EventType string          `json:"eventType"`
+	CreatedAt string          `json:"createdAt"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// Envelope renders the delivery body: {"id","eventType","createdAt","data"}.
+// The logs show the same bytes as the receivers got.
+func (e *Event) Envelope() ([]byte, error) {
+	return json.Marshal(envelope{
+		ID:        e.ID,
+		EventType: e.EventType,
+		CreatedAt: e.CreatedAt.UTC().Format(time.RFC3339Nano),
+		Data:      e.Data,
+	})
+}
+
+// Delivery is one event to one webhook, carried by one workflow.
+type Delivery struct {
+	ID             string
+	EventID        string
+	WebhookID      string
+	EventType      string
+	FacilityID     string
+	ClientID       string
+	OrganizationID string
+	URL            string
+	Status         DeliveryStatus
+	AttemptCount   int
+	NextRetryAt    *time.Time
+	FailureReason  string
+	CreatedAt      time.Time
+}
+
+// Attempt is one HTTP POST of a delivery.
+type Attempt struct {
+	ID             string
+	DeliveryID     string
+	Number         int
+	RetryingFromID string // the attempt a manual retry retries
+	Manual         bool
+	URL            string
+	ResponseStatus int
+	ResponseBody   string
+	Error          string
+	Duration       time.Duration
+	Success        bool
+	NextRetryAt    *time.Time
+	CreatedAt      time.Time
+}
+
+// AttemptKind says how an attempt changes its delivery's status.
+type AttemptKind int
+
+// Attempt kinds.
+const (
+	// ScheduledAttempt is part of the retry schedule: a failure with a
+	// NextRetryAt is retrying, one without is the final failure.
+	ScheduledAttempt AttemptKind = iota
+	// ManualAttempt is a support retry: a success settles the delivery, a
+	// failure leaves the schedule as it was.
+	ManualAttempt
+)
+
+// DeliveryTarget is what an attempt needs: the delivery, its event and the
+// webhook as it is now (an edit applies to the next attempt).
+type DeliveryTarget struct {
+	Delivery Delivery
+	Event    Event
+	Webhook  Webhook
+}
+
+// LogFilter narrows a delivery log search.
+type LogFilter struct {
+	ClientID    string // empty: every client (support, admin)
+	FacilityIDs []string
+	EventType   string
+	Start, End  *time.Time
+	Limit       int
+	Offset      int
+	Ascending   bool
+}
+
+// LogEntry is one delivery as the logs show it, with its latest attempt.
+type LogEntry struct {
+	Delivery    Delivery
+	Request     json.RawMessage
+	LastAttempt *Attempt
+}

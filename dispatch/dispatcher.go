@@ -1,0 +1,236 @@
+// Package dispatch turns published events into delivery workflows and
+// support's retries into attempts. It is the one place that starts or
+// updates delivery workflows, so their options live here.
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/workflows"
+)
+
+// Store is what dispatching reads and writes.
+type Store interface {
+	EventCategory(ctx context.Context, eventType string) (string, error)
+	PublishEvent(ctx context.Context, ev *hookflow.Event, category string) ([]hookflow.Delivery, bool, error)
+	DeleteEvent(ctx context.Context, id string) error
+	Delivery(ctx context.Context, id string) (*hookflow.Delivery, error)
+	Attempt(ctx context.Context, id string) (*hookflow.Attempt, error)
+}
+
+// Options configure dispatching.
+type Options struct {
+	TaskQueue      string
+	RetrySchedule  []time.Duration
+	AttemptTimeout time.Duration
+	// EagerStart hands new workflows straight to this process's worker,
+	// saving a round trip; only when a worker shares the client (serve).
+	EagerStart bool
+}
+
+// Dispatcher publishes events and retries deliveries.
+type Dispatcher struct {
+	store    Store
+	temporal client.Client
+	opts     Options
+	logger   *slog.Logger
+}
+
+// New builds a Dispatcher.
+func New(store Store, c client.Client, opts Options, logger *slog.Logger) *Dispatcher {
+	return &Dispatcher{store: store, temporal: c, opts: opts, logger: logger}
+}
+
+// ErrUnavailable is the 503 of a publish that could not be made durable.
+var ErrUnavailable = &hookflow.Error{Code: hookflow.EUNAVAILABLE, Message: "Event could not be accepted now; retry with the same id"}
+
+// Published is the answer to a publish.
+type Published struct {
+	EventID    string
+	Deliveries []hookflow.Delivery
+	Created    bool
+}
+
+// WorkflowID is the id of a delivery's workflow.
+func WorkflowID(deliveryID string) string { return "delivery-" + deliveryID }
+
+// Publish stores the event and its deliveries, then starts one workflow per
+// delivery. It returns only once every workflow is durably started; the same
+// id again starts nothing new (workflow ids are deterministic).
+func (d *Dispatcher) Publish(ctx context.Context, ev *hookflow.Event) (Published, error) {
+	if ev.ID == "" {
+		ev.ID = uuid.NewString()
+	}
+	category, err := d.store.EventCategory(ctx, ev.EventType)
+	if err != nil {
+		if hookflow.ErrorCodeOf(err) == hookflow.EINVALID {
+			return Published{}, err
+		}
+		return Published{}, d.unavailable(ctx, "look up event type", err)
+	}
+	deliveries, created, err := d.store.PublishEvent(ctx, ev, category)
+	if err != nil {
+		return Published{}, d.unavailable(ctx, "store event", err)
+	}
+	started, err := d.startAll(ctx, ev, deliveries)
+	if err != nil {
+		if created && started == 0 {
+			// Nothing runs yet: forget the event so a retry starts clean.
+			if delErr := d.store.DeleteEvent(context.WithoutCancel(ctx), ev.ID); delErr != nil {
+				d.logger.ErrorContext(ctx, "undo failed publish", "event_id", ev.ID, "error", delErr)
+			}
+		}
+		return Published{}, d.unavailable(ctx, "start deliveries", err)
+	}
+	return Published{EventID: ev.ID, Deliveries: deliveries, Created: created}, nil
+}
+
+func (d *Dispatcher) unavailable(ctx context.Context, what string, err error) error {
+	d.logger.ErrorContext(ctx, "publish failed", "step", what, "error", err)
+	return ErrUnavailable
+}
+
+// startAll starts the deliveries' workflows, a few at a time, and counts
+// those that started.
+func (d *Dispatcher) startAll(ctx context.Context, ev *hookflow.Event, deliveries []hookflow.Delivery) (int, error) {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(16)
+	started := make([]bool, len(deliveries))
+	for i := range deliveries {
+		g.Go(func() error {
+			if err := d.start(gctx, ev, deliveries[i]); err != nil {
+				return err
+			}
+			started[i] = true
+			return nil
+		})
+	}
+	err := g.Wait()
+	n := 0
+	for _, s := range started {
+		if s {
+			n++
+		}
+	}
+	return n, err
+}
+
+func (d *Dispatcher) input(del hookflow.Delivery) workflows.DeliveryInput {
+	return workflows.DeliveryInput{
+		DeliveryID: del.ID, EventID: del.EventID, WebhookID: del.WebhookID, EventType: del.EventType,
+		FacilityID: del.FacilityID, ClientID: del.ClientID, OrganizationID: del.OrganizationID,
+		RetrySchedule: d.opts.RetrySchedule, AttemptTimeout: d.opts.AttemptTimeout,
+	}
+}
+
+func (d *Dispatcher) start(ctx context.Context, ev *hookflow.Event, del hookflow.Delivery) error {
+	in := d.input(del)
+	_, err := d.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:        WorkflowID(del.ID),
+		TaskQueue: d.opts.TaskQueue,
+		// A publish retried after a partial failure finds the same ids: a
+		// running or finished delivery is not started again.
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		EnableEagerStart:         d.opts.EagerStart,
+		TypedSearchAttributes:    workflows.StartAttributes(in),
+		StaticSummary:            del.EventType + " -> " + del.URL,
+		StaticDetails:            fmt.Sprintf("event %s to webhook %s (client %s)", ev.ID, del.WebhookID, del.ClientID),
+	}, workflows.DeliveryWorkflow, in)
+	if err != nil {
+		return fmt.Errorf("start delivery %s: %w", del.ID, err)
+	}
+	return nil
+}
+
+// ErrRetryConflict answers a retry while an attempt of the delivery runs.
+var ErrRetryConflict = &hookflow.Error{Code: hookflow.ECONFLICT, Message: "An attempt of this delivery is already in progress"}
+
+// RetryNow makes one manual attempt of a delivery and returns it. During a
+// backoff the running workflow attempts at once (retry-now update); after
+// the workflow has ended, a new workflow makes the attempt. idempotencyKey
+// makes a repeated request return the same attempt.
+func (d *Dispatcher) RetryNow(ctx context.Context, del *hookflow.Delivery, idempotencyKey string) (*hookflow.Attempt, error) {
+	if idempotencyKey == "" {
+		idempotencyKey = uuid.NewString()
+	}
+	res, err := d.updateRunning(ctx, del, idempotencyKey)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		res, err = d.retryEnded(ctx, del, idempotencyKey)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if res.AttemptID == "" {
+		return nil, hookflow.Errorf(hookflow.ECONFLICT, "Delivery can no longer be attempted: %s", res.Reason)
+	}
+	return d.store.Attempt(ctx, res.AttemptID)
+}
+
+func (d *Dispatcher) updateRunning(ctx context.Context, del *hookflow.Delivery, key string) (activities.AttemptResult, error) {
+	var res activities.AttemptResult
+	handle, err := d.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   WorkflowID(del.ID),
+		UpdateName:   workflows.RetryNowUpdate,
+		UpdateID:     key,
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		var notFound *serviceerror.NotFound
+		if errors.As(err, &notFound) {
+			return res, err
+		}
+		if isRejection(err) {
+			return res, ErrRetryConflict
+		}
+		return res, fmt.Errorf("retry-now %s: %w", del.ID, err)
+	}
+	if err := handle.Get(ctx, &res); err != nil {
+		if isRejection(err) {
+			return res, ErrRetryConflict
+		}
+		return res, fmt.Errorf("retry-now %s: %w", del.ID, err)
+	}
+	return res, nil
+}
+
+// isRejection reports the workflow's validator refusing the update.
+func isRejection(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == workflows.NotWaitingErrorType
+}
+
+func (d *Dispatcher) retryEnded(ctx context.Context, del *hookflow.Delivery, key string) (activities.AttemptResult, error) {
+	var res activities.AttemptResult
+	in := d.input(*del)
+	run, err := d.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       WorkflowID(del.ID) + "-retry-" + key,
+		TaskQueue:                d.opts.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		EnableEagerStart:         d.opts.EagerStart,
+		TypedSearchAttributes:    workflows.StartAttributes(in),
+		StaticSummary:            "manual retry: " + del.EventType + " -> " + del.URL,
+	}, workflows.ManualRetryWorkflow, in)
+	if err != nil {
+		return res, fmt.Errorf("start manual retry of %s: %w", del.ID, err)
+	}
+	if err := run.Get(ctx, &res); err != nil {
+		return res, fmt.Errorf("manual retry of %s: %w", del.ID, err)
+	}
+	return res, nil
+}

@@ -1,0 +1,123 @@
+package egress
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// MaxResponseBody is how much of a receiver's answer is kept.
+const MaxResponseBody = 4 << 10
+
+// Client posts signed deliveries with a shared keep-alive pool.
+type Client struct {
+	http      *http.Client
+	userAgent string
+}
+
+// NewClient builds a client whose every connection passes guard. Redirects
+// are not followed: a 3xx is the receiver's answer.
+func NewClient(guard Guard, timeout time.Duration, userAgent string) *Client {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: guard.control}
+	transport := &http.Transport{
+		Proxy:                 nil, // a proxy would dial on our behalf and bypass the guard
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ResponseHeaderTimeout: timeout,
+	}
+	return &Client{
+		http: &http.Client{
+			Transport:     transport,
+			Timeout:       timeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		userAgent: userAgent,
+	}
+}
+
+// Request is one delivery attempt.
+type Request struct {
+	URL     string
+	Body    []byte
+	Headers http.Header
+}
+
+// Response is what the receiver answered, or why it could not be reached.
+type Response struct {
+	StatusCode int
+	Body       string // at most MaxResponseBody bytes
+	RetryAfter time.Duration
+	Duration   time.Duration
+	Err        error // transport failure or refusal; StatusCode is 0 then
+}
+
+// Success reports a 2xx answer.
+func (r Response) Success() bool { return r.Err == nil && r.StatusCode >= 200 && r.StatusCode < 300 }
+
+// Post sends the request; it never returns an error, the outcome is in Response.
+func (c *Client) Post(ctx context.Context, r Request, now func() time.Time) Response {
+	start := now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, bytes.NewReader(r.Body))
+	if err != nil {
+		return Response{Err: fmt.Errorf("build request: %w", err)}
+	}
+	for k, v := range r.Headers {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return Response{Err: describe(err), Duration: now().Sub(start)}
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody))
+	// Drain a little more so the connection can be reused.
+	_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
+	out := Response{StatusCode: resp.StatusCode, Body: string(body), Duration: now().Sub(start)}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		out.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now())
+	}
+	return out
+}
+
+// describe turns transport errors into messages fit for the delivery log.
+func describe(err error) error {
+	var netErr net.Error
+	switch {
+	case errors.Is(err, ErrForbiddenTarget):
+		var opErr *net.OpError
+		if errors.As(err, &opErr) && opErr.Err != nil {
+			return opErr.Err
+		}
+		return ErrForbiddenTarget
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return fmt.Errorf("timed out: %w", err)
+	}
+	return err
+}
+
+// parseRetryAfter reads delta-seconds or an HTTP date; 0 when absent or bad.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

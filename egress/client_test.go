@@ -1,0 +1,88 @@
+package egress
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPostRefusesAHostnameThatResolvesToLoopback(t *testing.T) {
+	hit := false
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hit = true }))
+	defer srv.Close()
+	url := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) // a name, resolved at dial time
+	resp := NewClient(Guard{}, 5*time.Second, "Hookflow/test").Post(context.Background(), Request{URL: url, Body: []byte(`{}`)}, time.Now)
+	if !errors.Is(resp.Err, ErrForbiddenTarget) || resp.StatusCode != 0 || hit {
+		t.Fatalf("Post = %+v (hit %v), want a refusal before connecting", resp, hit)
+	}
+	if !strings.Contains(resp.Err.Error(), "not allowed") {
+		t.Errorf("error %q does not say why", resp.Err)
+	}
+}
+
+func TestPostSendsHeadersAndKeepsAtMost4KiBOfTheAnswer(t *testing.T) {
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = w.Write([]byte(strings.Repeat("x", 10000)))
+	}))
+	defer srv.Close()
+	h := http.Header{}
+	h.Set("webhook-id", "evt_1")
+	resp := NewClient(Guard{AllowPrivate: true}, 5*time.Second, "Hookflow/1.2.3").Post(context.Background(), Request{URL: srv.URL, Body: []byte(`{}`), Headers: h}, time.Now)
+	if !resp.Success() || resp.StatusCode != http.StatusAccepted || len(resp.Body) != MaxResponseBody {
+		t.Fatalf("Post = status %d, body %d bytes, err %v", resp.StatusCode, len(resp.Body), resp.Err)
+	}
+	if got.Get("User-Agent") != "Hookflow/1.2.3" || got.Get("Content-Type") != "application/json" || got.Get("webhook-id") != "evt_1" {
+		t.Errorf("headers sent: %v", got)
+	}
+}
+
+func TestPostDoesNotFollowRedirectsAndReadsRetryAfter(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/redirect":
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+		case "/busy":
+			w.Header().Set("Retry-After", "120")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case "/slow":
+			time.Sleep(300 * time.Millisecond)
+		default:
+			t.Errorf("redirect followed to %s", r.URL.Path)
+		}
+	}))
+	defer srv.Close()
+	c := NewClient(Guard{AllowPrivate: true}, 100*time.Millisecond, "Hookflow/test")
+	if resp := c.Post(context.Background(), Request{URL: srv.URL + "/redirect"}, time.Now); resp.StatusCode != http.StatusFound || resp.Success() {
+		t.Errorf("redirect: %+v", resp)
+	}
+	if resp := c.Post(context.Background(), Request{URL: srv.URL + "/busy"}, time.Now); resp.RetryAfter != 2*time.Minute {
+		t.Errorf("Retry-After = %v, want 2m", resp.RetryAfter)
+	}
+	if resp := c.Post(context.Background(), Request{URL: srv.URL + "/slow"}, time.Now); resp.Err == nil || !strings.Contains(resp.Err.Error(), "timed out") {
+		t.Errorf("slow receiver: %+v, want a timeout", resp)
+	}
+}
+
+func TestParseRetryAfterTakesSecondsOrAnHTTPDate(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	tests := map[string]time.Duration{
+		"30":                            30 * time.Second,
+		"Tue, 24 Nov 2026 12:05:00 GMT": 5 * time.Minute,
+		"Tue, 24 Nov 2026 11:00:00 GMT": 0,
+		"soon":                          0,
+		"":                              0,
+		"-5":                            0,
+	}
+	for in, want := range tests {
+		if got := parseRetryAfter(in, now); got != want {
+			t.Errorf("parseRetryAfter(%q) = %v, want %v", in, got, want)
+		}
+	}
+}

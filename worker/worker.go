@@ -1,0 +1,71 @@
+// Package worker wires the Temporal worker: registrations, options and the
+// namespace's search attributes.
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/workflows"
+)
+
+// Options tune the worker.
+type Options struct {
+	TaskQueue string
+	// Concurrency bounds deliveries in flight in this process; each holds an
+	// HTTP request open for up to the delivery timeout.
+	Concurrency int
+}
+
+// New builds a worker that runs deliveries with acts.
+func New(c client.Client, opts Options, acts *activities.Activities) sdkworker.Worker {
+	concurrency := opts.Concurrency
+	if concurrency <= 0 {
+		concurrency = 256
+	}
+	w := sdkworker.New(c, opts.TaskQueue, sdkworker.Options{
+		MaxConcurrentLocalActivityExecutionSize: concurrency,
+		MaxConcurrentActivityExecutionSize:      concurrency,
+		MaxConcurrentWorkflowTaskExecutionSize:  concurrency,
+		MaxConcurrentWorkflowTaskPollers:        8,
+		MaxConcurrentActivityTaskPollers:        2,
+	})
+	w.RegisterWorkflow(workflows.DeliveryWorkflow)
+	w.RegisterWorkflow(workflows.ManualRetryWorkflow)
+	w.RegisterActivityWithOptions(acts.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivity})
+	return w
+}
+
+// EnsureSearchAttributes registers on the namespace every delivery search
+// attribute that is missing, so operators can filter by them.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string, logger *slog.Logger) error {
+	ops := c.OperatorService()
+	existing, err := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("list search attributes: %w", err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for name, key := range workflows.SearchAttributeTypes() {
+		if _, ok := existing.GetCustomAttributes()[name]; ok {
+			continue
+		}
+		missing[name] = key.GetValueType()
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	_, err = ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: missing})
+	if err != nil {
+		return fmt.Errorf("add search attributes: %w", err)
+	}
+	logger.InfoContext(ctx, "search attributes registered", "count", len(missing))
+	return nil
+}

@@ -1,0 +1,234 @@
+package workflows
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"io"
+	"log/slog"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/activities"
+)
+
+// receiver scripts what each attempt returns and records when it ran.
+type receiver struct {
+	env      *testsuite.TestWorkflowEnvironment
+	outcomes []activities.AttemptResult // by call; the last repeats
+	calls    []activities.AttemptInput
+	times    []time.Time
+}
+
+func (r *receiver) deliver(_ context.Context, in activities.AttemptInput) (activities.AttemptResult, error) {
+	now := r.env.Now()
+	r.calls, r.times = append(r.calls, in), append(r.times, now)
+	res := r.outcomes[min(len(r.calls), len(r.outcomes))-1]
+	res.Number = len(r.calls)
+	if !res.Success && !res.Ended && in.Kind == hookflow.ScheduledAttempt && in.NextDelay != nil {
+		next := now.Add(max(*in.NextDelay, retryAfterOf(res)))
+		res.NextRetryAt = &next
+	} else {
+		res.NextRetryAt = nil
+	}
+	return res, nil
+}
+
+// retryAfterOf lets a scripted outcome stand for a receiver's Retry-After.
+func retryAfterOf(res activities.AttemptResult) time.Duration {
+	if res.StatusCode == 429 {
+		return 3 * time.Hour
+	}
+	return 0
+}
+
+var (
+	failed  = activities.AttemptResult{StatusCode: 500, Error: "receiver answered 500"}
+	limited = activities.AttemptResult{StatusCode: 429, Error: "receiver answered 429"}
+	ok      = activities.AttemptResult{Success: true, StatusCode: 200}
+)
+
+func newEnv(t *testing.T, outcomes ...activities.AttemptResult) (*testsuite.TestWorkflowEnvironment, *receiver) {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env := suite.NewTestWorkflowEnvironment()
+	r := &receiver{env: env, outcomes: outcomes}
+	env.RegisterActivityWithOptions(r.deliver, activity.RegisterOptions{Name: DeliverActivity})
+	env.RegisterWorkflow(DeliveryWorkflow)
+	return env, r
+}
+
+func input(schedule ...time.Duration) DeliveryInput {
+	return DeliveryInput{DeliveryID: "d-1", EventID: "e-1", WebhookID: "w-1", EventType: "shift.created", ClientID: "c-1",
+		RetrySchedule: schedule, AttemptTimeout: 30 * time.Second}
+}
+
+func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) DeliveryResult {
+	t.Helper()
+	if !env.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow failed: %v", err)
+	}
+	var res DeliveryResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestDeliveryFollowsTheJitteredScheduleThenFails(t *testing.T) {
+	schedule := []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour}
+	env, r := newEnv(t, failed)
+	env.ExecuteWorkflow(DeliveryWorkflow, input(schedule...))
+	res := result(t, env)
+	if res.Status != hookflow.StatusFailed || res.Attempts != len(schedule)+1 {
+		t.Fatalf("result = %+v, want failed after %d attempts", res, len(schedule)+1)
+	}
+	if len(r.calls) != len(schedule)+1 {
+		t.Fatalf("%d attempts, want %d", len(r.calls), len(schedule)+1)
+	}
+	for i, want := range schedule {
+		gap := r.times[i+1].Sub(r.times[i])
+		if gap != Jittered(want, "d-1", i) {
+			t.Errorf("wait %d = %v, want the jittered %v", i, gap, Jittered(want, "d-1", i))
+		}
+		if gap < time.Duration(float64(want)*0.8) || gap > time.Duration(float64(want)*1.2) {
+			t.Errorf("wait %d = %v, outside ±20%% of %v", i, gap, want)
+		}
+		if r.calls[i].NextDelay == nil {
+			t.Errorf("attempt %d had no next delay", i+1)
+		}
+	}
+	if r.calls[len(schedule)].NextDelay != nil {
+		t.Error("the last attempt was told a retry would follow")
+	}
+}
+
+func TestDeliverySucceedsOnALaterAttempt(t *testing.T) {
+	env, r := newEnv(t, failed, failed, ok)
+	env.ExecuteWorkflow(DeliveryWorkflow, input(time.Second, time.Minute, time.Hour, time.Hour))
+	res := result(t, env)
+	if res.Status != hookflow.StatusSucceeded || res.Attempts != 3 || len(r.calls) != 3 {
+		t.Fatalf("result = %+v after %d calls, want succeeded on the 3rd", res, len(r.calls))
+	}
+}
+
+func TestRetryAfterStretchesTheWait(t *testing.T) {
+	env, r := newEnv(t, limited, ok)
+	env.ExecuteWorkflow(DeliveryWorkflow, input(5*time.Second, time.Minute))
+	result(t, env)
+	if gap := r.times[1].Sub(r.times[0]); gap < 3*time.Hour {
+		t.Errorf("retry after %v, want at least the receiver's 3h Retry-After", gap)
+	}
+}
+
+func TestDeletedWebhookEndsTheDelivery(t *testing.T) {
+	env, r := newEnv(t, failed, activities.AttemptResult{Ended: true, Reason: "webhook deleted"})
+	env.ExecuteWorkflow(DeliveryWorkflow, input(time.Minute, time.Minute, time.Minute))
+	res := result(t, env)
+	if res.Status != hookflow.StatusFailed || res.Reason != "webhook deleted" || len(r.calls) != 2 {
+		t.Fatalf("result = %+v after %d calls, want failed with the reason after 2", res, len(r.calls))
+	}
+}
+
+// updateCallbacks records an update's outcome.
+type updateCallbacks struct {
+	accepted bool
+	rejected error
+	result   activities.AttemptResult
+	err      error
+	done     bool
+}
+
+func (u *updateCallbacks) Accept()          { u.accepted = true }
+func (u *updateCallbacks) Reject(err error) { u.rejected = err }
+func (u *updateCallbacks) Complete(success any, err error) {
+	u.done, u.err = true, err
+	if res, ok := success.(activities.AttemptResult); ok {
+		u.result = res
+	}
+}
+
+func TestRetryNowDuringABackoffAttemptsAtOnceAndEndsTheWait(t *testing.T) {
+	env, r := newEnv(t, failed, ok)
+	first := &updateCallbacks{}
+	env.RegisterDelayedCallback(func() { env.UpdateWorkflow(RetryNowUpdate, "support-req-1", first) }, 10*time.Minute)
+	env.ExecuteWorkflow(DeliveryWorkflow, input(time.Hour, time.Hour))
+	res := result(t, env)
+	if !first.accepted || !first.done || first.err != nil || !first.result.Success {
+		t.Fatalf("retry-now = %+v (err %v), want an accepted, successful attempt", first, first.err)
+	}
+	if len(r.calls) != 2 || r.calls[1].Kind != hookflow.ManualAttempt {
+		t.Fatalf("%d attempts (%+v), want the scheduled one and one manual", len(r.calls), r.calls)
+	}
+	if gap := r.times[1].Sub(r.times[0]); gap != 10*time.Minute {
+		t.Errorf("manual attempt after %v, want at once (10m, when asked)", gap)
+	}
+	if res.Status != hookflow.StatusSucceeded || res.Attempts != 2 {
+		t.Errorf("result = %+v, want succeeded after 2", res)
+	}
+}
+
+func TestFailedRetryNowKeepsTheScheduleAndIsNotRepeated(t *testing.T) {
+	env, r := newEnv(t, failed, failed, ok)
+	update, repeat := &updateCallbacks{}, &updateCallbacks{}
+	env.RegisterDelayedCallback(func() { env.UpdateWorkflow(RetryNowUpdate, "u-1", update) }, 10*time.Minute)
+	// The same Idempotency-Key again: the first outcome, no second attempt.
+	env.RegisterDelayedCallback(func() { env.UpdateWorkflow(RetryNowUpdate, "u-1", repeat) }, 20*time.Minute)
+	in := input(time.Hour)
+	env.ExecuteWorkflow(DeliveryWorkflow, in)
+	res := result(t, env)
+	if !update.done || update.result.Success {
+		t.Fatalf("retry-now = %+v, want a failed attempt", update)
+	}
+	if len(r.calls) != 3 {
+		t.Fatalf("%d attempts, want scheduled, manual, scheduled", len(r.calls))
+	}
+	if !repeat.done || repeat.result.Number != update.result.Number || repeat.result.StatusCode != update.result.StatusCode {
+		t.Errorf("repeated update = %+v, want the first outcome %+v", repeat, update.result)
+	}
+	if gap := r.times[2].Sub(r.times[0]); gap != Jittered(time.Hour, in.DeliveryID, 0) {
+		t.Errorf("scheduled retry after %v, want the schedule's %v", gap, Jittered(time.Hour, in.DeliveryID, 0))
+	}
+	if res.Status != hookflow.StatusSucceeded || res.Attempts != 3 {
+		t.Errorf("result = %+v", res)
+	}
+}
+
+func TestRetryNowIsRejectedWhenNotWaiting(t *testing.T) {
+	env, _ := newEnv(t, failed)
+	update := &updateCallbacks{}
+	// With an empty schedule the delivery never waits.
+	env.RegisterDelayedCallback(func() { env.UpdateWorkflow(RetryNowUpdate, "u-1", update) }, 0)
+	env.ExecuteWorkflow(DeliveryWorkflow, input())
+	result(t, env)
+	if update.accepted || update.rejected == nil {
+		t.Errorf("update = %+v, want rejected", update)
+	}
+}
+
+func TestJitterStaysWithinTwentyPercentAndIsStable(t *testing.T) {
+	spread := map[time.Duration]bool{}
+	for i := range 500 {
+		id := fmt.Sprintf("delivery-%d", i)
+		d := Jittered(time.Hour, id, i%7)
+		if d < 48*time.Minute || d > 72*time.Minute {
+			t.Fatalf("Jittered = %v, outside ±20%% of 1h", d)
+		}
+		if d != Jittered(time.Hour, id, i%7) {
+			t.Fatal("Jittered is not deterministic")
+		}
+		spread[d.Truncate(time.Minute)] = true
+	}
+	if len(spread) < 20 {
+		t.Errorf("jitter takes only %d distinct minutes over 500 deliveries", len(spread))
+	}
+}
