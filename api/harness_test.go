@@ -16,6 +16,7 @@ import (
 
 	"github.com/hookflow/hookflow/api"
 	"github.com/hookflow/hookflow/auth"
+	"github.com/hookflow/hookflow/dispatch"
 	"github.com/hookflow/hookflow/internal/testenv"
 )
 
@@ -59,6 +60,9 @@ func newHarness(t *testing.T, mutate ...func(*api.Deps, *api.Options)) *harness 
 		Database: testDB.DB,
 		Temporal: temporalPinger{testTemporal},
 		Webhooks: testDB.DB,
+		Logs:     testDB.DB,
+		// No worker polls this queue: these tests publish nothing.
+		Dispatcher: dispatch.New(testDB.DB, testTemporal, dispatch.Options{TaskQueue: "api-tests-" + testenv.RandomID(4)}, testenv.DiscardLogger()),
 	}
 	opts := api.Options{MaxPayloadBytes: 4096}
 	for _, m := range mutate {

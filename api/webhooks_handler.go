@@ -252,6 +252,11 @@ func (s *Server) deleteWebhook(kind hookflow.WebhookKind) gin.HandlerFunc {
 			s.fail(c, err)
 			return
 		}
+		// Best effort: a delivery the signal misses finds the webhook gone at
+		// its next attempt anyway.
+		if err := s.deps.Dispatcher.WebhookRemoved(c, w.ID); err != nil {
+			s.deps.Logger.WarnContext(c, "end pending deliveries", "webhook_id", w.ID, "error", err)
+		}
 		c.JSON(http.StatusOK, dataEnvelope{Data: toWebhookResponse(w)})
 	}
 }

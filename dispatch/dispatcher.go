@@ -29,6 +29,7 @@ type Store interface {
 	DeleteEvent(ctx context.Context, id string) error
 	Delivery(ctx context.Context, id string) (*hookflow.Delivery, error)
 	Attempt(ctx context.Context, id string) (*hookflow.Attempt, error)
+	UnsettledDeliveries(ctx context.Context, webhookID string) ([]string, error)
 }
 
 // Options configure dispatching.
@@ -233,4 +234,22 @@ func (d *Dispatcher) retryEnded(ctx context.Context, del *hookflow.Delivery, key
 		return res, fmt.Errorf("manual retry of %s: %w", del.ID, err)
 	}
 	return res, nil
+}
+
+// WebhookRemoved ends the pending retries of a deleted webhook at once
+// instead of at their next scheduled attempt.
+func (d *Dispatcher) WebhookRemoved(ctx context.Context, webhookID string) error {
+	ids, err := d.store.UnsettledDeliveries(ctx, webhookID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		err := d.temporal.SignalWorkflow(ctx, WorkflowID(id), "", workflows.WebhookRemovedSignal, nil)
+		var notFound *serviceerror.NotFound
+		if err != nil && !errors.As(err, &notFound) {
+			errs = append(errs, fmt.Errorf("signal delivery %s: %w", id, err))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -200,3 +200,21 @@ func scanAttempt(row pgx.Row) (*hookflow.Attempt, error) {
 	}
 	return &a, nil
 }
+
+// UnsettledDeliveries lists the ids of a webhook's deliveries that may still
+// make attempts.
+func (db *DB) UnsettledDeliveries(ctx context.Context, webhookID string) ([]string, error) {
+	uid, err := uuid.Parse(webhookID)
+	if err != nil {
+		return nil, hookflow.ErrWebhookNotFound
+	}
+	rows, err := db.pool.Query(ctx, `SELECT id::text FROM deliveries WHERE webhook_id = $1 AND status IN ('pending', 'retrying')`, uid)
+	if err != nil {
+		return nil, fmt.Errorf("list unsettled deliveries of %s: %w", webhookID, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list unsettled deliveries of %s: %w", webhookID, err)
+	}
+	return ids, nil
+}

@@ -20,6 +20,9 @@ const (
 	DeliverActivity = "Deliver"
 	// RetryNowUpdate makes an attempt at once during a backoff.
 	RetryNowUpdate = "retry-now"
+	// WebhookRemovedSignal cuts a backoff short after the webhook was
+	// deleted, so the next attempt finds it gone and ends the delivery.
+	WebhookRemovedSignal = "webhook-removed"
 	// JitterFraction spreads retries by up to ±20% so that a receiver that
 	// comes back is not hit by every delivery at the same second.
 	JitterFraction = 0.2
@@ -60,6 +63,7 @@ type delivery struct {
 	waiting    bool
 	nextTry    *time.Time // when the running backoff ends
 	inFlight   bool       // a manual attempt is running
+	removed    bool       // the webhook was deleted: do not wait any more
 	cancelWait workflow.CancelFunc
 }
 
@@ -74,6 +78,7 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 		workflow.UpdateHandlerOptions{Validator: d.validateRetryNow}); err != nil {
 		return DeliveryResult{}, fmt.Errorf("register %s: %w", RetryNowUpdate, err)
 	}
+	workflow.Go(ctx, d.watchRemoval)
 
 	for retry := 0; !d.settled; retry++ {
 		var nextDelay *time.Duration
@@ -139,9 +144,25 @@ func (d *delivery) attempt(ctx workflow.Context, in activities.AttemptInput) (ac
 	return res, nil
 }
 
+// watchRemoval ends the current and any later backoff once the webhook is
+// deleted.
+func (d *delivery) watchRemoval(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, WebhookRemovedSignal)
+	for {
+		ch.Receive(ctx, nil)
+		d.removed = true
+		if d.cancelWait != nil {
+			d.cancelWait()
+		}
+	}
+}
+
 // wait sleeps until the next scheduled attempt, or until a manual retry
-// settles the delivery and cancels the timer.
+// settles the delivery or the webhook's removal cancels the timer.
 func (d *delivery) wait(ctx workflow.Context, delay time.Duration, retry int) {
+	if d.removed {
+		return
+	}
 	timerCtx, cancel := workflow.WithCancel(ctx)
 	d.cancelWait, d.waiting = cancel, true
 	timer := workflow.NewTimerWithOptions(timerCtx, delay, workflow.TimerOptions{Summary: fmt.Sprintf("backoff before retry %d", retry)})

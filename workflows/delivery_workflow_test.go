@@ -215,6 +215,19 @@ func TestRetryNowIsRejectedWhenNotWaiting(t *testing.T) {
 	}
 }
 
+func TestWebhookRemovalCutsTheBackoffShort(t *testing.T) {
+	env, r := newEnv(t, failed, activities.AttemptResult{Ended: true, Reason: "webhook deleted"})
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(WebhookRemovedSignal, nil) }, 5*time.Minute)
+	env.ExecuteWorkflow(DeliveryWorkflow, input(10*time.Hour, 10*time.Hour))
+	res := result(t, env)
+	if res.Status != hookflow.StatusFailed || res.Reason != "webhook deleted" || len(r.calls) != 2 {
+		t.Fatalf("result = %+v after %d calls", res, len(r.calls))
+	}
+	if gap := r.times[1].Sub(r.times[0]); gap != 5*time.Minute {
+		t.Errorf("removal noticed after %v, want at once (5m)", gap)
+	}
+}
+
 func TestJitterStaysWithinTwentyPercentAndIsStable(t *testing.T) {
 	spread := map[time.Duration]bool{}
 	for i := range 500 {

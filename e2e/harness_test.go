@@ -1,0 +1,268 @@
+// Package e2e_test drives Hookflow end to end: the real API, a real worker on
+// the Temporal dev server, real PostgreSQL, and an httptest receiver.
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+
+	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/api"
+	"github.com/hookflow/hookflow/auth"
+	"github.com/hookflow/hookflow/dispatch"
+	"github.com/hookflow/hookflow/egress"
+	"github.com/hookflow/hookflow/internal/testenv"
+	"github.com/hookflow/hookflow/worker"
+)
+
+var (
+	testDB       *testenv.Database
+	testTemporal client.Client
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.ReleaseMode)
+	os.Exit(testenv.Main(m, "e2e", &testDB, func(ctx context.Context) (func(), error) {
+		c, err := testenv.NewTemporalClient(ctx)
+		if err != nil {
+			return nil, err
+		}
+		testTemporal = c
+		if err := worker.EnsureSearchAttributes(ctx, c, "default", testenv.DiscardLogger()); err != nil {
+			return nil, err
+		}
+		return c.Close, nil
+	}))
+}
+
+type temporalPinger struct{ c client.Client }
+
+func (p temporalPinger) Ping(ctx context.Context) error {
+	_, err := p.c.CheckHealth(ctx, &client.CheckHealthRequest{})
+	return err
+}
+
+var testKeys = auth.Keys{Secret: []byte("e2e-secret-that-is-long-enough-for-hs256")}
+
+// stack is one Hookflow: API, dispatcher and a worker on a task queue of its own.
+type stack struct {
+	t   *testing.T
+	url string
+}
+
+type stackOptions struct {
+	schedule     []time.Duration
+	guard        egress.Guard
+	temporal     client.Client // for the dispatcher; the shared one when nil
+	maxBodyBytes int64
+}
+
+func newStack(t *testing.T, o stackOptions) *stack {
+	t.Helper()
+	if o.maxBodyBytes == 0 {
+		o.maxBodyBytes = 64 << 10
+	}
+	queue := "e2e-" + testenv.RandomID(6)
+	logger := testenv.DiscardLogger()
+	acts := activities.New(testDB.DB, egress.NewClient(o.guard, 5*time.Second, "Hookflow/e2e"), logger)
+	w := worker.New(testTemporal, worker.Options{TaskQueue: queue}, acts)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	tc := o.temporal
+	if tc == nil {
+		tc = testTemporal
+	}
+	d := dispatch.New(testDB.DB, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second, EagerStart: o.temporal == nil}, logger)
+	srv := httptest.NewServer(api.NewServer(api.Deps{
+		Logger: logger, Verifier: auth.NewVerifier(testKeys), Database: testDB.DB, Temporal: temporalPinger{tc},
+		Webhooks: testDB.DB, Logs: testDB.DB, Dispatcher: d,
+	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true}))
+	t.Cleanup(srv.Close)
+	return &stack{t: t, url: srv.URL}
+}
+
+func token(t *testing.T, p auth.Principal) string {
+	t.Helper()
+	if p.Subject == "" {
+		p.Subject = p.ClientID
+	}
+	tok, err := auth.Mint(testKeys, p, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// tenant is an integrator client with facilities, that may also publish.
+type tenant struct {
+	clientID   string
+	facilities []string
+	token      string
+}
+
+func newTenant(t *testing.T) tenant {
+	id := testenv.RandomID(4)
+	tn := tenant{clientID: "client-" + id, facilities: []string{"F-" + id + "-1", "F-" + id + "-2"}}
+	tn.token = token(t, auth.Principal{ClientID: tn.clientID, Facilities: tn.facilities, Roles: []auth.Role{auth.RoleIntegrator, auth.RolePublisher}})
+	return tn
+}
+
+type response struct {
+	status int
+	body   map[string]any
+	raw    string
+}
+
+func (s *stack) do(method, path, tok string, body any, headers ...string) response {
+	s.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		buf, err := json.Marshal(body)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, s.url+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := response{status: resp.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+func (r response) data() map[string]any {
+	d, _ := r.body["data"].(map[string]any)
+	return d
+}
+
+func (s *stack) createWebhook(tn tenant, kind string, body map[string]any) map[string]any {
+	s.t.Helper()
+	r := s.do(http.MethodPost, "/api/v2/public/webhooks/"+kind, tn.token, body)
+	if r.status != http.StatusCreated {
+		s.t.Fatalf("create webhook: %d %s", r.status, r.raw)
+	}
+	return r.data()
+}
+
+// publish posts an event and returns the delivery ids.
+func (s *stack) publish(tn tenant, body map[string]any) (string, []string) {
+	s.t.Helper()
+	r := s.do(http.MethodPost, "/api/v2/events", tn.token, body)
+	if r.status != http.StatusAccepted {
+		s.t.Fatalf("publish: %d %s", r.status, r.raw)
+	}
+	var ids []string
+	for _, d := range r.data()["deliveries"].([]any) {
+		ids = append(ids, d.(map[string]any)["id"].(string))
+	}
+	return r.data()["eventId"].(string), ids
+}
+
+// logs searches the delivery logs.
+func (s *stack) logs(tok, query string) []map[string]any {
+	s.t.Helper()
+	r := s.do(http.MethodGet, "/api/v2/public/webhooks/logs?"+query, tok, nil)
+	if r.status != http.StatusCreated {
+		s.t.Fatalf("logs: %d %s", r.status, r.raw)
+	}
+	var out []map[string]any
+	for _, e := range r.body["data"].([]any) {
+		out = append(out, e.(map[string]any))
+	}
+	return out
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// receiver is a webhook endpoint whose answers the test scripts.
+type receiver struct {
+	*httptest.Server
+	mu       sync.Mutex
+	statuses []int // by request; the last repeats
+	requests []received
+}
+
+type received struct {
+	body    []byte
+	headers http.Header
+	at      time.Time
+}
+
+func newReceiver(t *testing.T, statuses ...int) *receiver {
+	r := &receiver{statuses: statuses}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.requests = append(r.requests, received{body: body, headers: req.Header.Clone(), at: time.Now()})
+		status := http.StatusOK
+		if len(r.statuses) > 0 {
+			status = r.statuses[min(len(r.requests), len(r.statuses))-1]
+		}
+		r.mu.Unlock()
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(`{"received":true}`))
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *receiver) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.requests)
+}
+
+func (r *receiver) request(i int) received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.requests[i]
+}
+
+func (r *receiver) setStatuses(statuses ...int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.statuses = append(make([]int, len(r.requests)), statuses...)
+	for i := range len(r.requests) {
+		r.statuses[i] = http.StatusOK
+	}
+}
