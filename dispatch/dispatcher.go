@@ -40,6 +40,9 @@ type Options struct {
 	// EagerStart hands new workflows straight to this process's worker,
 	// saving a round trip; only when a worker shares the client (serve).
 	EagerStart bool
+	// StartTimeout bounds starting one workflow, so that a publish answers
+	// 503 instead of hanging while Temporal is unreachable. Default 10s.
+	StartTimeout time.Duration
 }
 
 // Dispatcher publishes events and retries deliveries.
@@ -52,6 +55,9 @@ type Dispatcher struct {
 
 // New builds a Dispatcher.
 func New(store Store, c client.Client, opts Options, logger *slog.Logger) *Dispatcher {
+	if opts.StartTimeout <= 0 {
+		opts.StartTimeout = 10 * time.Second
+	}
 	return &Dispatcher{store: store, temporal: c, opts: opts, logger: logger}
 }
 
@@ -138,6 +144,8 @@ func (d *Dispatcher) input(del hookflow.Delivery) workflows.DeliveryInput {
 }
 
 func (d *Dispatcher) start(ctx context.Context, ev *hookflow.Event, del hookflow.Delivery) error {
+	ctx, cancel := context.WithTimeout(ctx, d.opts.StartTimeout)
+	defer cancel()
 	in := d.input(del)
 	_, err := d.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:        WorkflowID(del.ID),

@@ -23,6 +23,7 @@ import (
 	"github.com/hookflow/hookflow/dispatch"
 	"github.com/hookflow/hookflow/egress"
 	"github.com/hookflow/hookflow/internal/testenv"
+	"github.com/hookflow/hookflow/storage"
 	"github.com/hookflow/hookflow/worker"
 )
 
@@ -65,6 +66,7 @@ type stackOptions struct {
 	schedule     []time.Duration
 	guard        egress.Guard
 	temporal     client.Client // for the dispatcher; the shared one when nil
+	db           *storage.DB   // for the API and dispatcher; the package's when nil
 	maxBodyBytes int64
 }
 
@@ -85,10 +87,15 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	if tc == nil {
 		tc = testTemporal
 	}
-	d := dispatch.New(testDB.DB, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second, EagerStart: o.temporal == nil}, logger)
+	db := o.db
+	if db == nil {
+		db = testDB.DB
+	}
+	d := dispatch.New(db, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second,
+		EagerStart: o.temporal == nil, StartTimeout: 2 * time.Second}, logger)
 	srv := httptest.NewServer(api.NewServer(api.Deps{
-		Logger: logger, Verifier: auth.NewVerifier(testKeys), Database: testDB.DB, Temporal: temporalPinger{tc},
-		Webhooks: testDB.DB, Logs: testDB.DB, Dispatcher: d,
+		Logger: logger, Verifier: auth.NewVerifier(testKeys), Database: db, Temporal: temporalPinger{tc},
+		Webhooks: db, Logs: db, Dispatcher: d,
 	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true}))
 	t.Cleanup(srv.Close)
 	return &stack{t: t, url: srv.URL}
