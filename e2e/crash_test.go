@@ -1,0 +1,155 @@
+package e2e_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hookflow/hookflow/auth"
+	"github.com/hookflow/hookflow/internal/testenv"
+)
+
+// serveProcess runs the real `hookflow serve` binary.
+type serveProcess struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func buildHookflow(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "hookflow")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/hookflow/hookflow/cmd/hookflow").CombinedOutput()
+	if err != nil {
+		t.Fatalf("build hookflow: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func startServe(t *testing.T, bin string, env []string, logName string) *serveProcess {
+	t.Helper()
+	addr := freeAddr(t)
+	log, err := os.Create(filepath.Join(t.TempDir(), logName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { log.Close() })
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(append(os.Environ(), env...), "HOOKFLOW_HTTP_ADDR="+addr)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &serveProcess{cmd: cmd, url: "http://" + addr}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	eventually(t, 60*time.Second, "hookflow serve to answer", func() bool {
+		resp, err := http.Get(p.url + "/healthcheck")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return p
+}
+
+func TestServeKilledMidDeliveryLosesNoEvent(t *testing.T) {
+	bin := buildHookflow(t)
+	secret := "crash-test-secret-that-is-long-enough-for-hs256"
+	env := []string{
+		"HOOKFLOW_DATABASE_URL=" + testDB.URL,
+		"HOOKFLOW_TEMPORAL_ADDRESS=" + mustTemporalAddress(t),
+		"HOOKFLOW_TASK_QUEUE=crash-" + testenv.RandomID(4),
+		"HOOKFLOW_JWT_SECRET=" + secret,
+		"HOOKFLOW_ALLOW_INSECURE_URLS=true",
+		"HOOKFLOW_ALLOW_PRIVATE_TARGETS=true",
+		"HOOKFLOW_RETRY_SCHEDULE=1s,1s,1s",
+	}
+	// The receiver holds the first request open: the process dies mid-POST.
+	var mu sync.Mutex
+	var ids []string
+	firstArrived := make(chan struct{})
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	releaseReceiver := func() { releaseOnce.Do(func() { close(release) }) }
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		ids = append(ids, r.Header.Get("webhook-id"))
+		n := len(ids)
+		mu.Unlock()
+		if n == 1 {
+			close(firstArrived)
+			<-release
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(rcv.Close)
+	t.Cleanup(releaseReceiver)
+
+	first := startServe(t, bin, env, "serve-1.log")
+	keys := auth.Keys{Secret: []byte(secret)}
+	tok, err := auth.Mint(keys, auth.Principal{Subject: "crash", ClientID: "crash-" + testenv.RandomID(3), Facilities: []string{"CRASH-1"},
+		Roles: []auth.Role{auth.RoleIntegrator, auth.RolePublisher}}, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stack{t: t, url: first.url}
+	s.createWebhook(tenant{token: tok}, "facility", map[string]any{"url": rcv.URL, "events": []string{"all"}})
+	eventID, deliveries := s.publish(tenant{token: tok}, map[string]any{"eventType": "shift.created", "facilityId": "CRASH-1", "data": map[string]any{}})
+
+	select {
+	case <-firstArrived:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first attempt never reached the receiver")
+	}
+	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.cmd.Wait()
+	releaseReceiver()
+
+	startServe(t, bin, env, "serve-2.log")
+	var status string
+	eventually(t, 60*time.Second, "the delivery to succeed after the restart", func() bool {
+		err := testDB.DB.Pool().QueryRow(context.Background(), `SELECT status FROM deliveries WHERE id = $1`, deliveries[0]).Scan(&status)
+		return err == nil && status == "succeeded"
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ids) < 2 {
+		t.Fatalf("receiver got %d requests, want the interrupted one and its redelivery", len(ids))
+	}
+	for _, id := range ids {
+		if id != eventID {
+			t.Errorf("webhook-id %q, want the event id %q on every attempt", id, eventID)
+		}
+	}
+}
+
+func mustTemporalAddress(t *testing.T) string {
+	addr, err := testenv.TemporalAddress()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
+
