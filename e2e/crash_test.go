@@ -152,4 +152,3 @@ func mustTemporalAddress(t *testing.T) string {
 	}
 	return addr
 }
-

@@ -14,7 +14,7 @@ func TestGuardRefusesEveryPrivateAndSpecialRange(t *testing.T) {
 		"192.0.2.5", "198.51.100.7", "203.0.113.9",
 		"::1", "::", "fc00::1", "fd12:3456::1", "fe80::1", "ff02::1", "2001:db8::1",
 		"::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", // IPv4-mapped
-		"64:ff9b::a00:1",  // NAT64 of 10.0.0.1
+		"64:ff9b::a00:1",   // NAT64 of 10.0.0.1
 		"2002:c0a8:101::1", // 6to4 of 192.168.1.1
 		"::7f00:1",         // IPv4-compatible 127.0.0.1
 	}
