@@ -78,7 +78,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	queue := "e2e-" + testenv.RandomID(6)
 	logger := testenv.DiscardLogger()
 	acts := activities.New(testDB.DB, egress.NewClient(o.guard, 5*time.Second, "Hookflow/e2e"), logger)
-	w := worker.New(testTemporal, worker.Options{TaskQueue: queue}, acts)
+	w := worker.New(testTemporal, worker.Options{TaskQueue: queue}, acts, activities.NewRetention(testDB.DB))
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -25,8 +25,9 @@ type Options struct {
 	Concurrency int
 }
 
-// New builds a worker that runs deliveries with acts.
-func New(c client.Client, opts Options, acts *activities.Activities) sdkworker.Worker {
+// New builds a worker that runs deliveries with acts and log purges with
+// retention.
+func New(c client.Client, opts Options, acts *activities.Activities, retention *activities.Retention) sdkworker.Worker {
 	concurrency := opts.Concurrency
 	if concurrency <= 0 {
 		concurrency = 256
@@ -41,6 +42,8 @@ func New(c client.Client, opts Options, acts *activities.Activities) sdkworker.W
 	w.RegisterWorkflow(workflows.DeliveryWorkflow)
 	w.RegisterWorkflow(workflows.ManualRetryWorkflow)
 	w.RegisterActivityWithOptions(acts.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivity})
+	w.RegisterWorkflow(workflows.RetentionWorkflow)
+	w.RegisterActivityWithOptions(retention.Purge, activity.RegisterOptions{Name: workflows.PurgeActivity})
 	return w
 }
 

@@ -24,6 +24,7 @@ func newRootCommand() *cobra.Command {
 		roleCommand("api", "Run the HTTP API only", roles{api: true}),
 		roleCommand("worker", "Run a delivery worker only", roles{worker: true}),
 		migrateCommand(),
+		purgeCommand(),
 		tokenCommand(),
 		versionCommand(),
 	)
@@ -58,6 +59,24 @@ func migrateCommand() *cobra.Command {
 			return migrate(cmd.Context(), cfg, newLogger(cfg))
 		},
 	}
+}
+
+func purgeCommand() *cobra.Command {
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "purge",
+		Short: "Purge delivery logs older than HOOKFLOW_LOG_RETENTION now (--dry-run: only count them)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.FromEnv()
+			if err != nil {
+				return err
+			}
+			return purge(cmd.Context(), cfg, dryRun, cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what a purge would delete, delete nothing")
+	return cmd
 }
 
 func tokenCommand() *cobra.Command {

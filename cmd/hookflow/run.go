@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -71,13 +72,17 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		}
 		guard := egress.Guard{AllowPrivate: cfg.AllowPrivateTargets, Allowed: cfg.AllowedTargetCIDRs}
 		acts := activities.New(db, egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent()), logger)
-		w := worker.New(tc, worker.Options{TaskQueue: cfg.TaskQueue}, acts)
+		w := worker.New(tc, worker.Options{TaskQueue: cfg.TaskQueue}, acts, activities.NewRetention(db))
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
 		}
 		// Deferred so the API drains first and the worker finishes its tasks after.
 		defer w.Stop()
 		logger.Info("worker started", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
+		if err := worker.EnsureRetentionSchedule(ctx, tc, worker.RetentionOptions{TaskQueue: cfg.TaskQueue, Retention: cfg.LogRetention}, logger); err != nil {
+			return err
+		}
+		worker.EnsureNamespaceRetention(ctx, tc, cfg.TemporalNamespace, cfg.LogRetention, logger)
 	}
 	if !r.api {
 		<-ctx.Done()
@@ -120,6 +125,36 @@ func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error 
 	}
 	defer db.Close()
 	return migrations.Up(ctx, db.Pool(), logger)
+}
+
+// purge counts what the retention purge would delete, or runs it now through
+// its schedule so that it is recorded like every other purge.
+func purge(ctx context.Context, cfg config.Config, dryRun bool, out io.Writer) error {
+	if dryRun {
+		db, err := storage.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		cutoff := time.Now().Add(-cfg.LogRetention)
+		counts, err := db.PurgeCandidates(ctx, cutoff)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(out, "A purge now would delete, from before %s (retention %s):\n  deliveries: %d\n  attempts:   %d\n  events:     %d\n",
+			cutoff.UTC().Format(time.RFC3339), cfg.LogRetention, counts.Deliveries, counts.Attempts, counts.Events)
+		return err
+	}
+	tc, err := client.DialContext(ctx, client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s (HOOKFLOW_TEMPORAL_ADDRESS): %w", cfg.TemporalAddress, err)
+	}
+	defer tc.Close()
+	if err := tc.ScheduleClient().GetHandle(ctx, worker.RetentionScheduleID).Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
+		return fmt.Errorf("trigger schedule %s (is a worker running?): %w", worker.RetentionScheduleID, err)
+	}
+	_, err = fmt.Fprintf(out, "Purge started by schedule %s; follow it in the Temporal UI.\n", worker.RetentionScheduleID)
+	return err
 }
 
 func jwtKeys(cfg config.Config) (auth.Keys, error) {

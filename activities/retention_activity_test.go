@@ -1,0 +1,118 @@
+package activities_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/internal/testenv"
+)
+
+var testDB *testenv.Database
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m, "activities", &testDB)) }
+
+// seedDelivery stores an event, a delivery and n attempts created age ago.
+func seedDelivery(t *testing.T, webhookID uuid.UUID, age time.Duration, status string, attempts int) (eventID string, deliveryID uuid.UUID) {
+	t.Helper()
+	ctx := context.Background()
+	at := time.Now().Add(-age)
+	eventID, deliveryID = "evt-"+uuid.NewString(), uuid.New()
+	pool := testDB.DB.Pool()
+	if _, err := pool.Exec(ctx, `INSERT INTO events (id, event_type, payload, created_at) VALUES ($1, 'shift.created', '{}', $2)`, eventID, at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO deliveries (id, event_id, webhook_id, event_type, client_id, url, status, created_at)
+		VALUES ($1, $2, $3, 'shift.created', 'c', 'https://example.com', $4, $5)`, deliveryID, eventID, webhookID, status, at); err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; n <= attempts; n++ {
+		if _, err := pool.Exec(ctx, `INSERT INTO attempts (id, delivery_id, attempt_number, url, success, created_at)
+			VALUES ($1, $2, $3, 'https://example.com', false, $4)`, uuid.New(), deliveryID, n, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return eventID, deliveryID
+}
+
+func exists(t *testing.T, table, column string, id any) bool {
+	t.Helper()
+	var n int
+	if err := testDB.DB.Pool().QueryRow(context.Background(), `SELECT count(*) FROM `+table+` WHERE `+column+` = $1`, id).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n > 0
+}
+
+func TestPurgeDeletesOnlySettledLogsPastRetentionAndResumesFromItsHeartbeat(t *testing.T) {
+	ctx := context.Background()
+	var webhookID uuid.UUID
+	if err := testDB.DB.Pool().QueryRow(ctx, `INSERT INTO webhooks (kind, client_id, url, events) VALUES ('facility', 'c', 'https://example.com', '{all}') RETURNING id`).Scan(&webhookID); err != nil {
+		t.Fatal(err)
+	}
+	day := 24 * time.Hour
+	var oldEvents []string
+	var oldDeliveries []uuid.UUID
+	for range 3 {
+		e, d := seedDelivery(t, webhookID, 15*day, "succeeded", 2)
+		oldEvents, oldDeliveries = append(oldEvents, e), append(oldDeliveries, d)
+	}
+	failedEvent, failedDelivery := seedDelivery(t, webhookID, 15*day, "failed", 3)
+	oldEvents, oldDeliveries = append(oldEvents, failedEvent), append(oldDeliveries, failedDelivery)
+	youngEvent, youngDelivery := seedDelivery(t, webhookID, 13*day, "succeeded", 1)
+	retryingEvent, retryingDelivery := seedDelivery(t, webhookID, 15*day, "retrying", 2)
+
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(activities.NewRetention(testDB.DB))
+	// A previous run of this activity got this far before its worker died.
+	env.SetHeartbeatDetails(activities.PurgeProgress{Deliveries: 7, Attempts: 11})
+	val, err := env.ExecuteActivity("Purge", activities.PurgeInput{Cutoff: time.Now().Add(-14 * day), BatchSize: 1, Budget: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p activities.PurgeProgress
+	if err := val.Get(&p); err != nil {
+		t.Fatal(err)
+	}
+	if !p.Done || p.Deliveries != 7+4 || p.Attempts != 11+9 || p.Events != 4 {
+		t.Errorf("progress = %+v, want the resumed counts plus 4 deliveries, 9 attempts, 4 events", p)
+	}
+	for i := range oldDeliveries {
+		if exists(t, "deliveries", "id", oldDeliveries[i]) || exists(t, "attempts", "delivery_id", oldDeliveries[i]) || exists(t, "events", "id", oldEvents[i]) {
+			t.Errorf("15-day-old settled delivery %s survived", oldDeliveries[i])
+		}
+	}
+	if !exists(t, "deliveries", "id", youngDelivery) || !exists(t, "attempts", "delivery_id", youngDelivery) || !exists(t, "events", "id", youngEvent) {
+		t.Error("a 13-day-old delivery was purged")
+	}
+	if !exists(t, "deliveries", "id", retryingDelivery) || !exists(t, "attempts", "delivery_id", retryingDelivery) || !exists(t, "events", "id", retryingEvent) {
+		t.Error("a retrying delivery was purged")
+	}
+}
+
+func TestPurgeCandidatesCountsWithoutDeleting(t *testing.T) {
+	ctx := context.Background()
+	var webhookID uuid.UUID
+	if err := testDB.DB.Pool().QueryRow(ctx, `INSERT INTO webhooks (kind, client_id, url, events) VALUES ('user', 'c2', 'https://example.com', '{all}') RETURNING id`).Scan(&webhookID); err != nil {
+		t.Fatal(err)
+	}
+	// A cutoff no other test's rows reach: 40 days.
+	e, d := seedDelivery(t, webhookID, 41*24*time.Hour, "failed", 4)
+	t.Cleanup(func() { _, _ = testDB.DB.Pool().Exec(ctx, `DELETE FROM events WHERE id = $1`, e) }) // cascades
+	counts, err := testDB.DB.PurgeCandidates(ctx, time.Now().Add(-40*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts.Deliveries != 1 || counts.Attempts != 4 || counts.Events != 1 {
+		t.Errorf("candidates = %+v, want 1 delivery, 4 attempts, 1 event", counts)
+	}
+	if !exists(t, "deliveries", "id", d) {
+		t.Error("a dry run deleted")
+	}
+}
