@@ -30,9 +30,13 @@ run: services bin/hookflow
 	@echo "API:          http://localhost:8080  (health: curl -s localhost:8080/healthcheck)"
 	@echo "Integrator token (facilities P-1,P-2, 12h):"
 	@echo "  export TOKEN=$$(bin/hookflow token --roles integrator,publisher --client-id demo --facilities P-1,P-2 --ttl 12h)"
-	@echo "Try:"
+	@echo "Try: register a webhook on the built-in test receiver, publish an event, read the log:"
 	@echo "  curl -s -X POST localhost:8080/api/v2/public/webhooks/facility -H \"Authorization: Bearer \$$TOKEN\" \\"
 	@echo "    -H 'Content-Type: application/json' -d '{\"url\":\"http://localhost:8080/api/webhook-processors/success-response\",\"events\":[\"all\"]}'"
+	@echo "  curl -s -X POST localhost:8080/api/v2/events -H \"Authorization: Bearer \$$TOKEN\" \\"
+	@echo "    -H 'Content-Type: application/json' -d '{\"eventType\":\"shift.created\",\"facilityId\":\"P-1\",\"data\":{\"shiftId\":\"s-1\"}}'"
+	@echo "  curl -s localhost:8080/api/v2/public/webhooks/logs -H \"Authorization: Bearer \$$TOKEN\""
+	@echo "Then open http://localhost:8233 and filter: DeliveryStatus = \"succeeded\""
 	@echo
 	HOOKFLOW_ALLOW_INSECURE_URLS=true HOOKFLOW_ALLOW_PRIVATE_TARGETS=true exec bin/hookflow serve
 

@@ -80,6 +80,7 @@ func EnsureRetentionSchedule(ctx context.Context, c client.Client, o RetentionOp
 	if err != nil {
 		return fmt.Errorf("update schedule %s: %w", o.ScheduleID, err)
 	}
+	logger.InfoContext(ctx, "retention schedule updated", "schedule_id", o.ScheduleID, "retention", o.Retention)
 	return nil
 }
 

@@ -22,7 +22,7 @@ func TestRetentionScheduleIsCreatedOnceAndUpdatedOnTheNextStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(c.Close) // after the schedule's deletion below: cleanups run last-in first-out
 	id := "hookflow-log-retention-test-" + testenv.RandomID(4)
 	t.Cleanup(func() { _ = c.ScheduleClient().GetHandle(ctx, id).Delete(ctx) })
 	logger := testenv.DiscardLogger()

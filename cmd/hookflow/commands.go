@@ -25,6 +25,7 @@ func newRootCommand() *cobra.Command {
 		roleCommand("worker", "Run a delivery worker only", roles{worker: true}),
 		migrateCommand(),
 		purgeCommand(),
+		healthcheckCommand(),
 		tokenCommand(),
 		versionCommand(),
 	)
@@ -129,6 +130,27 @@ func tokenCommand() *cobra.Command {
 	f.StringVar(&rolesCSV, "roles", "integrator", "comma-separated roles: integrator, publisher, support, admin")
 	f.StringVar(&facilitiesCS, "facilities", "", "comma-separated facility ids the caller may use")
 	f.DurationVar(&ttl, "ttl", time.Hour, "lifetime of the token")
+	return cmd
+}
+
+func healthcheckCommand() *cobra.Command {
+	var dependencies bool
+	cmd := &cobra.Command{
+		Use:   "healthcheck",
+		Short: "Exit 0 when the local API answers /healthcheck (--dependencies: when PostgreSQL and Temporal answer)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.FromEnv()
+			if err != nil {
+				return err
+			}
+			if dependencies {
+				return checkDependencies(cmd.Context(), cfg)
+			}
+			return checkAPI(cmd.Context(), cfg)
+		},
+	}
+	cmd.Flags().BoolVar(&dependencies, "dependencies", false, "check PostgreSQL and Temporal instead of the API (for workers)")
 	return cmd
 }
 
