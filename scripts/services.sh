@@ -42,27 +42,37 @@ pg_ready() {
   "$bin/pg_isready" -q -h "$pg_host" -p "$pg_port" >/dev/null 2>&1
 }
 
+# pg_dir is the cluster's directory: .data/pg, or, when the postgres user
+# cannot reach into the checkout (a clone under /root), a directory of ours
+# under /var/tmp.
+pg_dir() {
+  mkdir -p "$data"
+  if [ "$(id -u)" -ne 0 ] || runuser -u postgres -- test -x "$data" 2>/dev/null; then
+    printf '%s' "$data/pg"
+  else
+    printf '%s' "/var/tmp/hookflow-$(printf '%s' "$root" | md5sum | cut -c1-8)/pg"
+  fi
+}
+
 postgres_up() {
   if pg_ready; then log "PostgreSQL answers on $pg_host:$pg_port"; return; fi
-  local bin; bin=$(pg_bin_dir)
-  mkdir -p "$data"
-  if [ ! -s "$data/pg/PG_VERSION" ]; then
-    log "creating a PostgreSQL cluster in $data/pg"
-    mkdir -p "$data/pg"
-    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$data/pg" && chmod 700 "$data/pg"
-    as_pg "$bin/initdb" -D "$data/pg" -U postgres --auth=trust -E UTF8 >/dev/null
+  local bin dir; bin=$(pg_bin_dir); dir=$(pg_dir)
+  if [ ! -s "$dir/PG_VERSION" ]; then
+    log "creating a PostgreSQL cluster in $dir"
+    mkdir -p "$dir"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$dir" "$(dirname "$dir")"; chmod 700 "$dir"; fi
+    as_pg "$bin/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 >/dev/null
   fi
-  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$data" 2>/dev/null || true
   log "starting PostgreSQL on $pg_host:$pg_port"
-  as_pg "$bin/pg_ctl" -D "$data/pg" -l "$data/pg.log" -w -t 60 start \
+  as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/../pg.log" -w -t 60 start \
     -o "-c listen_addresses=$pg_host -p $pg_port -k /tmp -c max_connections=200 -c synchronous_commit=off -c shared_buffers=256MB" >/dev/null
 }
 
 postgres_down() {
-  local bin; bin=$(pg_bin_dir)
-  if [ -s "$data/pg/postmaster.pid" ]; then
+  local bin dir; bin=$(pg_bin_dir); dir=$(pg_dir)
+  if [ -s "$dir/postmaster.pid" ]; then
     log "stopping PostgreSQL"
-    as_pg "$bin/pg_ctl" -D "$data/pg" -m fast -w stop >/dev/null || true
+    as_pg "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null || true
   fi
 }
 
