@@ -34,7 +34,7 @@ pg_bin_dir() {
 # as_pg runs a command as the postgres user when we are root (the server
 # refuses to run as root).
 as_pg() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 pg_ready() {
