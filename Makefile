@@ -55,5 +55,13 @@ lint:
 	go vet ./...
 	go run $(STATICCHECK) ./...
 
+# End-to-end benchmark on the same local services as `make run`, then the
+# micro-benchmarks of the hot pure functions. BENCH_FLAGS passes flags, e.g.
+# make bench BENCH_FLAGS="-n 5000 -concurrency 32 -rate 200 -duration 60s".
+BENCH_FLAGS ?=
+bench: services bin/hookflow
+	go test -run '^$$' -bench . -benchmem ./signing ./egress ./storage .
+	go run ./bench $(BENCH_FLAGS)
+
 clean:
 	rm -rf bin/hookflow
