@@ -68,3 +68,9 @@ func TestUnknownRoutesAndMethodsAreNotFound(t *testing.T) {
 		t.Errorf("trailing slash: %d %s", r.status, r.raw)
 	}
 }
+
+func TestTestProcessorsAnswerWithoutAToken(t *testing.T) {
+	h := newHarness(t)
+	expectJSON(t, h.do(http.MethodPost, "/api/webhook-processors/success-response", "", `{"id":"evt"}`), http.StatusOK, `{"value":true}`)
+	expectJSON(t, h.do(http.MethodPost, "/api/webhook-processors/failed-response", "", `{"id":"evt"}`), http.StatusInternalServerError, `{"value":false}`)
+}

@@ -221,3 +221,32 @@ func TestPublishNeedsThePublisherRoleAndValidBody(t *testing.T) {
 		t.Errorf("oversized publish: %d", r.status)
 	}
 }
+
+func TestAnEditedURLAndSecretApplyToTheNextAttempt(t *testing.T) {
+	s := newStack(t, stackOptions{guard: openGuard, schedule: []time.Duration{time.Hour}})
+	before, after := newReceiver(t, http.StatusInternalServerError), newReceiver(t)
+	tn := newTenant(t)
+	w := s.createWebhook(tn, "facility", map[string]any{"url": before.URL, "events": []string{"all"}, "secrets": []string{seedSecretA}})
+	_, ids := s.publish(tn, map[string]any{"eventType": "shift.created", "facilityId": tn.facilities[0], "data": map[string]any{}})
+	eventually(t, 10*time.Second, "the first attempt", func() bool { return before.count() == 1 })
+	path := "/api/v2/public/webhooks/facility/" + w["id"].(string)
+	if r := s.do(http.MethodPatch, path, tn.token, map[string]any{"url": after.URL, "secrets": []string{seedSecretB}}); r.status != http.StatusCreated {
+		t.Fatalf("patch: %d %s", r.status, r.raw)
+	}
+	// Support cuts the hour short; the attempt goes where the webhook points now.
+	support := token(t, auth.Principal{ClientID: "desk", Roles: []auth.Role{auth.RoleSupport}})
+	if r := s.do(http.MethodPost, "/api/v2/public/webhooks/logs/"+ids[0]+"/retry", support, nil); r.status != http.StatusCreated || r.data()["url"] != after.URL {
+		t.Fatalf("retry: %d %s", r.status, r.raw)
+	}
+	if after.count() != 1 || before.count() != 1 {
+		t.Fatalf("requests: old URL %d, new URL %d; want 1 and 1", before.count(), after.count())
+	}
+	got := after.request(0)
+	wh, _ := standardwebhooks.NewWebhook(seedSecretB)
+	if err := wh.Verify(got.body, got.headers); err != nil {
+		t.Errorf("the new secret does not verify the next attempt: %v", err)
+	}
+	if old, _ := standardwebhooks.NewWebhook(seedSecretA); old.Verify(got.body, got.headers) == nil {
+		t.Error("the replaced secret still verifies")
+	}
+}

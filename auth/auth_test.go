@@ -1,0 +1,124 @@
+package auth_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/hookflow/hookflow/auth"
+)
+
+func writePublicKey(t *testing.T, pub any) string {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "key.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func claims(exp time.Time) jwt.MapClaims {
+	return jwt.MapClaims{"sub": "u1", "client_id": "c1", "facilities": []string{"P-1"}, "org_id": "o1", "roles": []string{"integrator"}, "exp": exp.Unix(), "iss": "idp", "aud": "hookflow"}
+}
+
+func TestVerifyAcceptsRS256AndES256WithAPublicKey(t *testing.T) {
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		method jwt.SigningMethod
+		priv   any
+		pub    any
+	}{
+		{"RS256", jwt.SigningMethodRS256, rsaKey, &rsaKey.PublicKey},
+		{"ES256", jwt.SigningMethodES256, ecKey, &ecKey.PublicKey},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pub, err := auth.LoadPublicKey(writePublicKey(t, tt.pub))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := auth.NewVerifier(auth.Keys{PublicKey: pub, Issuer: "idp", Audience: "hookflow"})
+			token, err := jwt.NewWithClaims(tt.method, claims(time.Now().Add(time.Hour))).SignedString(tt.priv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := v.Verify(token)
+			if err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if p.Subject != "u1" || p.ClientID != "c1" || p.OrgID != "o1" || !slices.Equal(p.Facilities, []string{"P-1"}) || !p.Has(auth.RoleIntegrator) {
+				t.Errorf("principal = %+v", p)
+			}
+			// An HS256 token signed with the public key's bytes is the classic confusion attack.
+			hs, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims(time.Now().Add(time.Hour))).SignedString([]byte("anything"))
+			if _, err := v.Verify(hs); !errors.Is(err, auth.ErrInvalidToken) {
+				t.Errorf("HS256 token accepted by a public-key verifier: %v", err)
+			}
+		})
+	}
+}
+
+func TestVerifyChecksIssuerAndAudienceWhenConfigured(t *testing.T) {
+	secret := []byte("a-secret-that-is-at-least-thirty-two-bytes")
+	v := auth.NewVerifier(auth.Keys{Secret: secret, Issuer: "idp", Audience: "hookflow"})
+	sign := func(c jwt.MapClaims) string {
+		s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if _, err := v.Verify(sign(claims(time.Now().Add(time.Hour)))); err != nil {
+		t.Errorf("matching issuer and audience refused: %v", err)
+	}
+	wrongIss := claims(time.Now().Add(time.Hour))
+	wrongIss["iss"] = "someone-else"
+	wrongAud := claims(time.Now().Add(time.Hour))
+	wrongAud["aud"] = "another-service"
+	for name, c := range map[string]jwt.MapClaims{"issuer": wrongIss, "audience": wrongAud} {
+		if _, err := v.Verify(sign(c)); !errors.Is(err, auth.ErrInvalidToken) {
+			t.Errorf("wrong %s accepted: %v", name, err)
+		}
+	}
+}
+
+func TestClientIDDefaultsToSubjectAndAdminHoldsEveryRole(t *testing.T) {
+	keys := auth.Keys{Secret: []byte("a-secret-that-is-at-least-thirty-two-bytes")}
+	token, err := auth.Mint(keys, auth.Principal{Subject: "u9", Roles: []auth.Role{auth.RoleAdmin}}, time.Minute, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := auth.NewVerifier(keys).Verify(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ClientID != "u9" || !p.Has(auth.RoleSupport) || !p.Has(auth.RolePublisher) || !p.MayUseFacility("any") {
+		t.Errorf("principal = %+v", p)
+	}
+	if _, err := auth.Mint(auth.Keys{}, p, time.Minute, time.Now()); err == nil {
+		t.Error("minting without a secret succeeded")
+	}
+}
