@@ -52,7 +52,9 @@ func (r *runner) logSearch(ctx context.Context, s *stack) (*result, error) {
 		return nil, err
 	}
 	loaded := time.Since(start)
-	day := func(d int) string { return url.QueryEscape(time.Now().Add(-time.Duration(d) * 24 * time.Hour).UTC().Format(time.RFC3339)) }
+	day := func(d int) string {
+		return url.QueryEscape(time.Now().Add(-time.Duration(d) * 24 * time.Hour).UTC().Format(time.RFC3339))
+	}
 	queries := []string{
 		"",
 		"limit=100",

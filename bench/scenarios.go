@@ -17,18 +17,18 @@ import (
 
 // result is one scenario's figures.
 type result struct {
-	Name              string             `json:"name"`
-	Deliveries        int                `json:"deliveries"`
-	Seconds           float64            `json:"seconds"`
-	DeliveriesPerSec  float64            `json:"deliveriesPerSec,omitempty"`
-	PublishesPerSec   float64            `json:"publishesPerSec,omitempty"`
-	LatencyMs         map[string]float64 `json:"latencyMs,omitempty"`
-	CPUSecPer1000     map[string]float64 `json:"cpuSecondsPer1000Deliveries,omitempty"`
-	HistoryEvents     float64            `json:"historyEventsPerDelivery,omitempty"`
-	Attempts          int                `json:"attempts,omitempty"`
-	Lost              int                `json:"lost"`
-	Notes             string             `json:"notes,omitempty"`
-	latencies         []time.Duration
+	Name             string             `json:"name"`
+	Deliveries       int                `json:"deliveries"`
+	Seconds          float64            `json:"seconds"`
+	DeliveriesPerSec float64            `json:"deliveriesPerSec,omitempty"`
+	PublishesPerSec  float64            `json:"publishesPerSec,omitempty"`
+	LatencyMs        map[string]float64 `json:"latencyMs,omitempty"`
+	CPUSecPer1000    map[string]float64 `json:"cpuSecondsPer1000Deliveries,omitempty"`
+	HistoryEvents    float64            `json:"historyEventsPerDelivery,omitempty"`
+	Attempts         int                `json:"attempts,omitempty"`
+	Lost             int                `json:"lost"`
+	Notes            string             `json:"notes,omitempty"`
+	latencies        []time.Duration
 }
 
 func percentile(sorted []time.Duration, p float64) float64 {
@@ -201,7 +201,7 @@ func (r *runner) retryStorm(ctx context.Context, s *stack) (*result, error) {
 	}
 	res := &result{Name: "retry storm", Deliveries: succeeded, Seconds: round2(last.Sub(start).Seconds()), Attempts: attempts, Lost: n - succeeded,
 		CPUSecPer1000: cpuPer1000(sampleCPU(s.pid()).since(cpu0), n),
-		Notes: fmt.Sprintf("receiver failed for %s; %d requests received, %d attempts recorded", r.cfg.stormOutage, requests, attempts)}
+		Notes:         fmt.Sprintf("receiver failed for %s; %d requests received, %d attempts recorded", r.cfg.stormOutage, requests, attempts)}
 	if !ok {
 		res.Notes += "; timed out waiting for deliveries"
 	}
@@ -289,4 +289,3 @@ func (r *runner) historyEvents(ctx context.Context, s *stack, sample int) float6
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
-

@@ -161,4 +161,3 @@ func (s *stack) stop(ctx context.Context) {
 }
 
 func (s *stack) pid() int { return s.cmd.Process.Pid }
-
