@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,10 +33,12 @@ type benchConfig struct {
 	logAttempts  int
 	searchRounds int
 	only         string
+	fresh        bool
 }
 
 type runner struct {
-	cfg      benchConfig
+	cfg         benchConfig
+	temporalPID int
 	rcv      *receiver
 	temporal client.Client
 	logger   *slog.Logger
@@ -55,6 +58,7 @@ func main() {
 	flag.DurationVar(&cfg.stormOutage, "storm-outage", 10*time.Second, "how long the receiver answers 500 in the retry storm")
 	flag.IntVar(&cfg.logAttempts, "log-attempts", 1_000_000, "attempt rows loaded for the log search")
 	flag.IntVar(&cfg.searchRounds, "search-rounds", 25, "rounds of log search queries")
+	flag.BoolVar(&cfg.fresh, "fresh-temporal", true, "run the scenarios on a Temporal dev server of their own, on a new on-disk store, so figures do not drift as the shared store grows")
 	flag.StringVar(&cfg.only, "only", "", "comma-separated scenarios to run (burst,paced,fanout,storm,logs,limit); all when empty")
 	flag.Parse()
 
@@ -90,6 +94,20 @@ func run(ctx context.Context, cfg benchConfig) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	stamp := time.Now().UTC().Format("20060102-150405")
+	temporalPID := 0
+	if cfg.fresh {
+		dir, err := filepath.Abs(filepath.Join(cfg.out, stamp+"-temporal"))
+		if err != nil {
+			return err
+		}
+		addr, pid, stopTemporal, err := startTemporal(ctx, dir)
+		if err != nil {
+			return err
+		}
+		defer stopTemporal()
+		cfg.temporal, temporalPID = addr, pid
+	}
 	tc, err := client.DialContext(ctx, client.Options{HostPort: cfg.temporal, Logger: sdklog.NewStructuredLogger(logger)})
 	if err != nil {
 		return fmt.Errorf("connect to Temporal: %w", err)
@@ -99,8 +117,7 @@ func run(ctx context.Context, cfg benchConfig) error {
 	if err != nil {
 		return err
 	}
-	r := &runner{cfg: cfg, rcv: rcv, temporal: tc, logger: logger}
-	stamp := time.Now().UTC().Format("20060102-150405")
+	r := &runner{cfg: cfg, rcv: rcv, temporal: tc, logger: logger, temporalPID: temporalPID}
 	logDir := filepath.Join(cfg.out, stamp+"-logs")
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
 		return err
@@ -154,4 +171,31 @@ func run(ctx context.Context, cfg benchConfig) error {
 		results = append(results, res)
 	}
 	return writeReport(cfg, stamp, results)
+}
+
+// startTemporal runs a dev server of the benchmark's own, the way `make run`
+// does (scripts/services.sh), on a new on-disk store in dir.
+func startTemporal(ctx context.Context, dir string) (addr string, pid int, stop func(), err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", 0, nil, err
+	}
+	env := append(os.Environ(),
+		"HOOKFLOW_TEMPORAL_PORT=7243", "HOOKFLOW_TEMPORAL_UI_PORT=8243",
+		"HOOKFLOW_TEMPORAL_DB="+filepath.Join(dir, "temporal.db"),
+		"HOOKFLOW_TEMPORAL_PID="+filepath.Join(dir, "temporal.pid"),
+		"HOOKFLOW_TEMPORAL_LOG="+filepath.Join(dir, "temporal.log"))
+	script := "scripts/services.sh"
+	if out, err := runWithEnv(ctx, env, script, "temporal-up"); err != nil {
+		return "", 0, nil, fmt.Errorf("start the benchmark's Temporal: %w\n%s", err, out)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "temporal.pid"))
+	if err != nil {
+		return "", 0, nil, err
+	}
+	pid, _ = strconv.Atoi(strings.TrimSpace(string(raw)))
+	stop = func() {
+		_, _ = runWithEnv(context.Background(), env, script, "temporal-down")
+		_ = os.RemoveAll(dir)
+	}
+	return "127.0.0.1:7243", pid, stop, nil
 }

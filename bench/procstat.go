@@ -47,10 +47,16 @@ func cpuSeconds(comm string, pid int) float64 {
 // cpuSample is the CPU used so far by each process of the stack.
 type cpuSample struct{ hookflow, temporal, postgres float64 }
 
-func sampleCPU(hookflowPID int) cpuSample {
+// temporalPID is the benchmark's own dev server; 0 counts every process
+// named temporal.
+func sampleCPU(hookflowPID, temporalPID int) cpuSample {
+	temporal := cpuSeconds("temporal", 0)
+	if temporalPID > 0 {
+		temporal = cpuSeconds("", temporalPID)
+	}
 	return cpuSample{
 		hookflow: cpuSeconds("", hookflowPID),
-		temporal: cpuSeconds("temporal", 0),
+		temporal: temporal,
 		postgres: cpuSeconds("postgres", 0),
 	}
 }

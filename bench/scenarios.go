@@ -62,7 +62,7 @@ func (r *runner) burst(ctx context.Context, s *stack) (*result, error) {
 	}
 	r.rcv.reset()
 	n := r.cfg.events
-	cpu0 := sampleCPU(s.pid())
+	cpu0 := r.cpu(s)
 	start := time.Now()
 	var next atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
@@ -94,7 +94,7 @@ func (r *runner) burst(ctx context.Context, s *stack) (*result, error) {
 	elapsed := last.Sub(start).Seconds()
 	res := &result{Name: "burst", Deliveries: len(receipts), Seconds: round2(elapsed),
 		DeliveriesPerSec: round2(float64(len(receipts)) / elapsed), PublishesPerSec: round2(float64(n) / published.Seconds()),
-		CPUSecPer1000: cpuPer1000(sampleCPU(s.pid()).since(cpu0), len(receipts)), Lost: n - len(receipts)}
+		CPUSecPer1000: cpuPer1000(r.cpu(s).since(cpu0), len(receipts)), Lost: n - len(receipts)}
 	if !ok {
 		res.Notes = "timed out waiting for deliveries"
 	}
@@ -111,7 +111,7 @@ func (r *runner) paced(ctx context.Context, s *stack) (*result, error) {
 	n := int(r.cfg.rate * r.cfg.duration.Seconds())
 	interval := time.Duration(float64(time.Second) / r.cfg.rate)
 	sent := make([]time.Time, n)
-	cpu0 := sampleCPU(s.pid())
+	cpu0 := r.cpu(s)
 	start := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(64)
@@ -134,7 +134,7 @@ func (r *runner) paced(ctx context.Context, s *stack) (*result, error) {
 	res.Deliveries, res.Lost = len(res.latencies), n-len(res.latencies)
 	res.LatencyMs = latencySummary(res.latencies)
 	res.DeliveriesPerSec = round2(float64(res.Deliveries) / r.cfg.duration.Seconds())
-	res.CPUSecPer1000 = cpuPer1000(sampleCPU(s.pid()).since(cpu0), res.Deliveries)
+	res.CPUSecPer1000 = cpuPer1000(r.cpu(s).since(cpu0), res.Deliveries)
 	if !ok {
 		res.Notes = "timed out waiting for deliveries"
 	}
@@ -148,7 +148,7 @@ func (r *runner) fanOut(ctx context.Context, s *stack, name string, webhooks, ev
 	}
 	r.rcv.reset()
 	want := webhooks * events
-	cpu0 := sampleCPU(s.pid())
+	cpu0 := r.cpu(s)
 	start := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.cfg.concurrency)
@@ -162,7 +162,7 @@ func (r *runner) fanOut(ctx context.Context, s *stack, name string, webhooks, ev
 	receipts, _ := r.rcv.snapshot()
 	elapsed := time.Since(start).Seconds()
 	res := &result{Name: name, Deliveries: len(receipts), Seconds: round2(elapsed), DeliveriesPerSec: round2(float64(len(receipts)) / elapsed),
-		CPUSecPer1000: cpuPer1000(sampleCPU(s.pid()).since(cpu0), len(receipts)), Lost: want - len(receipts)}
+		CPUSecPer1000: cpuPer1000(r.cpu(s).since(cpu0), len(receipts)), Lost: want - len(receipts)}
 	if !ok {
 		res.Notes = "timed out waiting for deliveries"
 	}
@@ -178,7 +178,7 @@ func (r *runner) retryStorm(ctx context.Context, s *stack) (*result, error) {
 	n := r.cfg.stormEvents
 	start := time.Now()
 	r.rcv.failUntil(start.Add(r.cfg.stormOutage))
-	cpu0 := sampleCPU(s.pid())
+	cpu0 := r.cpu(s)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.cfg.concurrency)
 	for i := range n {
@@ -200,7 +200,7 @@ func (r *runner) retryStorm(ctx context.Context, s *stack) (*result, error) {
 		return nil, err
 	}
 	res := &result{Name: "retry storm", Deliveries: succeeded, Seconds: round2(last.Sub(start).Seconds()), Attempts: attempts, Lost: n - succeeded,
-		CPUSecPer1000: cpuPer1000(sampleCPU(s.pid()).since(cpu0), n),
+		CPUSecPer1000: cpuPer1000(r.cpu(s).since(cpu0), n),
 		Notes:         fmt.Sprintf("receiver failed for %s; %d requests received, %d attempts recorded", r.cfg.stormOutage, requests, attempts)}
 	if !ok {
 		res.Notes += "; timed out waiting for deliveries"
@@ -287,5 +287,7 @@ func (r *runner) historyEvents(ctx context.Context, s *stack, sample int) float6
 	}
 	return round2(float64(total) / float64(len(ids)))
 }
+
+func (r *runner) cpu(s *stack) cpuSample { return sampleCPU(s.pid(), r.temporalPID) }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }

@@ -11,6 +11,9 @@ pg_host=127.0.0.1
 temporal_port=${HOOKFLOW_TEMPORAL_PORT:-7233}
 temporal_ui_port=${HOOKFLOW_TEMPORAL_UI_PORT:-8233}
 temporal_bin="$root/bin/temporal"
+temporal_db=${HOOKFLOW_TEMPORAL_DB:-$data/temporal.db}
+temporal_pid=${HOOKFLOW_TEMPORAL_PID:-$data/temporal.pid}
+temporal_log=${HOOKFLOW_TEMPORAL_LOG:-$data/temporal.log}
 
 log() { printf '%s\n' "services: $*" >&2; }
 
@@ -94,33 +97,35 @@ temporal_up() {
   done
   attrs+=(--search-attribute AttemptCount=Int --search-attribute NextRetryAt=Datetime)
   # setsid: the server outlives this script and the make target that ran it.
-  setsid nohup "$temporal_bin" server start-dev \
+  # The dev server spends a tenth of its CPU in the garbage collector at the
+  # default GOGC; memory is cheap here, CPU is not.
+  GOGC=${HOOKFLOW_TEMPORAL_GOGC:-400} setsid nohup "$temporal_bin" server start-dev \
     --ip 127.0.0.1 --port "$temporal_port" --ui-port "$temporal_ui_port" \
-    --db-filename "$data/temporal.db" \
+    --db-filename "$temporal_db" \
     --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
     --dynamic-config-value system.enableEagerWorkflowStart=true \
     --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
-    --log-level warn "${attrs[@]}" >"$data/temporal.log" 2>&1 < /dev/null &
-  echo $! >"$data/temporal.pid"
+    --log-level warn "${attrs[@]}" >"$temporal_log" 2>&1 < /dev/null &
+  echo $! >"$temporal_pid"
   local i
   for i in $(seq 1 120); do
     if temporal_ready; then return; fi
-    if ! kill -0 "$(cat "$data/temporal.pid")" 2>/dev/null; then
-      log "the Temporal dev server exited; see $data/temporal.log"; tail -n 20 "$data/temporal.log" >&2; exit 1
+    if ! kill -0 "$(cat "$temporal_pid")" 2>/dev/null; then
+      log "the Temporal dev server exited; see $temporal_log"; tail -n 20 "$temporal_log" >&2; exit 1
     fi
     sleep 0.5
   done
-  log "the Temporal dev server did not answer within 60s; see $data/temporal.log"; exit 1
+  log "the Temporal dev server did not answer within 60s; see $temporal_log"; exit 1
 }
 
 temporal_down() {
-  if [ -s "$data/temporal.pid" ] && kill -0 "$(cat "$data/temporal.pid")" 2>/dev/null; then
+  if [ -s "$temporal_pid" ] && kill -0 "$(cat "$temporal_pid")" 2>/dev/null; then
     log "stopping the Temporal dev server"
-    kill "$(cat "$data/temporal.pid")"
+    kill "$(cat "$temporal_pid")"
     local i
-    for i in $(seq 1 40); do kill -0 "$(cat "$data/temporal.pid")" 2>/dev/null || break; sleep 0.25; done
+    for i in $(seq 1 40); do kill -0 "$(cat "$temporal_pid")" 2>/dev/null || break; sleep 0.25; done
   fi
-  rm -f "$data/temporal.pid"
+  rm -f "$temporal_pid"
 }
 
 # ensure_database creates the database named in the URL path when missing.
@@ -154,6 +159,10 @@ case "${1:-up}" in
     temporal_down
     postgres_down
     ;;
+  temporal-up)   # a dev server of its own (the benchmark's): set the HOOKFLOW_TEMPORAL_* variables
+    temporal_up ;;
+  temporal-down)
+    temporal_down ;;
   *)
-    echo "usage: $0 up|down" >&2; exit 2 ;;
+    echo "usage: $0 up|down|temporal-up|temporal-down" >&2; exit 2 ;;
 esac
