@@ -101,6 +101,10 @@ type DeliveryTarget struct {
 	Webhook  Webhook
 }
 
+// MaxLogTotal caps the count of a log search: counting every match of a
+// broad filter over millions of rows would cost more than the page itself.
+const MaxLogTotal = 10000
+
 // LogFilter narrows a delivery log search.
 type LogFilter struct {
 	ClientID    string // empty: every client (support, admin)

@@ -60,6 +60,13 @@ func bindQuery(c *gin.Context, q *logsQuery) []string {
 	return assignFields(obj, q)
 }
 
+// logsEnvelope is the search answer; TotalCapped says Total is a lower bound.
+type logsEnvelope struct {
+	Data        []logEntry `json:"data"`
+	Total       int        `json:"total"`
+	TotalCapped bool       `json:"totalCapped,omitempty"`
+}
+
 type logRetry struct {
 	ID             string          `json:"id"`
 	FacilityID     *string         `json:"facilityId"`
@@ -116,8 +123,8 @@ func toLogEntry(e hookflow.LogEntry) logEntry {
 	return out
 }
 
-// facilityEventCodes is what eventType accepts: the shift catalog and all,
-// as seed 004 lists.
+// logEventTypes is what eventType accepts: the shift catalog and all, as
+// seed 004 lists.
 func (s *Server) logEventTypes(ctx context.Context) ([]string, error) {
 	return s.allowedEvents(ctx, hookflow.KindFacility)
 }
@@ -169,8 +176,12 @@ func (s *Server) searchLogs(c *gin.Context) {
 	for _, e := range entries {
 		out = append(out, toLogEntry(e))
 	}
+	body := logsEnvelope{Data: out, Total: total}
+	if total > hookflow.MaxLogTotal {
+		body.Total, body.TotalCapped = hookflow.MaxLogTotal, true
+	}
 	// Seed 004 documents 201 for this search.
-	c.JSON(http.StatusCreated, listEnvelope{Data: out, Total: total})
+	c.JSON(http.StatusCreated, body)
 }
 
 func parseDate(v any) (*time.Time, bool) {

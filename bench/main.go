@@ -34,14 +34,15 @@ type benchConfig struct {
 	searchRounds int
 	only         string
 	fresh        bool
+	keepData     bool
 }
 
 type runner struct {
 	cfg         benchConfig
 	temporalPID int
-	rcv      *receiver
-	temporal client.Client
-	logger   *slog.Logger
+	rcv         *receiver
+	temporal    client.Client
+	logger      *slog.Logger
 }
 
 func main() {
@@ -59,6 +60,7 @@ func main() {
 	flag.IntVar(&cfg.logAttempts, "log-attempts", 1_000_000, "attempt rows loaded for the log search")
 	flag.IntVar(&cfg.searchRounds, "search-rounds", 25, "rounds of log search queries")
 	flag.BoolVar(&cfg.fresh, "fresh-temporal", true, "run the scenarios on a Temporal dev server of their own, on a new on-disk store, so figures do not drift as the shared store grows")
+	flag.BoolVar(&cfg.keepData, "keep-data", false, "keep each scenario's database for inspection")
 	flag.StringVar(&cfg.only, "only", "", "comma-separated scenarios to run (burst,paced,fanout,storm,logs,limit); all when empty")
 	flag.Parse()
 
@@ -122,7 +124,7 @@ func run(ctx context.Context, cfg benchConfig) error {
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
 		return err
 	}
-	sc := stackConfig{binary: cfg.binary, baseURL: cfg.databaseURL, temporal: cfg.temporal, retrySchedule: "5s,5m,30m,2h,5h,10h,10h", logDir: logDir, http: newHTTPClient()}
+	sc := stackConfig{binary: cfg.binary, baseURL: cfg.databaseURL, temporal: cfg.temporal, retrySchedule: "5s,5m,30m,2h,5h,10h,10h", logDir: logDir, http: newHTTPClient(), keepData: cfg.keepData}
 
 	var results []*result
 	scenario := func(name, schedule string, fn func(*stack) (*result, error)) error {

@@ -48,7 +48,7 @@ func writeReport(cfg benchConfig, stamp string, results []*result) error {
 		}
 	}
 	if burst > 0 && limit > 0 {
-		rep.BurstToLimit = round2(burst / limit)
+		rep.BurstToLimit = burst / limit
 	}
 	base := filepath.Join(cfg.out, stamp)
 	js, err := json.MarshalIndent(rep, "", "  ")
@@ -89,7 +89,7 @@ func markdown(rep report) string {
 			r.Lost, cpu, num(r.HistoryEvents), r.Notes)
 	}
 	if rep.BurstToLimit > 0 {
-		fmt.Fprintf(&b, "\nBurst rate is %.0f%% of the machine's limit (direct signed POSTs, same concurrency).\n", rep.BurstToLimit*100)
+		fmt.Fprintf(&b, "\nBurst rate is %.2f%% of the machine's limit (direct signed POSTs, same concurrency).\n", rep.BurstToLimit*100)
 	}
 	return b.String()
 }

@@ -29,6 +29,7 @@ type stack struct {
 	token  string
 	queue  string
 	http   *http.Client
+	keep   bool // leave the database for inspection
 }
 
 type stackConfig struct {
@@ -38,6 +39,7 @@ type stackConfig struct {
 	retrySchedule string
 	logDir        string
 	http          *http.Client
+	keepData      bool
 }
 
 func freePort() (string, error) {
@@ -55,7 +57,7 @@ func startStack(ctx context.Context, c stackConfig, name string) (*stack, error)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
 	}
-	s := &stack{http: c.http, dbName: fmt.Sprintf("hookflow_bench_%s_%d", name, time.Now().UnixNano()%1_000_000), queue: "bench-" + name}
+	s := &stack{http: c.http, keep: c.keepData, dbName: fmt.Sprintf("hookflow_bench_%s_%d", name, time.Now().UnixNano()%1_000_000), queue: "bench-" + name}
 	admin := *u
 	admin.Path = "/postgres"
 	s.admin = admin.String()
@@ -108,7 +110,7 @@ func startStack(ctx context.Context, c stackConfig, name string) (*stack, error)
 	}
 	s.token, err = auth.Mint(auth.Keys{Secret: []byte(jwtSecret)}, auth.Principal{
 		Subject: "bench", ClientID: "bench-client", Facilities: []string{"F-0", "F-1", "F-2", "F-3", "F-4", "F-5", "F-6", "F-7", "F-8", "F-9"},
-		Roles: []auth.Role{auth.RoleIntegrator, auth.RolePublisher, auth.RoleSupport},
+		Roles: []auth.Role{auth.RoleIntegrator, auth.RolePublisher},
 	}, 12*time.Hour, time.Now())
 	return s, err
 }
@@ -153,6 +155,10 @@ func (s *stack) stop(ctx context.Context) {
 		case <-time.After(20 * time.Second):
 			_ = s.cmd.Process.Kill()
 		}
+	}
+	if s.keep {
+		fmt.Fprintf(os.Stderr, "bench: kept database %s\n", s.dbName)
+		return
 	}
 	if conn, err := pgx.Connect(ctx, s.admin); err == nil {
 		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{s.dbName}.Sanitize()+" WITH (FORCE)")

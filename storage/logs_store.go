@@ -12,7 +12,8 @@ import (
 )
 
 // LogQuery builds the delivery log search. Only the filters given become
-// conditions, so the planner can use the (tenant, created_at) indexes.
+// conditions, so the planner can use the (tenant, created_at) indexes. The
+// count stops after hookflow.MaxLogTotal+1 matches.
 func LogQuery(f hookflow.LogFilter) (sql string, countSQL string, args []any) {
 	var where []string
 	arg := func(v any) string {
@@ -38,7 +39,7 @@ func LogQuery(f hookflow.LogFilter) (sql string, countSQL string, args []any) {
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	countSQL = "SELECT count(*) FROM deliveries d" + cond
+	countSQL = "SELECT count(*) FROM (SELECT 1 FROM deliveries d" + cond + " LIMIT " + strconv.Itoa(hookflow.MaxLogTotal+1) + ") matches"
 	dir := "DESC"
 	if f.Ascending {
 		dir = "ASC"
@@ -59,7 +60,8 @@ func LogQuery(f hookflow.LogFilter) (sql string, countSQL string, args []any) {
 }
 
 // SearchLogs returns one page of deliveries, each with its latest attempt,
-// and the number of deliveries matching the filter.
+// and the number of deliveries matching the filter, at most
+// hookflow.MaxLogTotal+1 (more than MaxLogTotal means "at least").
 func (db *DB) SearchLogs(ctx context.Context, f hookflow.LogFilter) ([]hookflow.LogEntry, int, error) {
 	query, countQuery, args := LogQuery(f)
 	var total int
