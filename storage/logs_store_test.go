@@ -20,8 +20,11 @@ func TestLogQueryHasAConditionOnlyPerGivenFilter(t *testing.T) {
 			t.Errorf("query lacks %q:\n%s", want, sql)
 		}
 	}
-	if strings.Contains(sql, "facility_id = ANY") || strings.Contains(count, "LIMIT") {
-		t.Errorf("unexpected clause:\n%s\n%s", sql, count)
+	if strings.Contains(sql, "facility_id = ANY") {
+		t.Errorf("a facility condition without a facility filter:\n%s", sql)
+	}
+	if !strings.Contains(count, "d.client_id = $1") || !strings.HasSuffix(count, "LIMIT 10001) matches") {
+		t.Errorf("count does not stop after MaxLogTotal+1 matches:\n%s", count)
 	}
 	asc, _, _ := storage.LogQuery(hookflow.LogFilter{Ascending: true, Limit: 1})
 	if !strings.Contains(asc, "ORDER BY d.created_at ASC") || strings.Contains(asc, "WHERE d.") {
