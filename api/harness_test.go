@@ -18,6 +18,7 @@ import (
 	"github.com/hookflow/hookflow/auth"
 	"github.com/hookflow/hookflow/dispatch"
 	"github.com/hookflow/hookflow/internal/testenv"
+	"github.com/hookflow/hookflow/worker"
 )
 
 var (
@@ -39,13 +40,6 @@ func TestMain(m *testing.M) {
 
 var testKeys = auth.Keys{Secret: []byte("test-secret-that-is-long-enough-for-hs256")}
 
-type temporalPinger struct{ c client.Client }
-
-func (p temporalPinger) Ping(ctx context.Context) error {
-	_, err := p.c.CheckHealth(ctx, &client.CheckHealthRequest{})
-	return err
-}
-
 // harness serves the real API over HTTP on the package's database.
 type harness struct {
 	t   *testing.T
@@ -58,7 +52,7 @@ func newHarness(t *testing.T, mutate ...func(*api.Deps, *api.Options)) *harness 
 		Logger:   testenv.DiscardLogger(),
 		Verifier: auth.NewVerifier(testKeys),
 		Database: testDB.DB,
-		Temporal: temporalPinger{testTemporal},
+		Temporal: worker.TemporalPinger{Client: testTemporal},
 		Webhooks: testDB.DB,
 		Logs:     testDB.DB,
 		// No worker polls this queue: these tests publish nothing.

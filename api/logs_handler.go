@@ -67,7 +67,8 @@ type logsEnvelope struct {
 	TotalCapped bool       `json:"totalCapped,omitempty"`
 }
 
-type logRetry struct {
+// logRecord holds the fields seed 004 gives both a log and its retries.
+type logRecord struct {
 	ID             string          `json:"id"`
 	FacilityID     *string         `json:"facilityId"`
 	EventType      string          `json:"eventType"`
@@ -75,24 +76,22 @@ type logRetry struct {
 	ResponseStatus *int            `json:"responseStatus"`
 	ResponseBody   *string         `json:"responseBody"`
 	URL            string          `json:"url"`
-	RetryAttempt   int             `json:"retryAttempt"`
+}
+
+type logRetry struct {
+	logRecord
+	RetryAttempt int `json:"retryAttempt"`
 }
 
 type logEntry struct {
-	ID             string          `json:"id"`
-	WebhookID      string          `json:"webhookId"`
-	FacilityID     *string         `json:"facilityId"`
-	EventType      string          `json:"eventType"`
-	RequestPayload json.RawMessage `json:"requestPayload"`
-	ResponseStatus *int            `json:"responseStatus"`
-	ResponseBody   *string         `json:"responseBody"`
-	URL            string          `json:"url"`
-	Retries        *logRetry       `json:"retries"`
-	Status         string          `json:"status"`
-	DeliveryStatus string          `json:"deliveryStatus"`
-	Attempts       int             `json:"attempts"`
-	NextRetryAt    *time.Time      `json:"nextRetryAt"`
-	CreatedAt      time.Time       `json:"createdAt"`
+	logRecord
+	Retries        *logRetry  `json:"retries"`
+	Status         string     `json:"status"`
+	WebhookID      string     `json:"webhookId"`
+	DeliveryStatus string     `json:"deliveryStatus"`
+	Attempts       int        `json:"attempts"`
+	NextRetryAt    *time.Time `json:"nextRetryAt"`
+	CreatedAt      time.Time  `json:"createdAt"`
 }
 
 func optional[T comparable](v T) *T {
@@ -106,8 +105,8 @@ func optional[T comparable](v T) *T {
 func toLogEntry(e hookflow.LogEntry) logEntry {
 	d := e.Delivery
 	out := logEntry{
-		ID: d.ID, WebhookID: d.WebhookID, FacilityID: optional(d.FacilityID), EventType: d.EventType,
-		RequestPayload: e.Request, URL: d.URL, Status: "failure", DeliveryStatus: string(d.Status),
+		logRecord: logRecord{ID: d.ID, FacilityID: optional(d.FacilityID), EventType: d.EventType, RequestPayload: e.Request, URL: d.URL},
+		WebhookID: d.WebhookID, Status: "failure", DeliveryStatus: string(d.Status),
 		Attempts: d.AttemptCount, NextRetryAt: d.NextRetryAt, CreatedAt: d.CreatedAt,
 	}
 	if d.Status == hookflow.StatusSucceeded {
@@ -115,10 +114,9 @@ func toLogEntry(e hookflow.LogEntry) logEntry {
 	}
 	if a := e.LastAttempt; a != nil {
 		out.ResponseStatus, out.ResponseBody, out.URL = optional(a.ResponseStatus), &a.ResponseBody, a.URL
-		out.Retries = &logRetry{
-			ID: a.ID, FacilityID: out.FacilityID, EventType: d.EventType, RequestPayload: e.Request,
-			ResponseStatus: out.ResponseStatus, ResponseBody: out.ResponseBody, URL: a.URL, RetryAttempt: a.Number - 1,
-		}
+		retry := out.logRecord
+		retry.ID = a.ID
+		out.Retries = &logRetry{logRecord: retry, RetryAttempt: a.Number - 1}
 	}
 	return out
 }

@@ -47,13 +47,6 @@ func TestMain(m *testing.M) {
 	}))
 }
 
-type temporalPinger struct{ c client.Client }
-
-func (p temporalPinger) Ping(ctx context.Context) error {
-	_, err := p.c.CheckHealth(ctx, &client.CheckHealthRequest{})
-	return err
-}
-
 var testKeys = auth.Keys{Secret: []byte("e2e-secret-that-is-long-enough-for-hs256")}
 
 // stack is one Hookflow: API, dispatcher and a worker on a task queue of its own.
@@ -94,7 +87,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	d := dispatch.New(db, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second,
 		EagerStart: o.temporal == nil, StartTimeout: 2 * time.Second}, logger)
 	srv := httptest.NewServer(api.NewServer(api.Deps{
-		Logger: logger, Verifier: auth.NewVerifier(testKeys), Database: db, Temporal: temporalPinger{tc},
+		Logger: logger, Verifier: auth.NewVerifier(testKeys), Database: db, Temporal: worker.TemporalPinger{Client: tc},
 		Webhooks: db, Logs: db, Dispatcher: d,
 	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true}))
 	t.Cleanup(srv.Close)

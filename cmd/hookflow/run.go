@@ -104,7 +104,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		Logger:     logger,
 		Verifier:   auth.NewVerifier(keys),
 		Database:   db,
-		Temporal:   temporalPinger{tc},
+		Temporal:   worker.TemporalPinger{Client: tc},
 		Webhooks:   db,
 		Logs:       db,
 		Dispatcher: dispatcher,
@@ -196,7 +196,7 @@ func checkDependencies(ctx context.Context, cfg config.Config) error {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
 	defer tc.Close()
-	return temporalPinger{tc}.Ping(ctx)
+	return worker.TemporalPinger{Client: tc}.Ping(ctx)
 }
 
 func jwtKeys(cfg config.Config) (auth.Keys, error) {
@@ -211,14 +211,4 @@ func jwtKeys(cfg config.Config) (auth.Keys, error) {
 	}
 	keys.PublicKey = pk
 	return keys, nil
-}
-
-// temporalPinger lets the health check probe the Temporal frontend.
-type temporalPinger struct{ c client.Client }
-
-func (p temporalPinger) Ping(ctx context.Context) error {
-	if _, err := p.c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		return fmt.Errorf("temporal health: %w", err)
-	}
-	return nil
 }
