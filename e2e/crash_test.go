@@ -72,8 +72,15 @@ func startServe(t *testing.T, bin string, env []string, logName string) *servePr
 
 func TestServeKilledMidDeliveryLosesNoEvent(t *testing.T) {
 	bin := buildHookflow(t)
+	// A namespace of its own: the process registers its schedule and
+	// retention there, not on the namespace `make run` uses.
+	ns, err := testenv.NewNamespace(context.Background(), testTemporal, "hookflow-crash")
+	if err != nil {
+		t.Fatal(err)
+	}
 	secret := "crash-test-secret-that-is-long-enough-for-hs256"
 	env := []string{
+		"HOOKFLOW_TEMPORAL_NAMESPACE=" + ns,
 		"HOOKFLOW_DATABASE_URL=" + testDB.URL,
 		"HOOKFLOW_TEMPORAL_ADDRESS=" + mustTemporalAddress(t),
 		"HOOKFLOW_TASK_QUEUE=crash-" + testenv.RandomID(4),

@@ -7,10 +7,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-
-	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/hookflow/hookflow/internal/testenv"
 	"github.com/hookflow/hookflow/worker"
@@ -78,22 +75,11 @@ func TestWorkerRegistersTheSearchAttributesIdempotently(t *testing.T) {
 	}
 	defer c.Close()
 	// A namespace of its own starts with none of Hookflow's attributes.
-	ns := "hookflow-sa-" + testenv.RandomID(4)
-	_, err = c.WorkflowService().RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{
-		Namespace: ns, WorkflowExecutionRetentionPeriod: durationpb.New(24 * time.Hour)})
+	ns, err := testenv.NewNamespace(ctx, c, "hookflow-sa")
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		// A new namespace takes a moment to reach every server cache.
-		err = worker.EnsureSearchAttributes(ctx, c, ns, testenv.DiscardLogger())
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	if err != nil {
+	if err := worker.EnsureSearchAttributes(ctx, c, ns, testenv.DiscardLogger()); err != nil {
 		t.Fatal(err)
 	}
 	// A second start finds them all and changes nothing.

@@ -16,7 +16,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/hookflow/hookflow/migrations"
 	"github.com/hookflow/hookflow/storage"
@@ -139,4 +142,26 @@ func Main(m *testing.M, prefix string, db **Database, setups ...Setup) int {
 		defer cleanup()
 	}
 	return m.Run()
+}
+
+// NewNamespace registers a namespace of the caller's own and waits until the
+// server's caches know it, so a test's writes stay out of "default".
+func NewNamespace(ctx context.Context, c client.Client, prefix string) (string, error) {
+	ns := prefix + "-" + RandomID(4)
+	_, err := c.WorkflowService().RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{
+		Namespace: ns, WorkflowExecutionRetentionPeriod: durationpb.New(24 * time.Hour)})
+	if err != nil {
+		return "", fmt.Errorf("register namespace %s: %w", ns, err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: ns})
+		if err == nil {
+			return ns, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("namespace %s never became ready: %w", ns, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
