@@ -46,92 +46,87 @@ func (db *DB) Delivery(ctx context.Context, id string) (*hookflow.Delivery, erro
 	return &d, nil
 }
 
-// DeliveryTarget loads a delivery with its event and its webhook as it is
-// now, deleted or not, so the attempt uses the current URL and secrets.
+// DeliveryTarget loads, in one query, a delivery with its event and its
+// webhook as it is now, deleted or not, so the attempt uses the current URL
+// and secrets.
 func (db *DB) DeliveryTarget(ctx context.Context, deliveryID string) (*hookflow.DeliveryTarget, error) {
 	uid, err := uuid.Parse(deliveryID)
 	if err != nil {
 		return nil, ErrDeliveryNotFound
 	}
 	var t hookflow.DeliveryTarget
+	var webhookID uuid.UUID
+	dest := append([]any{&t.Event.Data, &t.Event.CreatedAt, &t.Event.FacilityID, &t.Event.ClientID, &t.Event.OrganizationID},
+		webhookDest(&t.Webhook, &webhookID)...)
 	t.Delivery, err = scanDelivery(db.pool.QueryRow(ctx, `
-		SELECT `+deliveryColumns+`, e.payload, e.created_at, coalesce(e.facility_id, ''), coalesce(e.client_id, ''), coalesce(e.organization_id, '')
+		SELECT `+deliveryColumns+`, e.payload, e.created_at, coalesce(e.facility_id, ''), coalesce(e.client_id, ''), coalesce(e.organization_id, ''),
+			`+webhookColumns+`
 		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
-		WHERE d.id = $1`, uid), &t.Event.Data, &t.Event.CreatedAt, &t.Event.FacilityID, &t.Event.ClientID, &t.Event.OrganizationID)
+		WHERE d.id = $1`, uid), dest...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrDeliveryNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load delivery %s: %w", deliveryID, err)
 	}
-	t.Event.ID, t.Event.EventType = t.Delivery.EventID, t.Delivery.EventType
-	w, err := db.WebhookIncludingDeleted(ctx, t.Delivery.WebhookID)
-	if err != nil {
-		return nil, err
-	}
-	t.Webhook = *w
+	t.Event.ID, t.Event.EventType, t.Webhook.ID = t.Delivery.EventID, t.Delivery.EventType, webhookID.String()
 	return &t, nil
 }
 
-// RecordAttempt stores an attempt, numbering it after the delivery's last,
-// and moves the delivery's status in the same transaction: success settles
-// it; a scheduled failure is retrying with a NextRetryAt, failed without;
-// a manual failure leaves the schedule alone. A manual attempt is linked to
-// the attempt it retries.
+// RecordAttempt stores an attempt, numbered after the delivery's last, and
+// moves the delivery's status, in one statement: success settles it; a
+// scheduled failure is retrying with a NextRetryAt, failed without; a manual
+// failure leaves the schedule alone. A manual attempt is linked to the
+// attempt it retries. Two attempts of one delivery racing for a number make
+// the later fail on the unique number; its activity retries.
 func (db *DB) RecordAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error {
 	deliveryID, err := uuid.Parse(a.DeliveryID)
 	if err != nil {
 		return ErrDeliveryNotFound
 	}
 	attemptID := uuid.New()
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		// Locking the delivery row serialises attempts of one delivery.
-		var lastID *uuid.UUID
-		var lastNumber int
-		err := tx.QueryRow(ctx, `
-			SELECT (SELECT a.id FROM attempts a WHERE a.delivery_id = d.id ORDER BY a.attempt_number DESC LIMIT 1),
-			       coalesce((SELECT max(a.attempt_number) FROM attempts a WHERE a.delivery_id = d.id), 0)
-			FROM deliveries d WHERE d.id = $1 FOR UPDATE`, deliveryID).Scan(&lastID, &lastNumber)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrDeliveryNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("lock delivery %s: %w", a.DeliveryID, err)
-		}
-		a.ID, a.Number, a.Manual = attemptID.String(), lastNumber+1, kind == hookflow.ManualAttempt
-		var retryingFrom *uuid.UUID
-		if a.Manual && lastID != nil {
-			retryingFrom = lastID
-			a.RetryingFromID = lastID.String()
-		}
-		err = tx.QueryRow(ctx, `
+	a.Manual = kind == hookflow.ManualAttempt
+	var retryingFrom *uuid.UUID
+	err = db.pool.QueryRow(ctx, `
+		WITH d AS (
+			SELECT id FROM deliveries WHERE id = $1 FOR UPDATE
+		), last AS (
+			SELECT a.id, a.attempt_number FROM attempts a WHERE a.delivery_id = $1 ORDER BY a.attempt_number DESC LIMIT 1
+		), ins AS (
 			INSERT INTO attempts (id, delivery_id, attempt_number, retrying_from_id, manual, url, response_status,
 			                      response_body, error, duration_ms, success, next_retry_at)
-			VALUES ($1, $2, $3, $4, $5, $6, nullif($7, 0), $8, nullif($9, ''), $10, $11, $12)
-			RETURNING created_at`,
-			attemptID, deliveryID, a.Number, retryingFrom, a.Manual, a.URL, a.ResponseStatus,
-			a.ResponseBody, a.Error, a.Duration.Milliseconds(), a.Success, a.NextRetryAt).Scan(&a.CreatedAt)
-		if err != nil {
-			return fmt.Errorf("insert attempt: %w", err)
-		}
-		_, err = tx.Exec(ctx, `
+			SELECT $2, d.id, coalesce((SELECT attempt_number FROM last), 0) + 1,
+			       CASE WHEN $3 THEN (SELECT id FROM last) END, $3, $4, nullif($5, 0), $6, nullif($7, ''), $8, $9, $10
+			FROM d
+			RETURNING attempt_number, retrying_from_id, created_at
+		), upd AS (
 			UPDATE deliveries SET
-				attempt_count = $2,
-				last_status = nullif($3, 0),
+				attempt_count = (SELECT attempt_number FROM ins),
+				last_status = nullif($5, 0),
 				status = CASE
-					WHEN $4 OR status = 'succeeded' THEN 'succeeded'
-					WHEN $5 THEN CASE WHEN status = 'pending' THEN 'retrying' ELSE status END
-					WHEN $6::timestamptz IS NOT NULL THEN 'retrying'
+					WHEN $9 OR status = 'succeeded' THEN 'succeeded'
+					WHEN $3 THEN CASE WHEN status = 'pending' THEN 'retrying' ELSE status END
+					WHEN $10::timestamptz IS NOT NULL THEN 'retrying'
 					ELSE 'failed' END,
-				next_retry_at = CASE WHEN $4 THEN NULL WHEN $5 THEN next_retry_at ELSE $6 END,
+				next_retry_at = CASE WHEN $9 THEN NULL WHEN $3 THEN next_retry_at ELSE $10::timestamptz END,
 				updated_at = now()
-			WHERE id = $1`,
-			deliveryID, a.Number, a.ResponseStatus, a.Success, a.Manual, a.NextRetryAt)
-		if err != nil {
-			return fmt.Errorf("update delivery %s: %w", a.DeliveryID, err)
-		}
-		return nil
-	})
+			WHERE id = (SELECT id FROM d)
+		)
+		SELECT attempt_number, retrying_from_id, created_at FROM ins`,
+		deliveryID, attemptID, a.Manual, a.URL, a.ResponseStatus, a.ResponseBody, a.Error,
+		a.Duration.Milliseconds(), a.Success, a.NextRetryAt,
+	).Scan(&a.Number, &retryingFrom, &a.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrDeliveryNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("record attempt of %s: %w", a.DeliveryID, err)
+	}
+	a.ID = attemptID.String()
+	if retryingFrom != nil {
+		a.RetryingFromID = retryingFrom.String()
+	}
+	return nil
 }
 
 // FailDelivery ends a delivery that can no longer be attempted.

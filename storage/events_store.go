@@ -42,76 +42,77 @@ func (db *DB) AllEventCodes(ctx context.Context) ([]string, error) {
 	return codes, nil
 }
 
-// PublishEvent stores ev and one delivery per matching webhook, atomically.
-// Publishing an id again stores nothing and returns the first deliveries with
-// created false. category routes facility webhooks to shift events and user
-// webhooks to facility events; organization subscriptions get any event.
+// PublishEvent stores ev and one delivery per matching webhook in one
+// statement. Publishing an id again stores nothing and returns the first
+// deliveries with created false. category routes facility webhooks to shift
+// events and user webhooks to facility events; organization subscriptions
+// get any event.
 func (db *DB) PublishEvent(ctx context.Context, ev *hookflow.Event, category string) ([]hookflow.Delivery, bool, error) {
-	var deliveries []hookflow.Delivery
-	created := false
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		deliveries, created = nil, false
-		err := tx.QueryRow(ctx, `
+	rows, err := db.pool.Query(ctx, `
+		WITH ev AS (
 			INSERT INTO events (id, event_type, facility_id, client_id, organization_id, payload)
 			VALUES ($1, $2, nullif($3, ''), nullif($4, ''), nullif($5, ''), $6)
 			ON CONFLICT (id) DO NOTHING
-			RETURNING created_at`,
-			ev.ID, ev.EventType, ev.FacilityID, ev.ClientID, ev.OrganizationID, ev.Data,
-		).Scan(&ev.CreatedAt)
-		if errors.Is(err, pgx.ErrNoRows) {
-			deliveries, err = eventDeliveries(ctx, tx, ev)
-			return err
-		}
-		if err != nil {
-			return fmt.Errorf("insert event %s: %w", ev.ID, err)
+			RETURNING id, created_at
+		), matched AS (
+			SELECT w.id, w.client_id, coalesce(w.organization_id, '') AS organization_id, w.url, w.created_at
+			FROM webhooks w
+			WHERE EXISTS (SELECT 1 FROM ev) AND w.deleted_at IS NULL AND w.active
+			  AND (w.events @> ARRAY[$2]::text[] OR w.events @> ARRAY['all']::text[])
+			  AND (   (w.kind = 'facility' AND $7 = 'shift' AND $3 <> '' AND w.facilities @> ARRAY[$3]::text[])
+			       OR (w.kind = 'user' AND $7 = 'facility' AND $4 <> '' AND w.client_id = $4)
+			       OR (w.kind = 'organization' AND $5 <> '' AND w.organization_id = $5))
+		), ins AS (
+			INSERT INTO deliveries (id, event_id, webhook_id, event_type, facility_id, client_id, url, created_at)
+			SELECT gen_random_uuid(), ev.id, m.id, $2, nullif($3, ''), m.client_id, m.url, ev.created_at
+			FROM matched m CROSS JOIN ev
+			RETURNING id, webhook_id
+		)
+		SELECT (SELECT created_at FROM ev), ins.id, ins.webhook_id, m.client_id, m.organization_id, m.url
+		FROM ins JOIN matched m ON m.id = ins.webhook_id
+		UNION ALL
+		-- An event that matched nothing still answers its creation time.
+		SELECT created_at, NULL, NULL, NULL, NULL, NULL FROM ev WHERE NOT EXISTS (SELECT 1 FROM ins)`,
+		ev.ID, ev.EventType, ev.FacilityID, ev.ClientID, ev.OrganizationID, ev.Data, category)
+	if err != nil {
+		return nil, false, fmt.Errorf("publish event %s: %w", ev.ID, err)
+	}
+	deliveries := []hookflow.Delivery{}
+	created := false
+	for rows.Next() {
+		var id, webhookID *uuid.UUID
+		var clientID, orgID, url *string
+		if err := rows.Scan(&ev.CreatedAt, &id, &webhookID, &clientID, &orgID, &url); err != nil {
+			rows.Close()
+			return nil, false, fmt.Errorf("publish event %s: %w", ev.ID, err)
 		}
 		created = true
-		rows, err := tx.Query(ctx, `
-			SELECT w.id, w.client_id, coalesce(w.organization_id, ''), w.url FROM webhooks w
-			WHERE w.deleted_at IS NULL AND w.active
-			  AND (w.events @> ARRAY[$1]::text[] OR w.events @> ARRAY['all']::text[])
-			  AND (   (w.kind = 'facility' AND $2 = 'shift' AND $3 <> '' AND w.facilities @> ARRAY[$3]::text[])
-			       OR (w.kind = 'user' AND $2 = 'facility' AND $4 <> '' AND w.client_id = $4)
-			       OR (w.kind = 'organization' AND $5 <> '' AND w.organization_id = $5))
-			ORDER BY w.created_at, w.id`,
-			ev.EventType, category, ev.FacilityID, ev.ClientID, ev.OrganizationID)
-		if err != nil {
-			return fmt.Errorf("match webhooks: %w", err)
+		if id == nil {
+			continue
 		}
-		deliveries, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Delivery, error) {
-			var webhookID uuid.UUID
-			d := hookflow.Delivery{ID: uuid.NewString(), EventID: ev.ID, EventType: ev.EventType, FacilityID: ev.FacilityID, Status: hookflow.StatusPending, CreatedAt: ev.CreatedAt}
-			err := row.Scan(&webhookID, &d.ClientID, &d.OrganizationID, &d.URL)
-			d.WebhookID = webhookID.String()
-			return d, err
+		deliveries = append(deliveries, hookflow.Delivery{
+			ID: id.String(), EventID: ev.ID, WebhookID: webhookID.String(), EventType: ev.EventType, FacilityID: ev.FacilityID,
+			ClientID: *clientID, OrganizationID: *orgID, URL: *url, Status: hookflow.StatusPending, CreatedAt: ev.CreatedAt,
 		})
-		if err != nil {
-			return fmt.Errorf("match webhooks: %w", err)
-		}
-		for _, d := range deliveries {
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO deliveries (id, event_id, webhook_id, event_type, facility_id, client_id, url, created_at)
-				VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7, $8)`,
-				d.ID, d.EventID, d.WebhookID, d.EventType, d.FacilityID, d.ClientID, d.URL, d.CreatedAt); err != nil {
-				return fmt.Errorf("insert delivery: %w", err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, false, err
 	}
-	return deliveries, created, nil
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("publish event %s: %w", ev.ID, err)
+	}
+	if created {
+		return deliveries, true, nil
+	}
+	deliveries, err = db.eventDeliveries(ctx, ev)
+	return deliveries, false, err
 }
 
 // eventDeliveries reloads a published event and its deliveries.
-func eventDeliveries(ctx context.Context, tx pgx.Tx, ev *hookflow.Event) ([]hookflow.Delivery, error) {
-	err := tx.QueryRow(ctx, `SELECT event_type, coalesce(facility_id, ''), coalesce(client_id, ''), coalesce(organization_id, ''), payload, created_at
+func (db *DB) eventDeliveries(ctx context.Context, ev *hookflow.Event) ([]hookflow.Delivery, error) {
+	err := db.pool.QueryRow(ctx, `SELECT event_type, coalesce(facility_id, ''), coalesce(client_id, ''), coalesce(organization_id, ''), payload, created_at
 		FROM events WHERE id = $1`, ev.ID).Scan(&ev.EventType, &ev.FacilityID, &ev.ClientID, &ev.OrganizationID, &ev.Data, &ev.CreatedAt)
 	if err != nil {
 		return nil, fmt.Errorf("load event %s: %w", ev.ID, err)
 	}
-	rows, err := tx.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+	rows, err := db.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
 		WHERE d.event_id = $1 ORDER BY d.created_at, w.created_at, w.id`, ev.ID)
 	if err != nil {
 		return nil, fmt.Errorf("load deliveries of %s: %w", ev.ID, err)

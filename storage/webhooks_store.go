@@ -17,12 +17,16 @@ const webhookColumns = `w.id, w.kind, w.client_id, coalesce(w.organization_id, '
 	coalesce((SELECT array_agg(s.secret ORDER BY s.position) FROM webhook_secrets s
 	          WHERE s.webhook_id = w.id AND s.revoked_at IS NULL), '{}')`
 
+// webhookDest lists where webhookColumns scan to; the id lands in *id.
+func webhookDest(w *hookflow.Webhook, id *uuid.UUID) []any {
+	return []any{id, &w.Kind, &w.ClientID, &w.OrganizationID, &w.URL, &w.Events, &w.Facilities,
+		&w.Active, &w.CreatedAt, &w.UpdatedAt, &w.DeletedAt, &w.Secrets}
+}
+
 func scanWebhook(row pgx.Row) (*hookflow.Webhook, error) {
 	var w hookflow.Webhook
 	var id uuid.UUID
-	err := row.Scan(&id, &w.Kind, &w.ClientID, &w.OrganizationID, &w.URL, &w.Events, &w.Facilities,
-		&w.Active, &w.CreatedAt, &w.UpdatedAt, &w.DeletedAt, &w.Secrets)
-	if err != nil {
+	if err := row.Scan(webhookDest(&w, &id)...); err != nil {
 		return nil, err
 	}
 	w.ID = id.String()
