@@ -87,6 +87,7 @@ type logEntry struct {
 	logRecord
 	Retries        *logRetry  `json:"retries"`
 	Status         string     `json:"status"`
+	Error          *string    `json:"error"` // why the latest attempt failed
 	WebhookID      string     `json:"webhookId"`
 	DeliveryStatus string     `json:"deliveryStatus"`
 	Attempts       int        `json:"attempts"`
@@ -113,7 +114,10 @@ func toLogEntry(e hookflow.LogEntry) logEntry {
 		out.Status = "success"
 	}
 	if a := e.LastAttempt; a != nil {
-		out.ResponseStatus, out.ResponseBody, out.URL = optional(a.ResponseStatus), &a.ResponseBody, a.URL
+		out.ResponseStatus, out.URL, out.Error = optional(a.ResponseStatus), a.URL, optional(a.Error)
+		if a.ResponseStatus != 0 { // no answer at all has no body, not an empty one
+			out.ResponseBody = &a.ResponseBody
+		}
 		retry := out.logRecord
 		retry.ID = a.ID
 		out.Retries = &logRetry{logRecord: retry, RetryAttempt: a.Number - 1}
