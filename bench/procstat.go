@@ -44,8 +44,9 @@ func cpuSeconds(comm string, pid int) float64 {
 	return total
 }
 
-// cpuSample is the CPU used so far by each process of the stack.
-type cpuSample struct{ hookflow, temporal, postgres float64 }
+// cpuSample is the CPU used so far by each process of the stack, and by the
+// benchmark itself (publishers and receiver share the machine).
+type cpuSample struct{ hookflow, temporal, postgres, bench float64 }
 
 // temporalPID is the benchmark's own dev server; 0 counts every process
 // named temporal.
@@ -58,9 +59,10 @@ func sampleCPU(hookflowPID, temporalPID int) cpuSample {
 		hookflow: cpuSeconds("", hookflowPID),
 		temporal: temporal,
 		postgres: cpuSeconds("postgres", 0),
+		bench:    cpuSeconds("", os.Getpid()),
 	}
 }
 
 func (a cpuSample) since(b cpuSample) cpuSample {
-	return cpuSample{hookflow: a.hookflow - b.hookflow, temporal: a.temporal - b.temporal, postgres: a.postgres - b.postgres}
+	return cpuSample{hookflow: a.hookflow - b.hookflow, temporal: a.temporal - b.temporal, postgres: a.postgres - b.postgres, bench: a.bench - b.bench}
 }

@@ -52,7 +52,7 @@ func cpuPer1000(c cpuSample, deliveries int) map[string]float64 {
 	}
 	k := 1000 / float64(deliveries)
 	round := func(v float64) float64 { return math.Round(v*k*100) / 100 }
-	return map[string]float64{"hookflow": round(c.hookflow), "temporal": round(c.temporal), "postgres": round(c.postgres)}
+	return map[string]float64{"hookflow": round(c.hookflow), "temporal": round(c.temporal), "postgres": round(c.postgres), "bench": round(c.bench)}
 }
 
 // burst: n events from `concurrency` publishers to one webhook.
