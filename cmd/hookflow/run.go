@@ -47,6 +47,11 @@ func newLogger(cfg config.Config) *slog.Logger {
 
 // run wires the requested roles and blocks until ctx ends, then drains them.
 func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) error {
+	// A bad key file stops the process before anything starts.
+	keys, err := jwtKeys(cfg)
+	if err != nil {
+		return err
+	}
 	db, err := storage.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -89,10 +94,6 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		<-ctx.Done()
 		logger.Info("shutting down")
 		return nil
-	}
-	keys, err := jwtKeys(cfg)
-	if err != nil {
-		return err
 	}
 	dispatcher := dispatch.New(db, tc, dispatch.Options{
 		TaskQueue:      cfg.TaskQueue,
