@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookflow/hookflow/auth"
+	"github.com/hookflow/hookflow/config"
+	"github.com/hookflow/hookflow/internal/testenv"
+)
+
+func execute(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCommand()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func TestServeRefusesABadConfigurationNamingTheVariable(t *testing.T) {
+	t.Setenv("HOOKFLOW_RETRY_SCHEDULE", "5s,soon")
+	t.Setenv("HOOKFLOW_ENV", "production")
+	_, err := execute(t, "serve")
+	if err == nil {
+		t.Fatal("serve started with a bad configuration")
+	}
+	for _, want := range []string{"HOOKFLOW_RETRY_SCHEDULE", "HOOKFLOW_JWT_SECRET"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+}
+
+func TestTokenMintsWhatTheAPIAccepts(t *testing.T) {
+	out, err := execute(t, "token", "--roles", "integrator,support", "--client-id", "c1", "--facilities", "P-1, P-2", "--org-id", "o1", "--ttl", "5m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := auth.NewVerifier(auth.Keys{Secret: []byte(config.DevelopmentJWTSecret)}).Verify(strings.TrimSpace(out))
+	if err != nil {
+		t.Fatalf("minted token does not verify: %v", err)
+	}
+	if p.ClientID != "c1" || p.Subject != "c1" || p.OrgID != "o1" || len(p.Facilities) != 2 || p.Facilities[1] != "P-2" || !p.Has(auth.RoleSupport) || p.Has(auth.RoleAdmin) {
+		t.Errorf("principal = %+v", p)
+	}
+	if _, err := execute(t, "token", "--roles", "root", "--client-id", "c1"); err == nil || !strings.Contains(err.Error(), "unknown role") {
+		t.Errorf("unknown role: %v", err)
+	}
+}
+
+func TestPurgeDryRunCountsWithoutDeleting(t *testing.T) {
+	ctx := context.Background()
+	db, err := testenv.NewDatabase(ctx, "purge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Drop(ctx) })
+	old := time.Now().Add(-20 * 24 * time.Hour)
+	_, err = db.DB.Pool().Exec(ctx, `
+		WITH w AS (INSERT INTO webhooks (kind, client_id, url, events) VALUES ('user', 'c', 'https://example.com', '{all}') RETURNING id),
+		     e AS (INSERT INTO events (id, event_type, payload, created_at) VALUES ('old', 'facility.creation.accepted', '{}', $1) RETURNING id)
+		INSERT INTO deliveries (id, event_id, webhook_id, event_type, client_id, url, status, created_at)
+		SELECT gen_random_uuid(), e.id, w.id, 'facility.creation.accepted', 'c', 'https://example.com', 'succeeded', $1 FROM w, e`, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HOOKFLOW_DATABASE_URL", db.URL)
+	out, err := execute(t, "purge", "--dry-run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "deliveries: 1") || !strings.Contains(out, "events:     1") || !strings.Contains(out, "retention 336h") {
+		t.Errorf("dry run printed:\n%s", out)
+	}
+	var left int
+	if err := db.DB.Pool().QueryRow(ctx, `SELECT count(*) FROM deliveries`).Scan(&left); err != nil || left != 1 {
+		t.Errorf("%d deliveries left (%v): a dry run must delete nothing", left, err)
+	}
+}
