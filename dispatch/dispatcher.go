@@ -30,6 +30,7 @@ type Store interface {
 	Delivery(ctx context.Context, id string) (*hookflow.Delivery, error)
 	Attempt(ctx context.Context, id string) (*hookflow.Attempt, error)
 	UnsettledDeliveries(ctx context.Context, webhookID string) ([]string, error)
+	StrandedDeliveries(ctx context.Context, createdBefore time.Time, limit int) ([]hookflow.Delivery, error)
 }
 
 // Options configure dispatching.
@@ -92,7 +93,7 @@ func (d *Dispatcher) Publish(ctx context.Context, ev *hookflow.Event) (Published
 	if err != nil {
 		return Published{}, d.unavailable(ctx, "store event", err)
 	}
-	started, err := d.startAll(ctx, ev, deliveries)
+	started, err := d.startAll(ctx, deliveries)
 	if err != nil {
 		if created && started == 0 {
 			// Nothing runs yet: forget the event so a retry starts clean.
@@ -112,13 +113,13 @@ func (d *Dispatcher) unavailable(ctx context.Context, what string, err error) er
 
 // startAll starts the deliveries' workflows, a few at a time, and counts
 // those that started.
-func (d *Dispatcher) startAll(ctx context.Context, ev *hookflow.Event, deliveries []hookflow.Delivery) (int, error) {
+func (d *Dispatcher) startAll(ctx context.Context, deliveries []hookflow.Delivery) (int, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(16)
 	started := make([]bool, len(deliveries))
 	for i := range deliveries {
 		g.Go(func() error {
-			if err := d.start(gctx, ev, deliveries[i]); err != nil {
+			if err := d.start(gctx, deliveries[i]); err != nil {
 				return err
 			}
 			started[i] = true
@@ -143,7 +144,7 @@ func (d *Dispatcher) input(del hookflow.Delivery) workflows.DeliveryInput {
 	}
 }
 
-func (d *Dispatcher) start(ctx context.Context, ev *hookflow.Event, del hookflow.Delivery) error {
+func (d *Dispatcher) start(ctx context.Context, del hookflow.Delivery) error {
 	ctx, cancel := context.WithTimeout(ctx, d.opts.StartTimeout)
 	defer cancel()
 	in := d.input(del)
@@ -157,7 +158,7 @@ func (d *Dispatcher) start(ctx context.Context, ev *hookflow.Event, del hookflow
 		EnableEagerStart:         d.opts.EagerStart,
 		TypedSearchAttributes:    workflows.StartAttributes(in),
 		StaticSummary:            del.EventType + " -> " + del.URL,
-		StaticDetails:            fmt.Sprintf("event %s to webhook %s (client %s)", ev.ID, del.WebhookID, del.ClientID),
+		StaticDetails:            fmt.Sprintf("event %s to webhook %s (client %s)", del.EventID, del.WebhookID, del.ClientID),
 	}, workflows.DeliveryWorkflow, in)
 	if err != nil {
 		return fmt.Errorf("start delivery %s: %w", del.ID, err)
@@ -260,4 +261,20 @@ func (d *Dispatcher) WebhookRemoved(ctx context.Context, webhookID string) error
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// RecoverStranded is the recovery sweep's activity: it makes sure every
+// delivery stored before the cutoff that never made an attempt has its
+// workflow, and returns how many it checked. A workflow that already runs or
+// ran is left as it is (deterministic ids), so only stranded ones start.
+func (d *Dispatcher) RecoverStranded(ctx context.Context, req workflows.RecoverRequest) (int, error) {
+	deliveries, err := d.store.StrandedDeliveries(ctx, req.CreatedBefore, req.Limit)
+	if err != nil {
+		return 0, err
+	}
+	ensured, err := d.startAll(ctx, deliveries)
+	if len(deliveries) > 0 {
+		d.logger.InfoContext(ctx, "unattempted deliveries checked", "found", len(deliveries), "running", ensured)
+	}
+	return ensured, err
 }

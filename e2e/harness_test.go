@@ -51,8 +51,9 @@ var testKeys = auth.Keys{Secret: []byte("e2e-secret-that-is-long-enough-for-hs25
 
 // stack is one Hookflow: API, dispatcher and a worker on a task queue of its own.
 type stack struct {
-	t   *testing.T
-	url string
+	t          *testing.T
+	url        string
+	dispatcher *dispatch.Dispatcher
 }
 
 type stackOptions struct {
@@ -70,12 +71,6 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	}
 	queue := "e2e-" + testenv.RandomID(6)
 	logger := testenv.DiscardLogger()
-	acts := activities.New(testDB.DB, egress.NewClient(o.guard, 5*time.Second, "Hookflow/e2e"), logger)
-	w := worker.New(testTemporal, worker.Options{TaskQueue: queue}, acts, activities.NewRetention(testDB.DB))
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
 	tc := o.temporal
 	if tc == nil {
 		tc = testTemporal
@@ -86,12 +81,21 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	}
 	d := dispatch.New(db, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second,
 		EagerStart: o.temporal == nil, StartTimeout: 2 * time.Second}, logger)
+	w := worker.New(testTemporal, worker.Options{TaskQueue: queue}, worker.Activities{
+		Delivery:  activities.New(testDB.DB, egress.NewClient(o.guard, 5*time.Second, "Hookflow/e2e"), logger),
+		Retention: activities.NewRetention(testDB.DB),
+		Recover:   d.RecoverStranded,
+	})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
 	srv := httptest.NewServer(api.NewServer(api.Deps{
 		Logger: logger, Verifier: auth.NewVerifier(testKeys), Database: db, Temporal: worker.TemporalPinger{Client: tc},
 		Webhooks: db, Logs: db, Dispatcher: d,
 	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true}))
 	t.Cleanup(srv.Close)
-	return &stack{t: t, url: srv.URL}
+	return &stack{t: t, url: srv.URL, dispatcher: d}
 }
 
 func token(t *testing.T, p auth.Principal) string {

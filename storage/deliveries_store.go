@@ -213,3 +213,19 @@ func (db *DB) UnsettledDeliveries(ctx context.Context, webhookID string) ([]stri
 	}
 	return ids, nil
 }
+
+// StrandedDeliveries lists deliveries created before the cutoff that have
+// made no attempt yet: their workflow may never have started.
+func (db *DB) StrandedDeliveries(ctx context.Context, createdBefore time.Time, limit int) ([]hookflow.Delivery, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+		WHERE d.status = 'pending' AND d.attempt_count = 0 AND d.created_at < $1
+		ORDER BY d.created_at LIMIT $2`, createdBefore, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list stranded deliveries: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Delivery, error) { return scanDelivery(row) })
+	if err != nil {
+		return nil, fmt.Errorf("list stranded deliveries: %w", err)
+	}
+	return out, nil
+}

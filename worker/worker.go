@@ -25,9 +25,17 @@ type Options struct {
 	Concurrency int
 }
 
-// New builds a worker that runs deliveries with acts and log purges with
-// retention.
-func New(c client.Client, opts Options, acts *activities.Activities, retention *activities.Retention) sdkworker.Worker {
+// Activities are the implementations the worker registers.
+type Activities struct {
+	Delivery  *activities.Activities
+	Retention *activities.Retention
+	// Recover starts stranded deliveries (dispatch.Dispatcher.RecoverStranded).
+	Recover func(ctx context.Context, req workflows.RecoverRequest) (int, error)
+}
+
+// New builds a worker that runs deliveries, log purges and the stranded
+// delivery sweep.
+func New(c client.Client, opts Options, acts Activities) sdkworker.Worker {
 	concurrency := opts.Concurrency
 	if concurrency <= 0 {
 		concurrency = 256
@@ -41,9 +49,11 @@ func New(c client.Client, opts Options, acts *activities.Activities, retention *
 	})
 	w.RegisterWorkflow(workflows.DeliveryWorkflow)
 	w.RegisterWorkflow(workflows.ManualRetryWorkflow)
-	w.RegisterActivityWithOptions(acts.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivity})
+	w.RegisterActivityWithOptions(acts.Delivery.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivity})
 	w.RegisterWorkflow(workflows.RetentionWorkflow)
-	w.RegisterActivityWithOptions(retention.Purge, activity.RegisterOptions{Name: workflows.PurgeActivity})
+	w.RegisterActivityWithOptions(acts.Retention.Purge, activity.RegisterOptions{Name: workflows.PurgeActivity})
+	w.RegisterWorkflow(workflows.RecoveryWorkflow)
+	w.RegisterActivityWithOptions(acts.Recover, activity.RegisterOptions{Name: workflows.RecoverActivity})
 	return w
 }
 

@@ -103,3 +103,28 @@ func TestWorkerRegistersTheSearchAttributesIdempotently(t *testing.T) {
 		}
 	}
 }
+
+func TestRecoveryScheduleRunsTheSweep(t *testing.T) {
+	ctx := context.Background()
+	c, err := testenv.NewTemporalClient(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	id := "hookflow-stranded-test-" + testenv.RandomID(4)
+	t.Cleanup(func() { _ = c.ScheduleClient().GetHandle(ctx, id).Delete(ctx) })
+	o := worker.RecoveryOptions{ScheduleID: id, TaskQueue: "q1"}
+	for range 2 {
+		if err := worker.EnsureRecoverySchedule(ctx, c, o, testenv.DiscardLogger()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	desc, err := c.ScheduleClient().GetHandle(ctx, id).Describe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	action, ok := desc.Schedule.Action.(*client.ScheduleWorkflowAction)
+	if !ok || action.Workflow != "RecoveryWorkflow" || desc.Schedule.Spec.Intervals[0].Every != 5*time.Minute {
+		t.Errorf("schedule = %+v / %#v", desc.Schedule.Spec, desc.Schedule.Action)
+	}
+}

@@ -47,3 +47,21 @@ func TestRetentionWorkflowRunsBatchesUntilDoneWithOneCutoff(t *testing.T) {
 		t.Errorf("cutoff = %v, want 14 days before %v", calls[0].Cutoff, start)
 	}
 }
+
+func TestRecoveryWorkflowSweepsDeliveriesOlderThanTheGrace(t *testing.T) {
+	env, _ := newEnv(t)
+	var req RecoverRequest
+	env.RegisterActivityWithOptions(func(_ context.Context, r RecoverRequest) (int, error) {
+		req = r
+		return 3, nil
+	}, activity.RegisterOptions{Name: RecoverActivity})
+	start := env.Now()
+	env.ExecuteWorkflow(RecoveryWorkflow, RecoveryInput{StrandedAfter: 2 * time.Minute, Limit: 500})
+	var n int
+	if err := env.GetWorkflowResult(&n); err != nil || n != 3 {
+		t.Fatalf("result = %d, %v", n, err)
+	}
+	if d := start.Add(-2 * time.Minute).Sub(req.CreatedBefore); d < -time.Second || d > time.Second || req.Limit != 500 {
+		t.Errorf("request = %+v, want deliveries older than 2 minutes, 500 at most", req)
+	}
+}

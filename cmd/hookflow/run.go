@@ -77,8 +77,11 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 			return err
 		}
 		guard := egress.Guard{AllowPrivate: cfg.AllowPrivateTargets, Allowed: cfg.AllowedTargetCIDRs}
-		acts := activities.New(db, egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent()), logger)
-		w := worker.New(tc, worker.Options{TaskQueue: cfg.TaskQueue}, acts, activities.NewRetention(db))
+		w := worker.New(tc, worker.Options{TaskQueue: cfg.TaskQueue}, worker.Activities{
+			Delivery:  activities.New(db, egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent()), logger),
+			Retention: activities.NewRetention(db),
+			Recover:   newDispatcher(db, tc, cfg, false, logger).RecoverStranded,
+		})
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
 		}
@@ -88,6 +91,9 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		if err := worker.EnsureRetentionSchedule(ctx, tc, worker.RetentionOptions{TaskQueue: cfg.TaskQueue, Retention: cfg.LogRetention}, logger); err != nil {
 			return err
 		}
+		if err := worker.EnsureRecoverySchedule(ctx, tc, worker.RecoveryOptions{TaskQueue: cfg.TaskQueue}, logger); err != nil {
+			return err
+		}
 		worker.EnsureNamespaceRetention(ctx, tc, cfg.TemporalNamespace, cfg.LogRetention, logger)
 	}
 	if !r.api {
@@ -95,12 +101,8 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		logger.Info("shutting down")
 		return nil
 	}
-	dispatcher := dispatch.New(db, tc, dispatch.Options{
-		TaskQueue:      cfg.TaskQueue,
-		RetrySchedule:  cfg.RetrySchedule,
-		AttemptTimeout: cfg.DeliveryTimeout + attemptOverhead,
-		EagerStart:     r.worker, // only a worker in this process can take eager starts
-	}, logger)
+	// Only a worker in this process can take eager starts.
+	dispatcher := newDispatcher(db, tc, cfg, r.worker, logger)
 	server := api.NewServer(api.Deps{
 		Logger:     logger,
 		Verifier:   auth.NewVerifier(keys),
@@ -118,6 +120,15 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 	err = api.Serve(ctx, ln, server, drainTimeout)
 	logger.Info("shutting down")
 	return err
+}
+
+func newDispatcher(db *storage.DB, tc client.Client, cfg config.Config, eager bool, logger *slog.Logger) *dispatch.Dispatcher {
+	return dispatch.New(db, tc, dispatch.Options{
+		TaskQueue:      cfg.TaskQueue,
+		RetrySchedule:  cfg.RetrySchedule,
+		AttemptTimeout: cfg.DeliveryTimeout + attemptOverhead,
+		EagerStart:     eager,
+	}, logger)
 }
 
 func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error {

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,8 +18,11 @@ import (
 	"github.com/hookflow/hookflow/workflows"
 )
 
-// RetentionScheduleID names the hourly purge schedule.
-const RetentionScheduleID = "hookflow-log-retention"
+// Schedule ids.
+const (
+	RetentionScheduleID = "hookflow-log-retention"
+	RecoveryScheduleID  = "hookflow-stranded-deliveries"
+)
 
 // RetentionOptions configure the purge schedule.
 type RetentionOptions struct {
@@ -29,44 +33,63 @@ type RetentionOptions struct {
 	BatchSize  int
 }
 
-func retentionSchedule(o RetentionOptions) (client.ScheduleSpec, *client.ScheduleWorkflowAction) {
-	every := o.Every
-	if every <= 0 {
-		every = time.Hour
-	}
-	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}}
-	action := &client.ScheduleWorkflowAction{
-		ID:            RetentionScheduleID + "-run",
-		Workflow:      workflows.RetentionWorkflow,
-		Args:          []any{workflows.RetentionInput{Retention: o.Retention, BatchSize: o.BatchSize}},
-		TaskQueue:     o.TaskQueue,
-		StaticSummary: fmt.Sprintf("purge delivery logs older than %s", o.Retention),
-	}
-	return spec, action
-}
-
 // EnsureRetentionSchedule creates the purge schedule, or brings an existing
 // one to the configured spec; there is only ever one.
 func EnsureRetentionSchedule(ctx context.Context, c client.Client, o RetentionOptions, logger *slog.Logger) error {
 	if o.ScheduleID == "" {
 		o.ScheduleID = RetentionScheduleID
 	}
-	spec, action := retentionSchedule(o)
+	return ensureSchedule(ctx, c, o.ScheduleID, cmp.Or(o.Every, time.Hour), &client.ScheduleWorkflowAction{
+		ID:            o.ScheduleID + "-run",
+		Workflow:      workflows.RetentionWorkflow,
+		Args:          []any{workflows.RetentionInput{Retention: o.Retention, BatchSize: o.BatchSize}},
+		TaskQueue:     o.TaskQueue,
+		StaticSummary: fmt.Sprintf("purge delivery logs older than %s", o.Retention),
+	}, logger)
+}
+
+// RecoveryOptions configure the sweep for deliveries whose workflow never
+// started (a publish that failed half-way and was not retried).
+type RecoveryOptions struct {
+	ScheduleID    string // default RecoveryScheduleID
+	TaskQueue     string
+	Every         time.Duration // default 5 minutes
+	StrandedAfter time.Duration // default 2 minutes
+}
+
+// EnsureRecoverySchedule creates or updates the stranded-delivery sweep.
+func EnsureRecoverySchedule(ctx context.Context, c client.Client, o RecoveryOptions, logger *slog.Logger) error {
+	if o.ScheduleID == "" {
+		o.ScheduleID = RecoveryScheduleID
+	}
+	return ensureSchedule(ctx, c, o.ScheduleID, cmp.Or(o.Every, 5*time.Minute), &client.ScheduleWorkflowAction{
+		ID:            o.ScheduleID + "-run",
+		Workflow:      workflows.RecoveryWorkflow,
+		Args:          []any{workflows.RecoveryInput{StrandedAfter: cmp.Or(o.StrandedAfter, 2*time.Minute), Limit: 500}},
+		TaskQueue:     o.TaskQueue,
+		StaticSummary: "start deliveries whose workflow never started",
+	}, logger)
+}
+
+// ensureSchedule creates a schedule, or brings an existing one to this spec
+// and action: starting twice leaves one schedule.
+func ensureSchedule(ctx context.Context, c client.Client, id string, every time.Duration, action *client.ScheduleWorkflowAction, logger *slog.Logger) error {
+	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}}
 	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID:      o.ScheduleID,
+		ID:      id,
 		Spec:    spec,
 		Action:  action,
 		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
 		Note:    "created by hookflow worker",
 	})
 	if err == nil {
-		logger.InfoContext(ctx, "retention schedule created", "schedule_id", o.ScheduleID, "retention", o.Retention)
+		logger.InfoContext(ctx, "schedule created", "schedule_id", id, "every", every)
 		return nil
 	}
 	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		return fmt.Errorf("create schedule %s: %w", o.ScheduleID, err)
+		return fmt.Errorf("create schedule %s: %w", id, err)
 	}
-	err = c.ScheduleClient().GetHandle(ctx, o.ScheduleID).Update(ctx, client.ScheduleUpdateOptions{
+	err = c.ScheduleClient().GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
 		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
 			s := in.Description.Schedule
 			s.Spec, s.Action = &spec, action
@@ -78,9 +101,9 @@ func EnsureRetentionSchedule(ctx context.Context, c client.Client, o RetentionOp
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("update schedule %s: %w", o.ScheduleID, err)
+		return fmt.Errorf("update schedule %s: %w", id, err)
 	}
-	logger.InfoContext(ctx, "retention schedule updated", "schedule_id", o.ScheduleID, "retention", o.Retention)
+	logger.InfoContext(ctx, "schedule updated", "schedule_id", id, "every", every)
 	return nil
 }
 
