@@ -2,14 +2,12 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
@@ -28,14 +26,7 @@ var (
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.ReleaseMode)
-	os.Exit(testenv.Main(m, "api", &testDB, func(ctx context.Context) (func(), error) {
-		c, err := testenv.NewTemporalClient(ctx)
-		if err != nil {
-			return nil, err
-		}
-		testTemporal = c
-		return c.Close, nil
-	}))
+	os.Exit(testenv.Main(m, "api", &testDB, testenv.WithTemporal(&testTemporal)))
 }
 
 var testKeys = auth.Keys{Secret: []byte("test-secret-that-is-long-enough-for-hs256")}
@@ -67,18 +58,7 @@ func newHarness(t *testing.T, mutate ...func(*api.Deps, *api.Options)) *harness 
 	return &harness{t: t, url: srv.URL}
 }
 
-// token mints a token for p valid for an hour.
-func token(t *testing.T, p auth.Principal) string {
-	t.Helper()
-	if p.Subject == "" {
-		p.Subject = p.ClientID
-	}
-	tok, err := auth.Mint(testKeys, p, time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
+func token(t *testing.T, p auth.Principal) string { return testenv.Token(t, testKeys, p) }
 
 // integrator returns a token of a fresh client with facilities.
 func integrator(t *testing.T, facilities ...string) (string, string) {

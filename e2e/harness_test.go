@@ -34,16 +34,8 @@ var (
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.ReleaseMode)
-	os.Exit(testenv.Main(m, "e2e", &testDB, func(ctx context.Context) (func(), error) {
-		c, err := testenv.NewTemporalClient(ctx)
-		if err != nil {
-			return nil, err
-		}
-		testTemporal = c
-		if err := worker.EnsureSearchAttributes(ctx, c, "default", testenv.DiscardLogger()); err != nil {
-			return nil, err
-		}
-		return c.Close, nil
+	os.Exit(testenv.Main(m, "e2e", &testDB, testenv.WithTemporal(&testTemporal), func(ctx context.Context) (func(), error) {
+		return func() {}, worker.EnsureSearchAttributes(ctx, testTemporal, "default", testenv.DiscardLogger())
 	}))
 }
 
@@ -98,17 +90,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	return &stack{t: t, url: srv.URL, dispatcher: d}
 }
 
-func token(t *testing.T, p auth.Principal) string {
-	t.Helper()
-	if p.Subject == "" {
-		p.Subject = p.ClientID
-	}
-	tok, err := auth.Mint(testKeys, p, time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
+func token(t *testing.T, p auth.Principal) string { return testenv.Token(t, testKeys, p) }
 
 // tenant is an integrator client with facilities, that may also publish.
 type tenant struct {

@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/hookflow/hookflow/auth"
 	"github.com/hookflow/hookflow/migrations"
 	"github.com/hookflow/hookflow/storage"
 )
@@ -164,4 +165,30 @@ func NewNamespace(ctx context.Context, c client.Client, prefix string) (string, 
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// WithTemporal is a Setup that connects *c to the dev server for the
+// package's tests and closes it after them.
+func WithTemporal(c *client.Client) Setup {
+	return func(ctx context.Context) (func(), error) {
+		tc, err := NewTemporalClient(ctx)
+		if err != nil {
+			return nil, err
+		}
+		*c = tc
+		return tc.Close, nil
+	}
+}
+
+// Token mints an hour-long token for p; the subject defaults to the client.
+func Token(t testing.TB, keys auth.Keys, p auth.Principal) string {
+	t.Helper()
+	if p.Subject == "" {
+		p.Subject = p.ClientID
+	}
+	tok, err := auth.Mint(keys, p, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
