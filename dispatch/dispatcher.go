@@ -140,7 +140,7 @@ func (d *Dispatcher) input(del hookflow.Delivery) workflows.DeliveryInput {
 	return workflows.DeliveryInput{
 		DeliveryID: del.ID, EventID: del.EventID, WebhookID: del.WebhookID, EventType: del.EventType,
 		FacilityID: del.FacilityID, ClientID: del.ClientID, OrganizationID: del.OrganizationID,
-		RetrySchedule: d.opts.RetrySchedule, AttemptTimeout: d.opts.AttemptTimeout,
+		RetrySchedule: workflows.Durations(d.opts.RetrySchedule), AttemptTimeout: workflows.Duration(d.opts.AttemptTimeout),
 	}
 }
 

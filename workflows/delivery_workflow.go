@@ -38,9 +38,9 @@ type DeliveryInput struct {
 	ClientID       string
 	OrganizationID string
 	// RetrySchedule is the wait before each retry; its length is the number of retries.
-	RetrySchedule []time.Duration
+	RetrySchedule []Duration
 	// AttemptTimeout bounds one attempt: the HTTP timeout plus recording.
-	AttemptTimeout time.Duration
+	AttemptTimeout Duration
 }
 
 // DeliveryResult is how a delivery ended.
@@ -83,7 +83,7 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 	for retry := 0; !d.settled; retry++ {
 		var nextDelay *time.Duration
 		if retry < len(in.RetrySchedule) {
-			delay := Jittered(in.RetrySchedule[retry], in.DeliveryID, retry)
+			delay := Jittered(time.Duration(in.RetrySchedule[retry]), in.DeliveryID, retry)
 			nextDelay = &delay
 		}
 		res, err := d.attempt(ctx, activities.AttemptInput{DeliveryID: in.DeliveryID, Kind: hookflow.ScheduledAttempt, NextDelay: nextDelay})
@@ -116,7 +116,7 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 
 func withAttemptOptions(ctx workflow.Context, in DeliveryInput) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: in.AttemptTimeout,
+		StartToCloseTimeout: time.Duration(in.AttemptTimeout),
 		// Only infrastructure errors (database down) fail the activity; the
 		// receiver's answers are outcomes. Keep trying those.
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},

@@ -2,7 +2,9 @@ package workflows
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,7 +68,7 @@ func newEnv(t *testing.T, outcomes ...activities.AttemptResult) (*testsuite.Test
 
 func input(schedule ...time.Duration) DeliveryInput {
 	return DeliveryInput{DeliveryID: "d-1", EventID: "e-1", WebhookID: "w-1", EventType: "shift.created", ClientID: "c-1",
-		RetrySchedule: schedule, AttemptTimeout: 30 * time.Second}
+		RetrySchedule: Durations(schedule), AttemptTimeout: Duration(30 * time.Second)}
 }
 
 func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) DeliveryResult {
@@ -243,5 +245,23 @@ func TestJitterStaysWithinTwentyPercentAndIsStable(t *testing.T) {
 	}
 	if len(spread) < 20 {
 		t.Errorf("jitter takes only %d distinct minutes over 500 deliveries", len(spread))
+	}
+}
+
+func TestDurationsTravelAsReadableStrings(t *testing.T) {
+	b, err := json.Marshal(input(5*time.Second, 90*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"RetrySchedule":["5s","1h30m0s"]`) || !strings.Contains(string(b), `"AttemptTimeout":"30s"`) {
+		t.Errorf("input = %s", b)
+	}
+	var back DeliveryInput
+	if err := json.Unmarshal(b, &back); err != nil || time.Duration(back.RetrySchedule[1]) != 90*time.Minute {
+		t.Errorf("round trip = %+v, %v", back.RetrySchedule, err)
+	}
+	var legacy Duration
+	if err := json.Unmarshal([]byte(`5000000000`), &legacy); err != nil || time.Duration(legacy) != 5*time.Second {
+		t.Errorf("nanoseconds = %v, %v", legacy, err)
 	}
 }
