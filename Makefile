@@ -47,7 +47,7 @@ stop:
 test: services
 	HOOKFLOW_TEST_DATABASE_URL="$(HOOKFLOW_DATABASE_URL)" \
 	HOOKFLOW_TEST_TEMPORAL_ADDRESS="$(HOOKFLOW_TEMPORAL_ADDRESS)" \
-	go test -count=1 -timeout 20m ./...
+	go test -race -count=1 -timeout 20m ./...
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
