@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/egress"
 	"github.com/hookflow/hookflow/signing"
@@ -71,6 +73,10 @@ type AttemptResult struct {
 // record the attempt with the delivery's new status.
 func (a *Activities) Deliver(ctx context.Context, in AttemptInput) (AttemptResult, error) {
 	t, err := a.store.DeliveryTarget(ctx, in.DeliveryID)
+	if hookflow.ErrorCodeOf(err) == hookflow.ENOTFOUND {
+		// Retrying cannot bring the row back; fail the workflow instead.
+		return AttemptResult{}, temporal.NewNonRetryableApplicationError("delivery "+in.DeliveryID+" not found", "DeliveryNotFound", err)
+	}
 	if err != nil {
 		return AttemptResult{}, fmt.Errorf("load delivery %s: %w", in.DeliveryID, err)
 	}
@@ -88,11 +94,15 @@ func (a *Activities) Deliver(ctx context.Context, in AttemptInput) (AttemptResul
 	if err != nil {
 		return AttemptResult{}, fmt.Errorf("render event %s: %w", t.Event.ID, err)
 	}
+	var resp egress.Response
 	headers, err := signing.Headers(t.Event.ID, a.now(), body, t.Webhook.Secrets)
 	if err != nil {
-		return AttemptResult{}, fmt.Errorf("sign delivery %s: %w", in.DeliveryID, err)
+		// A webhook without a usable secret cannot be fixed by retrying the
+		// activity; record a failed attempt so the schedule runs its course.
+		resp.Err = fmt.Errorf("cannot sign: %w", err)
+	} else {
+		resp = a.poster.Post(ctx, egress.Request{URL: t.Webhook.URL, Body: body, Headers: headers}, a.now)
 	}
-	resp := a.poster.Post(ctx, egress.Request{URL: t.Webhook.URL, Body: body, Headers: headers}, a.now)
 
 	attempt := &hookflow.Attempt{
 		DeliveryID:     in.DeliveryID,

@@ -78,9 +78,11 @@ func NewValidator(allowInsecure bool) *Validator {
 	must(val.v.RegisterValidation("string", func(fl validator.FieldLevel) bool { _, ok := value(fl).(string); return ok }, true))
 	must(val.v.RegisterValidation("https_url", val.httpsURL, true))
 	must(val.v.RegisterValidation("array", func(fl validator.FieldLevel) bool { _, ok := value(fl).([]any); return ok }, true))
+	// A value that is not an array is the `array` rule's to report; a
+	// missing one fails every rule (see Check), as the seeds list.
 	must(val.v.RegisterValidation("min_items", func(fl validator.FieldLevel) bool {
 		items, ok := value(fl).([]any)
-		return ok && len(items) >= paramInt(fl)
+		return !ok || len(items) >= paramInt(fl)
 	}, true))
 	must(val.v.RegisterValidation("max_items", func(fl validator.FieldLevel) bool {
 		items, ok := value(fl).([]any)

@@ -26,14 +26,14 @@ type webhookBody struct {
 	URL        any `json:"url" validate:"string,https_url"`
 	Events     any `json:"events" validate:"array,min_items=1,each_in"`
 	Facilities any `json:"facilities" validate:"optional,array,each_string"`
-	Secrets    any `json:"secrets" validate:"optional,array,max_items=2,each_string,each_secret"`
+	Secrets    any `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
 }
 
 // userWebhookBody is the body of seeds 001 and 002: no facilities.
 type userWebhookBody struct {
 	URL     any `json:"url" validate:"string,https_url"`
 	Events  any `json:"events" validate:"array,min_items=1,each_in"`
-	Secrets any `json:"secrets" validate:"optional,array,max_items=2,each_string,each_secret"`
+	Secrets any `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
 }
 
 type webhookResponse struct {
