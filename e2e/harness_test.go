@@ -45,6 +45,7 @@ var testKeys = auth.Keys{Secret: []byte("e2e-secret-that-is-long-enough-for-hs25
 type stack struct {
 	t          *testing.T
 	url        string
+	queue      string
 	dispatcher *dispatch.Dispatcher
 }
 
@@ -87,7 +88,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		Webhooks: db, Logs: db, Dispatcher: d,
 	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true}))
 	t.Cleanup(srv.Close)
-	return &stack{t: t, url: srv.URL, dispatcher: d}
+	return &stack{t: t, url: srv.URL, queue: queue, dispatcher: d}
 }
 
 func token(t *testing.T, p auth.Principal) string { return testenv.Token(t, testKeys, p) }
