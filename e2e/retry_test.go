@@ -3,6 +3,8 @@ package e2e_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,5 +119,46 @@ func TestDeletingAWebhookEndsItsPendingRetries(t *testing.T) {
 	}
 	if rcv.count() != 1 {
 		t.Errorf("receiver got %d requests after the deletion, want only the first", rcv.count())
+	}
+}
+
+func TestManualRetryDuringAnAttemptWaitsForItThenAttemptsOnce(t *testing.T) {
+	s := newStack(t, stackOptions{guard: openGuard, schedule: []time.Duration{time.Hour}})
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex
+	requests := 0
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		first := requests == 1
+		mu.Unlock()
+		if first {
+			close(arrived)
+			<-release // still running when support asks
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(slow.Close)
+	tn := newTenant(t)
+	s.createWebhook(tn, "facility", map[string]any{"url": slow.URL, "events": []string{"all"}})
+	_, ids := s.publish(tn, map[string]any{"eventType": "shift.created", "facilityId": tn.facilities[0], "data": map[string]any{}})
+	<-arrived
+
+	done := make(chan response, 1)
+	go func() { done <- s.do(http.MethodPost, "/api/v2/public/webhooks/logs/"+ids[0]+"/retry", tn.token, nil) }()
+	time.Sleep(200 * time.Millisecond)
+	close(release)
+	r := <-done
+	if r.status != http.StatusCreated {
+		t.Fatalf("retry: %d %s", r.status, r.raw)
+	}
+	a := r.data()
+	if a["success"] != true || a["retryAttempt"] != float64(1) || a["retryingFromPostId"] == nil {
+		t.Errorf("attempt = %v, want the manual attempt after the running one", a)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if requests != 2 {
+		t.Errorf("receiver got %d requests, want the running attempt and one manual attempt", requests)
 	}
 }
