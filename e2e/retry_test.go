@@ -120,6 +120,10 @@ func TestDeletingAWebhookEndsItsPendingRetries(t *testing.T) {
 	if rcv.count() != 1 {
 		t.Errorf("receiver got %d requests after the deletion, want only the first", rcv.count())
 	}
+	r := s.do(http.MethodPost, "/api/v2/public/webhooks/logs/"+ids[0]+"/retry", tn.token, nil)
+	if r.status != http.StatusConflict || r.raw != `{"message":"Delivery can no longer be attempted: webhook deleted","error":"Conflict","statusCode":409}` {
+		t.Errorf("retry of a deleted webhook's delivery: %d %s", r.status, r.raw)
+	}
 }
 
 func TestManualRetryDuringAnAttemptWaitsForItThenAttemptsOnce(t *testing.T) {
