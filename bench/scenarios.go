@@ -138,6 +138,7 @@ func (r *runner) paced(ctx context.Context, s *stack) (*result, error) {
 	if !ok {
 		res.Notes = "timed out waiting for deliveries"
 	}
+	res.HistoryEvents = r.historyEvents(ctx, s, 50)
 	return res, nil
 }
 
@@ -166,6 +167,7 @@ func (r *runner) fanOut(ctx context.Context, s *stack, name string, webhooks, ev
 	if !ok {
 		res.Notes = "timed out waiting for deliveries"
 	}
+	res.HistoryEvents = r.historyEvents(ctx, s, 50)
 	return res, nil
 }
 
@@ -205,6 +207,7 @@ func (r *runner) retryStorm(ctx context.Context, s *stack) (*result, error) {
 	if !ok {
 		res.Notes += "; timed out waiting for deliveries"
 	}
+	res.HistoryEvents = r.historyEvents(ctx, s, 50)
 	return res, nil
 }
 
