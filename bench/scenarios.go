@@ -85,12 +85,7 @@ func (r *runner) burst(ctx context.Context, s *stack) (*result, error) {
 	published := time.Since(start)
 	ok := r.rcv.waitFor(n, 5*time.Minute)
 	receipts, _ := r.rcv.snapshot()
-	last := start
-	for _, t := range receipts {
-		if t.After(last) {
-			last = t
-		}
-	}
+	last := lastReceipt(receipts, start)
 	elapsed := last.Sub(start).Seconds()
 	res := &result{Name: "burst", Deliveries: len(receipts), Seconds: round2(elapsed),
 		DeliveriesPerSec: round2(float64(len(receipts)) / elapsed), PublishesPerSec: round2(float64(n) / published.Seconds()),
@@ -161,7 +156,7 @@ func (r *runner) fanOut(ctx context.Context, s *stack, name string, webhooks, ev
 	}
 	ok := r.rcv.waitFor(want, 5*time.Minute)
 	receipts, _ := r.rcv.snapshot()
-	elapsed := time.Since(start).Seconds()
+	elapsed := lastReceipt(receipts, start).Sub(start).Seconds()
 	res := &result{Name: name, Deliveries: len(receipts), Seconds: round2(elapsed), DeliveriesPerSec: round2(float64(len(receipts)) / elapsed),
 		CPUSecPer1000: cpuPer1000(r.cpu(s).since(cpu0), len(receipts)), Lost: want - len(receipts)}
 	if !ok {
@@ -191,12 +186,7 @@ func (r *runner) retryStorm(ctx context.Context, s *stack) (*result, error) {
 	}
 	ok := r.rcv.waitFor(n, 5*time.Minute)
 	receipts, requests := r.rcv.snapshot()
-	last := start
-	for _, t := range receipts {
-		if t.After(last) {
-			last = t
-		}
-	}
+	last := lastReceipt(receipts, start)
 	var attempts, succeeded int
 	if err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM attempts), (SELECT count(*) FROM deliveries WHERE status = 'succeeded')`).Scan(&attempts, &succeeded); err != nil {
 		return nil, err
@@ -292,5 +282,16 @@ func (r *runner) historyEvents(ctx context.Context, s *stack, sample int) float6
 }
 
 func (r *runner) cpu(s *stack) cpuSample { return sampleCPU(s.pid(), r.temporalPID) }
+
+// lastReceipt is when the last delivery arrived, or start when none did.
+func lastReceipt(receipts map[string]time.Time, start time.Time) time.Time {
+	last := start
+	for _, t := range receipts {
+		if t.After(last) {
+			last = t
+		}
+	}
+	return last
+}
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
