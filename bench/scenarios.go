@@ -88,7 +88,7 @@ func (r *runner) burst(ctx context.Context, s *stack) (*result, error) {
 	last := lastReceipt(receipts, start)
 	elapsed := last.Sub(start).Seconds()
 	res := &result{Name: "burst", Deliveries: len(receipts), Seconds: round2(elapsed),
-		DeliveriesPerSec: round2(float64(len(receipts)) / elapsed), PublishesPerSec: round2(float64(n) / published.Seconds()),
+		DeliveriesPerSec: perSecond(len(receipts), elapsed), PublishesPerSec: perSecond(n, published.Seconds()),
 		CPUSecPer1000: cpuPer1000(r.cpu(s).since(cpu0), len(receipts)), Lost: n - len(receipts)}
 	if !ok {
 		res.Notes = "timed out waiting for deliveries"
@@ -128,7 +128,7 @@ func (r *runner) paced(ctx context.Context, s *stack) (*result, error) {
 	}
 	res.Deliveries, res.Lost = len(res.latencies), n-len(res.latencies)
 	res.LatencyMs = latencySummary(res.latencies)
-	res.DeliveriesPerSec = round2(float64(res.Deliveries) / r.cfg.duration.Seconds())
+	res.DeliveriesPerSec = perSecond(res.Deliveries, r.cfg.duration.Seconds())
 	res.CPUSecPer1000 = cpuPer1000(r.cpu(s).since(cpu0), res.Deliveries)
 	if !ok {
 		res.Notes = "timed out waiting for deliveries"
@@ -157,7 +157,7 @@ func (r *runner) fanOut(ctx context.Context, s *stack, name string, webhooks, ev
 	ok := r.rcv.waitFor(want, 5*time.Minute)
 	receipts, _ := r.rcv.snapshot()
 	elapsed := lastReceipt(receipts, start).Sub(start).Seconds()
-	res := &result{Name: name, Deliveries: len(receipts), Seconds: round2(elapsed), DeliveriesPerSec: round2(float64(len(receipts)) / elapsed),
+	res := &result{Name: name, Deliveries: len(receipts), Seconds: round2(elapsed), DeliveriesPerSec: perSecond(len(receipts), elapsed),
 		CPUSecPer1000: cpuPer1000(r.cpu(s).since(cpu0), len(receipts)), Lost: want - len(receipts)}
 	if !ok {
 		res.Notes = "timed out waiting for deliveries"
@@ -238,7 +238,7 @@ func (r *runner) limit(ctx context.Context) (*result, error) {
 		return nil, err
 	}
 	elapsed := time.Since(start).Seconds()
-	return &result{Name: "limit (direct POSTs)", Deliveries: n, Seconds: round2(elapsed), DeliveriesPerSec: round2(float64(n) / elapsed)}, nil
+	return &result{Name: "limit (direct POSTs)", Deliveries: n, Seconds: round2(elapsed), DeliveriesPerSec: perSecond(n, elapsed)}, nil
 }
 
 // historyEvents averages the history length of up to sample deliveries.
@@ -292,6 +292,14 @@ func lastReceipt(receipts map[string]time.Time, start time.Time) time.Time {
 		}
 	}
 	return last
+}
+
+// perSecond is a rate, 0 when no time passed (JSON has no infinity).
+func perSecond(n int, seconds float64) float64 {
+	if seconds <= 0 {
+		return 0
+	}
+	return round2(float64(n) / seconds)
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
