@@ -3,7 +3,6 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -75,45 +74,16 @@ type response struct {
 // do sends a request; body is JSON-encoded unless it is a string, sent as is.
 func (h *harness) do(method, path, tok string, body any) response {
 	h.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = bytes.NewBufferString(b)
-	default:
-		buf, err := json.Marshal(b)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		rd = bytes.NewReader(buf)
-	}
-	req, err := http.NewRequest(method, h.url+path, rd)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	return h.send(req)
+	return fromTestenv(testenv.Do(h.t, method, h.url+path, tok, body))
 }
 
 func (h *harness) send(req *http.Request) response {
 	h.t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	r := response{status: resp.StatusCode, raw: string(raw)}
-	_ = json.Unmarshal(raw, &r.body)
-	return r
+	return fromTestenv(testenv.Send(h.t, req))
+}
+
+func fromTestenv(r testenv.Response) response {
+	return response{status: r.Status, body: r.JSON, raw: r.Raw}
 }
 
 // data returns the "data" object of a response.
