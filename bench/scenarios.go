@@ -83,18 +83,24 @@ func (r *runner) burst(ctx context.Context, s *stack) (*result, error) {
 		return nil, err
 	}
 	published := time.Since(start)
-	ok := r.rcv.waitFor(n, 5*time.Minute)
+	res := r.throughput(ctx, s, "burst", n, start, cpu0)
+	res.PublishesPerSec = perSecond(n, published.Seconds())
+	return res, nil
+}
+
+// throughput waits for want deliveries and measures them from start to the
+// last receipt.
+func (r *runner) throughput(ctx context.Context, s *stack, name string, want int, start time.Time, cpu0 cpuSample) *result {
+	ok := r.rcv.waitFor(want, 5*time.Minute)
 	receipts, _ := r.rcv.snapshot()
-	last := lastReceipt(receipts, start)
-	elapsed := last.Sub(start).Seconds()
-	res := &result{Name: "burst", Deliveries: len(receipts), Seconds: round2(elapsed),
-		DeliveriesPerSec: perSecond(len(receipts), elapsed), PublishesPerSec: perSecond(n, published.Seconds()),
-		CPUSecPer1000: cpuPer1000(r.cpu(s).since(cpu0), len(receipts)), Lost: n - len(receipts)}
+	elapsed := lastReceipt(receipts, start).Sub(start).Seconds()
+	res := &result{Name: name, Deliveries: len(receipts), Seconds: round2(elapsed), DeliveriesPerSec: perSecond(len(receipts), elapsed),
+		CPUSecPer1000: cpuPer1000(r.cpu(s).since(cpu0), len(receipts)), Lost: want - len(receipts)}
 	if !ok {
 		res.Notes = "timed out waiting for deliveries"
 	}
 	res.HistoryEvents = r.historyEvents(ctx, s, 50)
-	return res, nil
+	return res
 }
 
 // paced: rate events/s for duration; latency from the publish call to receipt.
@@ -154,16 +160,7 @@ func (r *runner) fanOut(ctx context.Context, s *stack, name string, webhooks, ev
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	ok := r.rcv.waitFor(want, 5*time.Minute)
-	receipts, _ := r.rcv.snapshot()
-	elapsed := lastReceipt(receipts, start).Sub(start).Seconds()
-	res := &result{Name: name, Deliveries: len(receipts), Seconds: round2(elapsed), DeliveriesPerSec: perSecond(len(receipts), elapsed),
-		CPUSecPer1000: cpuPer1000(r.cpu(s).since(cpu0), len(receipts)), Lost: want - len(receipts)}
-	if !ok {
-		res.Notes = "timed out waiting for deliveries"
-	}
-	res.HistoryEvents = r.historyEvents(ctx, s, 50)
-	return res, nil
+	return r.throughput(ctx, s, name, want, start, cpu0), nil
 }
 
 // retryStorm: the receiver fails for a while; every delivery must still land.
