@@ -24,6 +24,12 @@ type Options struct {
 	AllowInsecureURLs bool // http:// webhook URLs pass validation (development)
 }
 
+// Observer instruments every request and serves the metrics scrape.
+type Observer interface {
+	Middleware() gin.HandlerFunc
+	Handler() http.Handler
+}
+
 // Deps are the collaborators the handlers use.
 type Deps struct {
 	Logger     *slog.Logger
@@ -33,6 +39,7 @@ type Deps struct {
 	Webhooks   WebhookStore
 	Logs       LogStore
 	Dispatcher Dispatcher
+	Metrics    Observer // optional: no /metrics without it
 }
 
 // Server routes HTTP requests to handlers.
@@ -49,10 +56,17 @@ func NewServer(deps Deps, opts Options) *Server {
 	e := s.engine
 	e.ContextWithFallback = true // handlers pass c as a context.Context
 	e.HandleMethodNotAllowed = false
+	if deps.Metrics != nil {
+		// Outermost, so a recovered panic is counted as the 500 it answers.
+		e.Use(deps.Metrics.Middleware())
+	}
 	e.Use(s.recoverPanics(), s.logRequests())
 	e.NoRoute(func(c *gin.Context) { s.fail(c, errRouteMissing) })
 
 	e.GET("/healthcheck", s.healthcheck)
+	if deps.Metrics != nil {
+		e.GET("/metrics", gin.WrapH(deps.Metrics.Handler()))
+	}
 
 	public := e.Group("/api/v2/public/webhooks", s.authenticate())
 	for _, kind := range []hookflow.WebhookKind{hookflow.KindFacility, hookflow.KindUser} {

@@ -27,6 +27,8 @@ func newRootCommand() *cobra.Command {
 		purgeCommand(),
 		healthcheckCommand(),
 		tokenCommand(),
+		publishCommand(),
+		webhooksCommand(),
 		versionCommand(),
 	)
 	return root
@@ -95,27 +97,14 @@ func tokenCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if cfg.JWTPublicKeyFile != "" {
-				return fmt.Errorf("HOOKFLOW_JWT_PUBLIC_KEY_FILE is set: tokens come from your identity provider, not hookflow token")
-			}
 			p := auth.Principal{Subject: sub, ClientID: clientID, OrgID: orgID, Facilities: splitList(facilitiesCS)}
-			for _, r := range splitList(rolesCSV) {
-				role := auth.Role(r)
-				switch role {
-				case auth.RoleIntegrator, auth.RolePublisher, auth.RoleSupport, auth.RoleAdmin:
-				default:
-					return fmt.Errorf("--roles: unknown role %q (integrator, publisher, support, admin)", r)
-				}
-				p.Roles = append(p.Roles, role)
+			if p.Roles, err = parseRoles(rolesCSV); err != nil {
+				return fmt.Errorf("--roles: %w", err)
 			}
-			if p.Subject == "" {
-				p.Subject = p.ClientID
-			}
-			if p.Subject == "" {
+			if p.Subject == "" && p.ClientID == "" {
 				return fmt.Errorf("--sub or --client-id is required")
 			}
-			keys := auth.Keys{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience}
-			token, err := auth.Mint(keys, p, ttl, time.Now())
+			token, err := mintToken(cfg, p, ttl)
 			if err != nil {
 				return err
 			}
@@ -131,6 +120,33 @@ func tokenCommand() *cobra.Command {
 	f.StringVar(&facilitiesCS, "facilities", "", "comma-separated facility ids the caller may use")
 	f.DurationVar(&ttl, "ttl", time.Hour, "lifetime of the token")
 	return cmd
+}
+
+// mintToken signs a token for p with the configured key; the subject
+// defaults to the client.
+func mintToken(cfg config.Config, p auth.Principal, ttl time.Duration) (string, error) {
+	if cfg.JWTPublicKeyFile != "" {
+		return "", fmt.Errorf("HOOKFLOW_JWT_PUBLIC_KEY_FILE is set: tokens come from your identity provider, not hookflow")
+	}
+	if p.Subject == "" {
+		p.Subject = p.ClientID
+	}
+	keys := auth.Keys{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience}
+	return auth.Mint(keys, p, ttl, time.Now())
+}
+
+func parseRoles(csv string) ([]auth.Role, error) {
+	var roles []auth.Role
+	for _, r := range splitList(csv) {
+		role := auth.Role(r)
+		switch role {
+		case auth.RoleIntegrator, auth.RolePublisher, auth.RoleSupport, auth.RoleAdmin:
+		default:
+			return nil, fmt.Errorf("unknown role %q (integrator, publisher, support, admin)", r)
+		}
+		roles = append(roles, role)
+	}
+	return roles, nil
 }
 
 func healthcheckCommand() *cobra.Command {

@@ -20,6 +20,7 @@ import (
 	"github.com/hookflow/hookflow/config"
 	"github.com/hookflow/hookflow/dispatch"
 	"github.com/hookflow/hookflow/egress"
+	"github.com/hookflow/hookflow/metrics"
 	"github.com/hookflow/hookflow/migrations"
 	"github.com/hookflow/hookflow/storage"
 	"github.com/hookflow/hookflow/worker"
@@ -35,6 +36,8 @@ const (
 	// attemptOverhead is the time an attempt may take beyond the HTTP
 	// timeout: loading the webhook and recording the outcome.
 	attemptOverhead = 10 * time.Second
+	// backlogTimeout bounds the retry backlog query of a scrape.
+	backlogTimeout = 2 * time.Second
 )
 
 func newLogger(cfg config.Config) *slog.Logger {
@@ -62,10 +65,19 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 			return err
 		}
 	}
+	m, err := metrics.New(logger)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = m.Shutdown(context.WithoutCancel(ctx)) }()
+	if err := m.WatchRetryBacklog(db, backlogTimeout); err != nil {
+		return err
+	}
 	tc, err := client.DialContext(ctx, client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    sdklog.NewStructuredLogger(logger),
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         sdklog.NewStructuredLogger(logger),
+		MetricsHandler: m.TemporalHandler(),
 	})
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s (HOOKFLOW_TEMPORAL_ADDRESS): %w", cfg.TemporalAddress, err)
@@ -78,7 +90,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		}
 		guard := egress.Guard{AllowPrivate: cfg.AllowPrivateTargets, Allowed: cfg.AllowedTargetCIDRs}
 		w := worker.New(tc, worker.Options{TaskQueue: cfg.TaskQueue}, worker.Activities{
-			Delivery:  activities.New(db, egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent()), logger),
+			Delivery:  activities.New(db, m.CountAttempts(egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent())), logger),
 			Retention: activities.NewRetention(db),
 			Recover:   newDispatcher(db, tc, cfg, false, logger).RecoverStranded,
 		})
@@ -97,9 +109,10 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		worker.EnsureNamespaceRetention(ctx, tc, cfg.TemporalNamespace, cfg.LogRetention, logger)
 	}
 	if !r.api {
-		<-ctx.Done()
-		logger.Info("shutting down")
-		return nil
+		// A worker alone serves only its metrics.
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		return listenAndServe(ctx, cfg.HTTPAddr, mux, "metrics listening", logger)
 	}
 	// Only a worker in this process can take eager starts.
 	dispatcher := newDispatcher(db, tc, cfg, r.worker, logger)
@@ -110,14 +123,20 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		Temporal:   worker.TemporalPinger{Client: tc},
 		Webhooks:   db,
 		Logs:       db,
-		Dispatcher: dispatcher,
+		Dispatcher: m.CountPublishes(dispatcher),
+		Metrics:    m,
 	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, AllowInsecureURLs: cfg.AllowInsecureURLs})
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	return listenAndServe(ctx, cfg.HTTPAddr, server, "api listening", logger)
+}
+
+// listenAndServe serves h on addr until ctx ends, then drains.
+func listenAndServe(ctx context.Context, addr string, h http.Handler, what string, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s (HOOKFLOW_HTTP_ADDR): %w", cfg.HTTPAddr, err)
+		return fmt.Errorf("listen on %s (HOOKFLOW_HTTP_ADDR): %w", addr, err)
 	}
-	logger.Info("api listening", "addr", ln.Addr().String())
-	err = api.Serve(ctx, ln, server, drainTimeout)
+	logger.Info(what, "addr", ln.Addr().String())
+	err = api.Serve(ctx, ln, h, drainTimeout)
 	logger.Info("shutting down")
 	return err
 }
