@@ -9,42 +9,58 @@ GO_SOURCES := $(shell find . -name '*.go' -not -path './.data/*') go.mod go.sum 
 # Development settings for `make run`; override any HOOKFLOW_* on the command line.
 export HOOKFLOW_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hookflow?sslmode=disable
 export HOOKFLOW_TEMPORAL_ADDRESS ?= 127.0.0.1:7233
+DATA_DIR := $(or $(HOOKFLOW_DATA_DIR),.data)
+HTTP_PORT := $(lastword $(subst :, ,$(or $(HOOKFLOW_HTTP_ADDR),:8080)))
+UI_PORT := $(or $(HOOKFLOW_TEMPORAL_UI_PORT),8233)
+BASE := http://localhost:$(HTTP_PORT)
+SERVER_FLAG := $(if $(filter 8080,$(HTTP_PORT)),,--server $(BASE) )
 
-.PHONY: run stop services test lint bench build clean
+.PHONY: run serve-dev stop services test lint bench build clean
 
 build: bin/hookflow
 
 bin/hookflow: $(GO_SOURCES)
-	go build -ldflags "$(LDFLAGS)" -o $@ ./cmd/hookflow
+	@echo "building bin/hookflow"
+	@go build -ldflags "$(LDFLAGS)" -o $@ ./cmd/hookflow
 
 bin/temporal:
-	GOBIN=$(CURDIR)/bin go install github.com/temporalio/cli/cmd/temporal@v1.5.1
+	@echo "building the Temporal CLI into bin/ (once, about 2 minutes)..."
+	@GOBIN=$(CURDIR)/bin go install github.com/temporalio/cli/cmd/temporal@v1.5.1
+	@echo "built bin/temporal"
 
 services: bin/temporal
 	scripts/services.sh up
 
-run: services bin/hookflow
-	bin/hookflow migrate
+# A second `make run` says that one already runs and touches nothing.
+run:
+	@scripts/hookflow.sh running; rc=$$?; \
+	  if [ $$rc -eq 1 ]; then $(MAKE) --no-print-directory serve-dev; elif [ $$rc -ne 0 ]; then exit $$rc; fi
+
+serve-dev: services bin/hookflow
+	@echo "migrating the database"
+	@bin/hookflow migrate
 	@echo
-	@echo "Temporal UI:  http://localhost:8233"
-	@echo "API:          http://localhost:8080  (health: curl -s localhost:8080/healthcheck)"
-	@echo "Integrator token (facilities P-1,P-2, 12h):"
+	@echo "Temporal UI:  http://localhost:$(UI_PORT)"
+	@echo "API:          $(BASE)  (health: curl -s $(BASE)/healthcheck; metrics: curl -s $(BASE)/metrics)"
+	@echo "Try it: register a webhook on the built-in test receiver, publish an event (the CLI mints its tokens):"
+	@echo "  bin/hookflow webhooks create $(SERVER_FLAG)--url $(BASE)/api/webhook-processors/success-response --events all"
+	@echo "  bin/hookflow publish $(SERVER_FLAG)--event-type shift.created --facility P-1 --data '{\"shiftId\":\"s-1\"}'"
+	@echo "Read the log with a token of the same integrator (demo, facilities P-1,P-2):"
 	@echo "  export TOKEN=$$(bin/hookflow token --roles integrator,publisher --client-id demo --facilities P-1,P-2 --ttl 12h)"
-	@echo "Try: register a webhook on the built-in test receiver, publish an event, read the log:"
-	@echo "  curl -s -X POST localhost:8080/api/v2/public/webhooks/facility -H \"Authorization: Bearer \$$TOKEN\" \\"
-	@echo "    -H 'Content-Type: application/json' -d '{\"url\":\"http://localhost:8080/api/webhook-processors/success-response\",\"events\":[\"all\"]}'"
-	@echo "  curl -s -X POST localhost:8080/api/v2/events -H \"Authorization: Bearer \$$TOKEN\" \\"
-	@echo "    -H 'Content-Type: application/json' -d '{\"eventType\":\"shift.created\",\"facilityId\":\"P-1\",\"data\":{\"shiftId\":\"s-1\"}}'"
-	@echo "  curl -s localhost:8080/api/v2/public/webhooks/logs -H \"Authorization: Bearer \$$TOKEN\""
-	@echo "Then open http://localhost:8233 and filter: DeliveryStatus = \"succeeded\""
+	@echo "  curl -s $(BASE)/api/v2/public/webhooks/logs -H \"Authorization: Bearer \$$TOKEN\""
+	@echo "Then open http://localhost:$(UI_PORT) and filter: DeliveryStatus = \"succeeded\""
+	@echo "\`make stop\` (from another terminal) stops Hookflow and the services."
 	@echo
-	HOOKFLOW_ALLOW_INSECURE_URLS=true HOOKFLOW_ALLOW_PRIVATE_TARGETS=true exec bin/hookflow serve
+	@mkdir -p $(DATA_DIR) && echo $$$$ > $(DATA_DIR)/hookflow.pid && \
+	  HOOKFLOW_ALLOW_INSECURE_URLS=true HOOKFLOW_ALLOW_PRIVATE_TARGETS=true exec bin/hookflow serve
 
 stop:
-	scripts/services.sh down
+	@scripts/hookflow.sh stop
+	@scripts/services.sh down
 
 # Tests run against the same local services, each package in a database of its own.
 test: services
+	@echo "running every package's tests with the race detector (a few minutes; each package prints when done)"
 	HOOKFLOW_TEST_DATABASE_URL="$(HOOKFLOW_DATABASE_URL)" \
 	HOOKFLOW_TEST_TEMPORAL_ADDRESS="$(HOOKFLOW_TEMPORAL_ADDRESS)" \
 	go test -race -count=1 -timeout 20m ./...

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Brings up (or down) the local PostgreSQL and Temporal dev server that
 # `make run` and `make test` use. Idempotent: a service that already answers is
-# reused; state lives under .data/. Usage: scripts/services.sh up|down|env
+# reused; state lives under .data/ (HOOKFLOW_DATA_DIR). Usage: scripts/services.sh up|down|env
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-data="$root/.data"
+data=${HOOKFLOW_DATA_DIR:-$root/.data}
 pg_port=${HOOKFLOW_PG_PORT:-5432}
 pg_host=127.0.0.1
 temporal_port=${HOOKFLOW_TEMPORAL_PORT:-7233}
@@ -53,7 +53,8 @@ pg_dir() {
   if [ "$(id -u)" -ne 0 ] || runuser -u postgres -- test -x "$data" 2>/dev/null; then
     printf '%s' "$data/pg"
   else
-    printf '%s' "/var/tmp/hookflow-$(printf '%s' "$root" | md5sum | cut -c1-8)/pg"
+    # Keyed by the checkout, or by HOOKFLOW_DATA_DIR when that is set.
+    printf '%s' "/var/tmp/hookflow-$(printf '%s' "${HOOKFLOW_DATA_DIR:-$root}" | md5sum | cut -c1-8)/pg"
   fi
 }
 
@@ -86,8 +87,9 @@ temporal_ready() {
 temporal_up() {
   if temporal_ready; then log "Temporal answers on 127.0.0.1:$temporal_port"; return; fi
   if [ ! -x "$temporal_bin" ]; then
-    log "building the Temporal CLI into bin/ (once, about 2 minutes)"
+    log "building the Temporal CLI into bin/ (once, about 2 minutes)..."
     GOBIN="$root/bin" go install github.com/temporalio/cli/cmd/temporal@v1.5.1
+    log "built bin/temporal"
   fi
   mkdir -p "$data"
   log "starting the Temporal dev server on 127.0.0.1:$temporal_port (UI http://localhost:$temporal_ui_port)"
