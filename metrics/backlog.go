@@ -26,7 +26,7 @@ func (m *Metrics) WatchRetryBacklog(store RetryCounter, timeout time.Duration) e
 	return registerAll(m.registry, &backlog{
 		store:   store,
 		timeout: timeout,
-		desc: prometheus.NewDesc("hookflow_deliveries_retrying",
+		desc: prometheus.NewDesc(RetryBacklog,
 			"Deliveries waiting on a timer for their next attempt (status retrying), read from PostgreSQL at scrape time.", nil, nil),
 	})
 }

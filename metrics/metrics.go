@@ -19,6 +19,22 @@ import (
 // milliseconds up to the 15 s delivery timeout and beyond.
 var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30, 60}
 
+// Names of Hookflow's own metric families.
+const (
+	HTTPRequests      = "hookflow_http_requests_total"
+	HTTPDuration      = "hookflow_http_request_duration_seconds"
+	EventsPublished   = "hookflow_events_published_total"
+	Attempts          = "hookflow_delivery_attempts_total"
+	AttemptDuration   = "hookflow_delivery_attempt_duration_seconds"
+	RetryBacklog      = "hookflow_deliveries_retrying"
+	DeliveriesSettled = "hookflow_deliveries_settled_total" // counted by the delivery workflow through the Temporal SDK
+)
+
+// FamilyNames lists the hookflow_* families a process exports.
+func FamilyNames() []string {
+	return []string{HTTPRequests, HTTPDuration, EventsPublished, Attempts, AttemptDuration, RetryBacklog, DeliveriesSettled}
+}
+
 // Metrics holds the registry and every Hookflow collector in it.
 type Metrics struct {
 	registry *prometheus.Registry
@@ -40,7 +56,7 @@ func New(logger *slog.Logger) (*Metrics, error) {
 		registry: prometheus.NewRegistry(),
 		logger:   logger,
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "hookflow_http_requests_total",
+			Name: HTTPRequests,
 			Help: "HTTP requests answered, by method, route template (\"unmatched\" for unknown paths) and status code.",
 		}, []string{"method", "route", "status"}),
 		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -49,11 +65,11 @@ func New(logger *slog.Logger) (*Metrics, error) {
 			Buckets: latencyBuckets,
 		}, []string{"method", "route"}),
 		eventsPublished: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "hookflow_events_published_total",
+			Name: EventsPublished,
 			Help: "Publishes answered 202 (every delivery durably started), by event type; an idempotent repeat counts again.",
 		}, []string{"event_type"}),
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "hookflow_delivery_attempts_total",
+			Name: Attempts,
 			Help: "Webhook POSTs made, by result: 2xx, 3xx, 4xx, 5xx, timeout, refused (SSRF guard), network_error.",
 		}, []string{"result"}),
 		attemptDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -69,6 +85,10 @@ func New(logger *slog.Logger) (*Metrics, error) {
 	)
 	if err != nil {
 		return nil, err
+	}
+	// Every result class exists from the start, so rates read 0, not "no data".
+	for _, result := range []string{Result2xx, Result3xx, Result4xx, Result5xx, ResultTimeout, ResultRefused, ResultNetworkError} {
+		m.attempts.WithLabelValues(result)
 	}
 	if m.meterProvider, err = newMeterProvider(m.registry); err != nil {
 		return nil, err

@@ -17,14 +17,16 @@ import (
 	"github.com/hookflow/hookflow/internal/testenv"
 )
 
-// serving is a `hookflow serve` running in this test process on a database,
-// namespace and task queue of its own.
+// serving is a `hookflow serve` (or another role) running in this test
+// process on a database, namespace and task queue of its own.
 type serving struct {
 	url       string
 	namespace string
 }
 
-func startServe(t *testing.T, env map[string]string) serving {
+// startRole runs `hookflow <role>` until the test ends and waits until it
+// answers probe.
+func startRole(t *testing.T, role, probe string, env map[string]string) serving {
 	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	ctx := context.Background()
@@ -63,23 +65,23 @@ func startServe(t *testing.T, env map[string]string) serving {
 	done := make(chan error, 1)
 	go func() {
 		cmd := newRootCommand()
-		cmd.SetArgs([]string{"serve"})
+		cmd.SetArgs([]string{role})
 		done <- cmd.ExecuteContext(runCtx)
 	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
+			t.Errorf("%s: %v", role, err)
 		}
 	})
 	s := serving{url: "http://" + addr, namespace: ns}
-	waitFor(t, 60*time.Second, "serve to answer /healthcheck", func() bool {
+	waitFor(t, 60*time.Second, role+" to answer "+probe, func() bool {
 		select {
 		case err := <-done:
-			t.Fatalf("serve stopped: %v", err)
+			t.Fatalf("%s stopped: %v", role, err)
 		default:
 		}
-		resp, err := http.Get(s.url + "/healthcheck")
+		resp, err := http.Get(s.url + probe)
 		if err != nil {
 			return false
 		}
@@ -157,7 +159,7 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 
 func TestServeMetricsMoveWithAPublishAndItsDeliveries(t *testing.T) {
 	// The failing delivery waits an hour for its retry: the backlog holds it.
-	s := startServe(t, map[string]string{"HOOKFLOW_RETRY_SCHEDULE": "1h"})
+	s := startRole(t, "serve", "/healthcheck", map[string]string{"HOOKFLOW_RETRY_SCHEDULE": "1h"})
 	before := s.scrape(t)
 	for _, family := range []string{"go_goroutines", "hookflow_deliveries_retrying"} {
 		if _, ok := before[family]; !ok {
@@ -234,5 +236,30 @@ func TestServeMetricsMoveWithAPublishAndItsDeliveries(t *testing.T) {
 	list, err := execute(t, "webhooks", "list", "--server", s.url, "--client-id", "c-"+facility, "--facilities", facility)
 	if err != nil || strings.Count(list, "/api/webhook-processors/") != 2 {
 		t.Errorf("webhooks list (%v):\n%s", err, list)
+	}
+}
+
+func TestWorkerAloneServesItsMetricsOnTheHTTPAddress(t *testing.T) {
+	s := startRole(t, "worker", "/metrics", nil)
+	got := s.scrape(t)
+	var pollers float64
+	for series, v := range got {
+		if strings.HasPrefix(series, "temporal_num_pollers{") {
+			pollers += v
+		}
+	}
+	if pollers == 0 {
+		t.Errorf("the worker's /metrics shows no Temporal pollers")
+	}
+	if _, ok := got["hookflow_deliveries_retrying"]; !ok {
+		t.Errorf("the worker's /metrics has no retry backlog")
+	}
+	resp, err := http.Get(s.url + "/api/v2/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a worker alone answers the API with %s", resp.Status)
 	}
 }
