@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -21,8 +22,19 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 		if route == "" {
 			route = unmatchedRoute
 		}
-		method := c.Request.Method
+		method := knownMethod(c.Request.Method)
 		m.httpRequests.WithLabelValues(method, route, strconv.Itoa(c.Writer.Status())).Inc()
 		m.httpDuration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	}
+}
+
+// knownMethod keeps the method label bounded: a client may send any token
+// as its method.
+func knownMethod(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
 }

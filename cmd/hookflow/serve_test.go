@@ -233,6 +233,10 @@ func TestServeMetricsMoveWithAPublishAndItsDeliveries(t *testing.T) {
 		}
 	}
 
+	out, err = execute(t, "publish", "--server", s.url, "--event-type", "no.such.event", "--facility", facility)
+	if err == nil || !strings.Contains(err.Error(), "400") || !strings.Contains(out, `"statusCode": 400`) {
+		t.Errorf("publishing an unknown event type: %v\n%s", err, out)
+	}
 	list, err := execute(t, "webhooks", "list", "--server", s.url, "--client-id", "c-"+facility, "--facilities", facility)
 	if err != nil || strings.Count(list, "/api/webhook-processors/") != 2 {
 		t.Errorf("webhooks list (%v):\n%s", err, list)
