@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -81,5 +82,20 @@ func TestPurgeDryRunCountsWithoutDeleting(t *testing.T) {
 	var left int
 	if err := db.DB.Pool().QueryRow(ctx, `SELECT count(*) FROM deliveries`).Scan(&left); err != nil || left != 1 {
 		t.Errorf("%d deliveries left (%v): a dry run must delete nothing", left, err)
+	}
+}
+
+func TestServeOnAnAddressInUseStopsBeforeTouchingAnything(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	t.Setenv("HOOKFLOW_HTTP_ADDR", ln.Addr().String())
+	// Nothing answers here: reaching the database would be another error.
+	t.Setenv("HOOKFLOW_DATABASE_URL", "postgres://postgres@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
+	_, err = execute(t, "serve")
+	if err == nil || !strings.Contains(err.Error(), "HOOKFLOW_HTTP_ADDR") {
+		t.Errorf("serve on a taken address: %v", err)
 	}
 }

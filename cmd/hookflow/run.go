@@ -55,6 +55,13 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 	if err != nil {
 		return err
 	}
+	// Listen first: an address in use stops the process before it touches
+	// the database or the schedules.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (HOOKFLOW_HTTP_ADDR): %w", cfg.HTTPAddr, err)
+	}
+	defer ln.Close()
 	db, err := storage.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -112,7 +119,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		// A worker alone serves only its metrics.
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler())
-		return listenAndServe(ctx, cfg.HTTPAddr, mux, "metrics listening", logger)
+		return serve(ctx, ln, mux, "metrics listening", logger)
 	}
 	// Only a worker in this process can take eager starts.
 	dispatcher := newDispatcher(db, tc, cfg, r.worker, logger)
@@ -126,17 +133,13 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		Dispatcher: m.CountPublishes(dispatcher),
 		Metrics:    m,
 	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, AllowInsecureURLs: cfg.AllowInsecureURLs})
-	return listenAndServe(ctx, cfg.HTTPAddr, server, "api listening", logger)
+	return serve(ctx, ln, server, "api listening", logger)
 }
 
-// listenAndServe serves h on addr until ctx ends, then drains.
-func listenAndServe(ctx context.Context, addr string, h http.Handler, what string, logger *slog.Logger) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (HOOKFLOW_HTTP_ADDR): %w", addr, err)
-	}
+// serve answers on ln until ctx ends, then drains.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, what string, logger *slog.Logger) error {
 	logger.Info(what, "addr", ln.Addr().String())
-	err = api.Serve(ctx, ln, h, drainTimeout)
+	err := api.Serve(ctx, ln, h, drainTimeout)
 	logger.Info("shutting down")
 	return err
 }
