@@ -17,7 +17,9 @@ import (
 
 // latencyBuckets suit both API requests and webhook attempts: a few
 // milliseconds up to the 15 s delivery timeout and beyond.
-var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30, 60}
+func latencyBuckets() []float64 {
+	return []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30, 60}
+}
 
 // Names of Hookflow's own metric families.
 const (
@@ -62,7 +64,7 @@ func New(logger *slog.Logger) (*Metrics, error) {
 		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "hookflow_http_request_duration_seconds",
 			Help:    "Time to answer an HTTP request, by method and route template.",
-			Buckets: latencyBuckets,
+			Buckets: latencyBuckets(),
 		}, []string{"method", "route"}),
 		eventsPublished: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: EventsPublished,
@@ -75,7 +77,7 @@ func New(logger *slog.Logger) (*Metrics, error) {
 		attemptDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "hookflow_delivery_attempt_duration_seconds",
 			Help:    "Time from sending a webhook POST to reading its answer (or failing), by result.",
-			Buckets: latencyBuckets,
+			Buckets: latencyBuckets(),
 		}, []string{"result"}),
 	}
 	err := registerAll(m.registry,
@@ -110,10 +112,9 @@ func registerAll(r prometheus.Registerer, cs ...prometheus.Collector) error {
 // served.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{
-		ErrorLog:          slogPrinter{m.logger},
-		ErrorHandling:     promhttp.ContinueOnError,
-		Registry:          m.registry, // promhttp_metric_handler_errors_total
-		EnableOpenMetrics: false,
+		ErrorLog:      slogPrinter{m.logger},
+		ErrorHandling: promhttp.ContinueOnError,
+		Registry:      m.registry, // promhttp_metric_handler_errors_total
 	})
 }
 

@@ -23,7 +23,7 @@ func newMeterProvider(registry prometheus.Registerer) (*sdkmetric.MeterProvider,
 		// buckets are meant for milliseconds.
 		otelprom.WithAggregationSelector(func(kind sdkmetric.InstrumentKind) sdkmetric.Aggregation {
 			if kind == sdkmetric.InstrumentKindHistogram {
-				return sdkmetric.AggregationExplicitBucketHistogram{Boundaries: latencyBuckets}
+				return sdkmetric.AggregationExplicitBucketHistogram{Boundaries: latencyBuckets()}
 			}
 			return sdkmetric.DefaultAggregationSelector(kind)
 		}),
