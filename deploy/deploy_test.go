@@ -6,6 +6,7 @@ package deploy_test
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -183,5 +184,40 @@ func TestDashboardQueriesOnlyExportedHookflowMetrics(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// promtool, where installed (Debian's prometheus package), checks the
+// Prometheus configuration and parses every dashboard query as PromQL.
+func TestPromtoolAcceptsTheConfigAndEveryDashboardQuery(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (apt-get install prometheus)")
+	}
+	if out, err := exec.Command(promtool, "check", "config", "--syntax-only", "prometheus/prometheus.yml").CombinedOutput(); err != nil {
+		t.Errorf("promtool check config: %v\n%s", err, out)
+	}
+	type rule struct {
+		Record string `yaml:"record"`
+		Expr   string `yaml:"expr"`
+	}
+	var rules []rule
+	for _, p := range readDashboard(t).Panels {
+		for _, target := range p.Targets {
+			// Grafana fills in $__rate_interval; any range parses the same.
+			rules = append(rules, rule{Record: "dashboard:query", Expr: strings.ReplaceAll(target.Expr, "$__rate_interval", "1m")})
+		}
+	}
+	file := map[string]any{"groups": []map[string]any{{"name": "dashboard", "rules": rules}}}
+	raw, err := yaml.Marshal(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "dashboard-rules.yml")
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(promtool, "check", "rules", path).CombinedOutput(); err != nil {
+		t.Errorf("a dashboard query is not valid PromQL: %v\n%s", err, out)
 	}
 }
