@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -269,5 +271,46 @@ func TestValuesAtTheLimitsAreAccepted(t *testing.T) {
 	})
 	if r.status != http.StatusAccepted || r.data(t)["eventId"] != id {
 		t.Fatalf("publish at the limits: %d %s", r.status, r.raw)
+	}
+}
+
+// incompressible returns n hex characters of random bytes: PostgreSQL
+// compresses index entries, so repeated characters would fit.
+func incompressible(t *testing.T, n int) string {
+	b := make([]byte, n/2)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// TestStoreRefusesUnstorableValuesAsInvalid covers the safety net behind
+// the limits: a value PostgreSQL refuses as data is EINVALID (a 400), not
+// an internal error, and the transaction leaves nothing behind.
+func TestStoreRefusesUnstorableValuesAsInvalid(t *testing.T) {
+	ctx := context.Background()
+	before := storedState(t)
+	hook := func(mutate func(w *hookflow.Webhook)) *hookflow.Webhook {
+		w := &hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: "c-" + testenv.RandomID(4), URL: "https://example.com/hook",
+			Events: []string{hookflow.AllEvents}, Facilities: []string{"P-1"}, Secrets: []string{"whsec_" + seedSecretA}}
+		mutate(w)
+		return w
+	}
+	for name, w := range map[string]*hookflow.Webhook{
+		"NUL in a facility":         hook(func(w *hookflow.Webhook) { w.Facilities = []string{"P\x00"} }),
+		"bytes that are not UTF-8":  hook(func(w *hookflow.Webhook) { w.URL = "https://example.com/\xff" }),
+		"index entry too large":     hook(func(w *hookflow.Webhook) { w.ClientID = incompressible(t, 16000) }),
+		"NUL in a secret (2nd row)": hook(func(w *hookflow.Webhook) { w.Secrets = []string{"whsec_" + seedSecretA, "x\x00"} }),
+	} {
+		if err := testDB.DB.CreateWebhook(ctx, w); hookflow.ErrorCodeOf(err) != hookflow.EINVALID {
+			t.Errorf("%s: CreateWebhook = %v, want EINVALID", name, err)
+		}
+	}
+	ev := &hookflow.Event{ID: "evt-" + testenv.RandomID(4), EventType: "shift.created", FacilityID: "P-1", Data: []byte(`{"a":"\u0000"}`)}
+	if _, _, err := testDB.DB.PublishEvent(ctx, ev, "shift"); hookflow.ErrorCodeOf(err) != hookflow.EINVALID {
+		t.Errorf("PublishEvent with a NUL in data = %v, want EINVALID", err)
+	}
+	if after := storedState(t); after != before {
+		t.Errorf("refused writes left rows behind:\nbefore %s\nafter  %s", before, after)
 	}
 }
