@@ -207,16 +207,19 @@ func paramInt(fl validator.FieldLevel) int {
 // (`max_length=MaxIDLength`), so the constant is the one source of the
 // number in both the check and its message.
 func resolveParam(param string) string {
-	limits := map[string]int{
-		"MaxIDLength":             hookflow.MaxIDLength,
-		"MaxIdempotencyKeyLength": hookflow.MaxIdempotencyKeyLength,
-		"MaxURLLength":            hookflow.MaxURLLength,
-		"MaxFacilities":           hookflow.MaxFacilities,
-		"MaxLogLimit":             hookflow.MaxLogLimit,
-		"MaxLogOffset":            hookflow.MaxLogOffset,
-	}
-	if n, ok := limits[param]; ok {
-		return strconv.Itoa(n)
+	switch param {
+	case "MaxIDLength":
+		return strconv.Itoa(hookflow.MaxIDLength)
+	case "MaxIdempotencyKeyLength":
+		return strconv.Itoa(hookflow.MaxIdempotencyKeyLength)
+	case "MaxURLLength":
+		return strconv.Itoa(hookflow.MaxURLLength)
+	case "MaxFacilities":
+		return strconv.Itoa(hookflow.MaxFacilities)
+	case "MaxLogLimit":
+		return strconv.Itoa(hookflow.MaxLogLimit)
+	case "MaxLogOffset":
+		return strconv.Itoa(hookflow.MaxLogOffset)
 	}
 	return param
 }

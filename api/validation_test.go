@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,5 +126,24 @@ func TestStringsOfDropsRepeatsKeepingFirstPlaces(t *testing.T) {
 	got := stringsOf([]any{"b", "a", "b", "c", "a"})
 	if !slices.Equal(got, []string{"b", "a", "c"}) {
 		t.Errorf("stringsOf = %v, want [b a c]", got)
+	}
+}
+
+// TestEveryNumericRuleParameterResolves catches a tag naming a limit that
+// limits.go does not have: it would silently bound the field to 0.
+func TestEveryNumericRuleParameterResolves(t *testing.T) {
+	numeric := map[string]bool{"max_length": true, "each_max_length": true, "max_items": true, "min_items": true, "max_num": true, "min_num": true}
+	for _, req := range []any{webhookBody{}, userWebhookBody{}, publishBody{}, logsQuery{}, retryHeaders{}} {
+		for _, f := range rulesOf(reflect.TypeOf(req)) {
+			for _, rule := range f.rules {
+				name, param, ok := strings.Cut(rule, "=")
+				if !ok || !numeric[name] {
+					continue
+				}
+				if _, err := strconv.Atoi(resolveParam(param)); err != nil {
+					t.Errorf("%T.%s: rule %s has a parameter that is neither a number nor a limit", req, f.name, rule)
+				}
+			}
+		}
 	}
 }
