@@ -20,11 +20,11 @@ type Dispatcher interface {
 
 // publishBody is the body of POST /api/v2/events.
 type publishBody struct {
-	ID             any `json:"id" validate:"optional,string,max_length=255"`
+	ID             any `json:"id" validate:"optional,string,max_length=MaxIDLength,header_safe"`
 	EventType      any `json:"eventType" validate:"string,in"`
-	FacilityID     any `json:"facilityId" validate:"optional,string"`
-	ClientID       any `json:"clientId" validate:"optional,string"`
-	OrganizationID any `json:"organizationId" validate:"optional,string"`
+	FacilityID     any `json:"facilityId" validate:"optional,string,max_length=MaxIDLength"`
+	ClientID       any `json:"clientId" validate:"optional,string,max_length=MaxIDLength"`
+	OrganizationID any `json:"organizationId" validate:"optional,string,max_length=MaxIDLength"`
 	Data           any `json:"data" validate:"object"`
 }
 

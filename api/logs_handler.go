@@ -23,12 +23,12 @@ type LogStore interface {
 
 // logsQuery is the query of seed 004.
 type logsQuery struct {
-	FacilitiesIDs any `json:"facilitiesIds" validate:"optional,array,each_string"`
+	FacilitiesIDs any `json:"facilitiesIds" validate:"optional,array,max_items=MaxFacilities,each_string,each_text,each_max_length=MaxIDLength"`
 	EventType     any `json:"eventType" validate:"optional,in"`
 	StartDate     any `json:"startDate" validate:"optional,rfc3339,iso8601"`
 	EndDate       any `json:"endDate" validate:"optional,rfc3339,iso8601"`
-	Limit         any `json:"limit" validate:"optional,number,min_num=0,max_num=100"`
-	Offset        any `json:"offset" validate:"optional,number,min_num=0"`
+	Limit         any `json:"limit" validate:"optional,number,min_num=0,max_num=MaxLogLimit"`
+	Offset        any `json:"offset" validate:"optional,number,min_num=0,max_num=MaxLogOffset"`
 	SortDirection any `json:"sortDirection" validate:"optional,oneof=ASC DESC"`
 }
 
@@ -203,7 +203,7 @@ func intOf(v any, def int) int {
 	if !ok {
 		return def
 	}
-	f, err := strconv.ParseFloat(s, 64)
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil {
 		return def
 	}
@@ -233,9 +233,22 @@ func toAttemptResponse(a *hookflow.Attempt) attemptResponse {
 	}
 }
 
+// retryHeaders are the headers a manual retry reads, checked like a body:
+// the key becomes part of a Temporal workflow id and an update id.
+type retryHeaders struct {
+	IdempotencyKey any `json:"Idempotency-Key" validate:"optional,string,max_length=MaxIdempotencyKeyLength,header_safe"`
+}
+
 // retryLog makes a manual attempt of a delivery: its owner or support.
 func (s *Server) retryLog(c *gin.Context) {
 	p := principal(c)
+	key := c.GetHeader("Idempotency-Key")
+	if key != "" {
+		if failures := s.validator.Check(c, &retryHeaders{IdempotencyKey: key}, nil, false); len(failures) > 0 {
+			s.fail(c, hookflow.Invalid(failures...))
+			return
+		}
+	}
 	d, err := s.deps.Logs.Delivery(c, c.Param("logId"))
 	if err != nil {
 		s.fail(c, err)
@@ -245,7 +258,7 @@ func (s *Server) retryLog(c *gin.Context) {
 		s.fail(c, hookflow.ErrLogNotFound)
 		return
 	}
-	attempt, err := s.deps.Dispatcher.RetryNow(c, d, c.GetHeader("Idempotency-Key"))
+	attempt, err := s.deps.Dispatcher.RetryNow(c, d, key)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -12,9 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 
+	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/signing"
 )
 
@@ -41,23 +43,29 @@ func allowedValues(ctx context.Context) []string {
 // messages holds the seeds' wording per rule: {field} is the field name,
 // {param} the rule's parameter, {values} the allowed values.
 var messages = map[string]string{
-	"string":      "{field} must be a string",
-	"https_url":   "should be a secure URL with HTTPS",
-	"array":       "{field} must be an array",
-	"min_items":   "{field} must contain at least {param} elements",
-	"max_items":   "{field} must contain no more than {param} elements",
-	"each_string": "each value in {field} must be a string",
-	"each_in":     "each value in {field} must be one of the following values: {values}",
-	"each_secret": "each value in {field} must be a valid secret: base64 of 24 to 64 bytes, optionally prefixed with whsec_",
-	"in":          "{field} must be one of the following values: {values}",
-	"rfc3339":     "{field} must be RFC 3339 date",
-	"iso8601":     "{field} must be a valid ISO 8601 date string",
-	"number":      "{field} must be a number conforming to the specified constraints",
-	"oneof":       "{field} must be one of the following values: {param}",
-	"object":      "{field} must be an object",
-	"max_length":  "{field} must be shorter than or equal to {param} characters",
-	"min_num":     "{field} must not be less than {param}",
-	"max_num":     "{field} must not be greater than {param}",
+	"string":          "{field} must be a string",
+	"https_url":       "should be a secure URL with HTTPS",
+	"array":           "{field} must be an array",
+	"min_items":       "{field} must contain at least {param} elements",
+	"max_items":       "{field} must contain no more than {param} elements",
+	"each_string":     "each value in {field} must be a string",
+	"each_in":         "each value in {field} must be one of the following values: {values}",
+	"each_secret":     "each value in {field} must be a valid secret: base64 of 24 to 64 bytes, optionally prefixed with whsec_",
+	"in":              "{field} must be one of the following values: {values}",
+	"rfc3339":         "{field} must be RFC 3339 date",
+	"iso8601":         "{field} must be a valid ISO 8601 date string",
+	"number":          "{field} must be a number conforming to the specified constraints",
+	"oneof":           "{field} must be one of the following values: {param}",
+	"object":          "{field} must be an object",
+	"max_length":      "{field} must be shorter than or equal to {param} characters",
+	"each_max_length": "each value in {field} must be shorter than or equal to {param} characters",
+	"text":            "{field} must be valid UTF-8 without NUL characters",
+	"each_text":       "each value in {field} must be valid UTF-8 without NUL characters",
+	"header_safe":     "{field} must contain only the characters " + hookflow.IDCharacters,
+	"url_port":        "{field} must have a port between 1 and 65535",
+	"max_allowed":     "{field} must contain no more than {count} elements",
+	"min_num":         "{field} must not be less than {param}",
+	"max_num":         "{field} must not be greater than {param}",
 }
 
 // Validator runs validator/v10 rules over raw request values.
@@ -106,9 +114,32 @@ func NewValidator(allowInsecure bool) *Validator {
 		return ok && slices.Contains(allowedValues(ctx), s)
 	}, true))
 	must(val.v.RegisterValidation("object", func(fl validator.FieldLevel) bool { _, ok := value(fl).(map[string]any); return ok }, true))
+	// Lengths count characters, as the messages say; a string that is not
+	// UTF-8 counts its bytes and is the `text` rule's to report.
 	must(val.v.RegisterValidation("max_length", func(fl validator.FieldLevel) bool {
 		s, ok := value(fl).(string)
-		return !ok || len(s) <= paramInt(fl)
+		return !ok || utf8.RuneCountInString(s) <= paramInt(fl)
+	}, true))
+	must(val.v.RegisterValidation("each_max_length", func(fl validator.FieldLevel) bool {
+		limit := paramInt(fl)
+		return eachItem(func(item any) bool { s, ok := item.(string); return !ok || utf8.RuneCountInString(s) <= limit })(fl)
+	}, true))
+	must(val.v.RegisterValidation("text", func(fl validator.FieldLevel) bool {
+		s, ok := value(fl).(string)
+		return !ok || hookflow.IsText(s)
+	}, true))
+	must(val.v.RegisterValidation("each_text", eachItem(func(item any) bool { s, ok := item.(string); return !ok || hookflow.IsText(s) }), true))
+	must(val.v.RegisterValidation("header_safe", func(fl validator.FieldLevel) bool {
+		s, ok := value(fl).(string)
+		return !ok || hookflow.IsHeaderSafeID(s)
+	}, true))
+	must(val.v.RegisterValidation("url_port", func(fl validator.FieldLevel) bool {
+		s, ok := value(fl).(string)
+		return !ok || validPort(s)
+	}, true))
+	must(val.v.RegisterValidationCtx("max_allowed", func(ctx context.Context, fl validator.FieldLevel) bool {
+		items, ok := value(fl).([]any)
+		return !ok || len(items) <= len(allowedValues(ctx))
 	}, true))
 	must(val.v.RegisterValidation("rfc3339", func(fl validator.FieldLevel) bool {
 		s, ok := value(fl).(string)
@@ -168,8 +199,40 @@ func value(fl validator.FieldLevel) any {
 }
 
 func paramInt(fl validator.FieldLevel) int {
-	n, _ := strconv.Atoi(fl.Param())
+	n, _ := strconv.Atoi(resolveParam(fl.Param()))
 	return n
+}
+
+// resolveParam lets a rule's parameter name a limit of limits.go
+// (`max_length=MaxIDLength`), so the constant is the one source of the
+// number in both the check and its message.
+func resolveParam(param string) string {
+	switch param {
+	case "MaxIDLength":
+		return strconv.Itoa(hookflow.MaxIDLength)
+	case "MaxIdempotencyKeyLength":
+		return strconv.Itoa(hookflow.MaxIdempotencyKeyLength)
+	case "MaxURLLength":
+		return strconv.Itoa(hookflow.MaxURLLength)
+	case "MaxFacilities":
+		return strconv.Itoa(hookflow.MaxFacilities)
+	case "MaxLogLimit":
+		return strconv.Itoa(hookflow.MaxLogLimit)
+	case "MaxLogOffset":
+		return strconv.Itoa(hookflow.MaxLogOffset)
+	}
+	return param
+}
+
+// validPort accepts a URL without a port or with one from 1 to 65535; a URL
+// that does not parse is the https_url rule's to report.
+func validPort(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Port() == "" {
+		return true
+	}
+	n, err := strconv.Atoi(u.Port())
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // eachItem applies ok to every element; a non-array passes, since the
@@ -195,7 +258,7 @@ func (val *Validator) httpsURL(fl validator.FieldLevel) bool {
 		return false
 	}
 	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil {
+	if err != nil || u.Hostname() == "" || u.User != nil {
 		return false
 	}
 	return u.Scheme == "https" || (val.allowInsecure && u.Scheme == "http")
@@ -245,8 +308,9 @@ func (val *Validator) Check(ctx context.Context, req any, allowed []string, part
 		}
 		for _, rule := range rules {
 			// validator/v10 fails every rule on a missing value without running
-			// it; the per-element rules have no elements to speak of then.
-			if fv == nil && strings.HasPrefix(rule, "each_") {
+			// it; the per-element rules have no elements to speak of then,
+			// and a bound has no value to bound (the seeds list neither).
+			if fv == nil && (strings.HasPrefix(rule, "each_") || boundRules[ruleName(rule)]) {
 				continue
 			}
 			if err := val.v.VarCtx(ctx, fv, rule); err != nil {
@@ -255,6 +319,18 @@ func (val *Validator) Check(ctx context.Context, req any, allowed []string, part
 		}
 	}
 	return failures
+}
+
+// boundRules limit a value that is there; a missing one is reported by
+// the field's type rule alone.
+var boundRules = map[string]bool{
+	"max_length": true, "max_items": true, "max_allowed": true, "max_num": true,
+	"text": true, "header_safe": true, "url_port": true,
+}
+
+func ruleName(rule string) string {
+	name, _, _ := strings.Cut(rule, "=")
+	return name
 }
 
 func message(err error, field string, allowed []string) string {
@@ -267,9 +343,10 @@ func message(err error, field string, allowed []string) string {
 	if !ok {
 		return field + " is invalid"
 	}
-	param := fe.Param()
+	param := resolveParam(fe.Param())
 	if fe.Tag() == "oneof" {
 		param = strings.Join(strings.Fields(param), ", ")
 	}
-	return strings.NewReplacer("{field}", field, "{param}", param, "{values}", strings.Join(allowed, ", ")).Replace(tmpl)
+	return strings.NewReplacer("{field}", field, "{param}", param, "{values}", strings.Join(allowed, ", "),
+		"{count}", strconv.Itoa(len(allowed))).Replace(tmpl)
 }

@@ -23,16 +23,16 @@ type WebhookStore interface {
 
 // webhookBody is the body of seed 000 (facility webhooks).
 type webhookBody struct {
-	URL        any `json:"url" validate:"string,https_url"`
-	Events     any `json:"events" validate:"array,min_items=1,each_in"`
-	Facilities any `json:"facilities" validate:"optional,array,each_string"`
+	URL        any `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port"`
+	Events     any `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
+	Facilities any `json:"facilities" validate:"optional,array,max_items=MaxFacilities,each_string,each_max_length=MaxIDLength"`
 	Secrets    any `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
 }
 
 // userWebhookBody is the body of seeds 001 and 002: no facilities.
 type userWebhookBody struct {
-	URL     any `json:"url" validate:"string,https_url"`
-	Events  any `json:"events" validate:"array,min_items=1,each_in"`
+	URL     any `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port"`
+	Events  any `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
 	Secrets any `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
 }
 

@@ -9,8 +9,11 @@ import (
 	"os"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/hookflow/hookflow"
 )
 
 // Role grants a family of operations.
@@ -126,6 +129,9 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	if claims.Subject == "" && claims.ClientID == "" {
 		return Principal{}, fmt.Errorf("%w: no sub or client_id", ErrInvalidToken)
 	}
+	if err := checkClaims(&claims); err != nil {
+		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
 	p := Principal{
 		Subject:    claims.Subject,
 		ClientID:   claims.ClientID,
@@ -137,6 +143,39 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 		p.ClientID = p.Subject
 	}
 	return p, nil
+}
+
+// checkClaims refuses claims Hookflow could not store or use as ids: each
+// string valid UTF-8 without NUL and at most hookflow.MaxIDLength
+// characters, at most hookflow.MaxFacilities facilities and
+// hookflow.MaxRoles roles. A signed token is no reason to trust its size.
+func checkClaims(c *Claims) error {
+	if len(c.Facilities) > hookflow.MaxFacilities {
+		return fmt.Errorf("%d facilities, at most %d", len(c.Facilities), hookflow.MaxFacilities)
+	}
+	if len(c.Roles) > hookflow.MaxRoles {
+		return fmt.Errorf("%d roles, at most %d", len(c.Roles), hookflow.MaxRoles)
+	}
+	for name, v := range map[string]string{"sub": c.Subject, "client_id": c.ClientID, "org_id": c.OrgID} {
+		if !isClaimText(v) {
+			return fmt.Errorf("claim %s is not text of at most %d characters", name, hookflow.MaxIDLength)
+		}
+	}
+	for _, f := range c.Facilities {
+		if !isClaimText(f) {
+			return fmt.Errorf("a facilities entry is not text of at most %d characters", hookflow.MaxIDLength)
+		}
+	}
+	for _, r := range c.Roles {
+		if !isClaimText(string(r)) {
+			return fmt.Errorf("a roles entry is not text of at most %d characters", hookflow.MaxIDLength)
+		}
+	}
+	return nil
+}
+
+func isClaimText(s string) bool {
+	return hookflow.IsText(s) && utf8.RuneCountInString(s) <= hookflow.MaxIDLength
 }
 
 // Mint signs an HS256 token for p that expires after ttl.

@@ -11,11 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/auth"
 )
 
@@ -120,5 +122,52 @@ func TestClientIDDefaultsToSubjectAndAdminHoldsEveryRole(t *testing.T) {
 	}
 	if _, err := auth.Mint(auth.Keys{}, p, time.Minute, time.Now()); err == nil {
 		t.Error("minting without a secret succeeded")
+	}
+}
+
+func TestVerifyRefusesClaimsPastTheLimits(t *testing.T) {
+	keys := auth.Keys{Secret: []byte("a-secret-that-is-at-least-thirty-two-bytes")}
+	v := auth.NewVerifier(keys)
+	sign := func(extra jwt.MapClaims) string {
+		c := jwt.MapClaims{"sub": "u1", "roles": []string{"integrator"}, "facilities": []string{"P-1"}, "exp": time.Now().Add(time.Minute).Unix()}
+		for k, val := range extra {
+			c[k] = val
+		}
+		s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(keys.Secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	many := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = "x"
+		}
+		return out
+	}
+	atLimit := strings.Repeat("é", hookflow.MaxIDLength) // characters, not bytes
+	if _, err := v.Verify(sign(jwt.MapClaims{"sub": atLimit, "client_id": atLimit, "org_id": atLimit,
+		"facilities": many(hookflow.MaxFacilities), "roles": many(hookflow.MaxRoles)})); err != nil {
+		t.Fatalf("claims at the limits refused: %v", err)
+	}
+	tooLong := strings.Repeat("a", hookflow.MaxIDLength+1)
+	for name, extra := range map[string]jwt.MapClaims{
+		"sub with NUL":        {"sub": "u\x00"},
+		"sub too long":        {"sub": tooLong},
+		"client_id with NUL":  {"client_id": "\x00"},
+		"client_id too long":  {"client_id": tooLong},
+		"org_id too long":     {"org_id": tooLong},
+		"org_id with NUL":     {"org_id": "o\x00"},
+		"facility too long":   {"facilities": []string{"P-1", tooLong}},
+		"facility with NUL":   {"facilities": []string{"P-\x001"}},
+		"too many facilities": {"facilities": many(hookflow.MaxFacilities + 1)},
+		"too many roles":      {"roles": many(hookflow.MaxRoles + 1)},
+		"role too long":       {"roles": []string{"integrator", tooLong}},
+		"role with NUL":       {"roles": []string{"integrator\x00"}},
+	} {
+		if _, err := v.Verify(sign(extra)); !errors.Is(err, auth.ErrInvalidToken) {
+			t.Errorf("%s: Verify = %v, want ErrInvalidToken", name, err)
+		}
 	}
 }

@@ -73,7 +73,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	d := dispatch.New(db, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second,
 		EagerStart: o.temporal == nil, StartTimeout: 2 * time.Second}, logger)
 	w := worker.New(testTemporal, worker.Options{TaskQueue: queue}, worker.Activities{
-		Delivery:  activities.New(testDB.DB, egress.NewClient(o.guard, 5*time.Second, "Hookflow/e2e"), logger),
+		Delivery:  activities.New(testDB.DB, egress.NewClient(o.guard, 5*time.Second, "Hookflow/e2e", logger), logger),
 		Retention: activities.NewRetention(testDB.DB),
 		Recover:   d.RecoverStranded,
 	})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -19,11 +20,13 @@ const MaxResponseBody = 4 << 10
 type Client struct {
 	http      *http.Client
 	userAgent string
+	logger    *slog.Logger
 }
 
 // NewClient builds a client whose every connection passes guard. Redirects
-// are not followed: a 3xx is the receiver's answer.
-func NewClient(guard Guard, timeout time.Duration, userAgent string) *Client {
+// are not followed: a 3xx is the receiver's answer. logger receives the
+// detail of refused targets, which the delivery log does not show.
+func NewClient(guard Guard, timeout time.Duration, userAgent string, logger *slog.Logger) *Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: guard.control}
 	transport := &http.Transport{
 		Proxy:                 nil, // a proxy would dial on our behalf and bypass the guard
@@ -43,6 +46,7 @@ func NewClient(guard Guard, timeout time.Duration, userAgent string) *Client {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		userAgent: userAgent,
+		logger:    logger,
 	}
 }
 
@@ -79,7 +83,7 @@ func (c *Client) Post(ctx context.Context, r Request, now func() time.Time) Resp
 	req.Header.Set("User-Agent", c.userAgent)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return Response{Err: describe(err), Duration: now().Sub(start)}
+		return Response{Err: c.describe(ctx, req, err), Duration: now().Sub(start)}
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody))
@@ -93,14 +97,18 @@ func (c *Client) Post(ctx context.Context, r Request, now func() time.Time) Resp
 }
 
 // describe turns transport errors into messages fit for the delivery log.
-func describe(err error) error {
+// A refused target is logged here with its address and network, and shown
+// to integrators only as ErrForbiddenTarget.
+func (c *Client) describe(ctx context.Context, req *http.Request, err error) error {
 	var netErr net.Error
 	switch {
 	case errors.Is(err, ErrForbiddenTarget):
+		detail := err.Error()
 		var opErr *net.OpError
 		if errors.As(err, &opErr) && opErr.Err != nil {
-			return opErr.Err
+			detail = opErr.Err.Error()
 		}
+		c.logger.WarnContext(ctx, "delivery target refused by the SSRF guard", "host", req.URL.Hostname(), "detail", detail)
 		return ErrForbiddenTarget
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return fmt.Errorf("timed out: %w", err)

@@ -1,8 +1,10 @@
 package egress
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,12 +17,19 @@ func TestPostRefusesAHostnameThatResolvesToLoopback(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hit = true }))
 	defer srv.Close()
 	url := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) // a name, resolved at dial time
-	resp := NewClient(Guard{}, 5*time.Second, "Hookflow/test").Post(context.Background(), Request{URL: url, Body: []byte(`{}`)}, time.Now)
+	var serverLog bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&serverLog, nil))
+	resp := NewClient(Guard{}, 5*time.Second, "Hookflow/test", logger).Post(context.Background(), Request{URL: url, Body: []byte(`{}`)}, time.Now)
 	if !errors.Is(resp.Err, ErrForbiddenTarget) || resp.StatusCode != 0 || hit {
 		t.Fatalf("Post = %+v (hit %v), want a refusal before connecting", resp, hit)
 	}
-	if !strings.Contains(resp.Err.Error(), "not allowed") {
-		t.Errorf("error %q does not say why", resp.Err)
+	// The delivery log shows this text to integrators: no address, no network.
+	if got, want := resp.Err.Error(), "refused: target resolves to a private or reserved address"; got != want {
+		t.Errorf("error %q, want %q", got, want)
+	}
+	// Operators get the detail in the server log.
+	if logged := serverLog.String(); !strings.Contains(logged, "host=localhost") || !strings.Contains(logged, " is in ") {
+		t.Errorf("server log lacks the refused host and network: %q", logged)
 	}
 }
 
@@ -34,7 +43,7 @@ func TestPostSendsHeadersAndKeepsAtMost4KiBOfTheAnswer(t *testing.T) {
 	defer srv.Close()
 	h := http.Header{}
 	h.Set("webhook-id", "evt_1")
-	resp := NewClient(Guard{AllowPrivate: true}, 5*time.Second, "Hookflow/1.2.3").Post(context.Background(), Request{URL: srv.URL, Body: []byte(`{}`), Headers: h}, time.Now)
+	resp := NewClient(Guard{AllowPrivate: true}, 5*time.Second, "Hookflow/1.2.3", slog.New(slog.DiscardHandler)).Post(context.Background(), Request{URL: srv.URL, Body: []byte(`{}`), Headers: h}, time.Now)
 	if !resp.Success() || resp.StatusCode != http.StatusAccepted || len(resp.Body) != MaxResponseBody {
 		t.Fatalf("Post = status %d, body %d bytes, err %v", resp.StatusCode, len(resp.Body), resp.Err)
 	}
@@ -58,7 +67,7 @@ func TestPostDoesNotFollowRedirectsAndReadsRetryAfter(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := NewClient(Guard{AllowPrivate: true}, 100*time.Millisecond, "Hookflow/test")
+	c := NewClient(Guard{AllowPrivate: true}, 100*time.Millisecond, "Hookflow/test", slog.New(slog.DiscardHandler))
 	if resp := c.Post(context.Background(), Request{URL: srv.URL + "/redirect"}, time.Now); resp.StatusCode != http.StatusFound || resp.Success() {
 		t.Errorf("redirect: %+v", resp)
 	}

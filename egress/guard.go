@@ -9,8 +9,11 @@ import (
 	"syscall"
 )
 
-// ErrForbiddenTarget marks an attempt refused by the SSRF guard.
-var ErrForbiddenTarget = errors.New("target address is not allowed")
+// ErrForbiddenTarget marks an attempt refused by the SSRF guard. Its text
+// is what the delivery log shows integrators: it names no address, so the
+// log cannot be used to map what internal host names resolve to. The
+// detail goes to the server log (see Client.describe).
+var ErrForbiddenTarget = errors.New("refused: target resolves to a private or reserved address")
 
 // blockedPrefixes are the networks a webhook may not reach: loopback,
 // private, link-local (cloud metadata), CGNAT, reserved, documentation,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -62,8 +63,8 @@ func TestClassifyTheRealClientsFailures(t *testing.T) {
 	closedURL := closed.URL
 	closed.Close()
 
-	guarded := egress.NewClient(egress.Guard{}, 200*time.Millisecond, "Hookflow/test")
-	open := egress.NewClient(egress.Guard{AllowPrivate: true}, 200*time.Millisecond, "Hookflow/test")
+	guarded := egress.NewClient(egress.Guard{}, 200*time.Millisecond, "Hookflow/test", slog.New(slog.DiscardHandler))
+	open := egress.NewClient(egress.Guard{AllowPrivate: true}, 200*time.Millisecond, "Hookflow/test", slog.New(slog.DiscardHandler))
 	tests := []struct {
 		name   string
 		client *egress.Client

@@ -75,7 +75,7 @@ func (db *DB) PublishEvent(ctx context.Context, ev *hookflow.Event, category str
 		SELECT created_at, NULL, NULL, NULL, NULL, NULL FROM ev WHERE NOT EXISTS (SELECT 1 FROM ins)`,
 		ev.ID, ev.EventType, ev.FacilityID, ev.ClientID, ev.OrganizationID, ev.Data, category)
 	if err != nil {
-		return nil, false, fmt.Errorf("publish event %s: %w", ev.ID, err)
+		return nil, false, fmt.Errorf("publish event %s: %w", ev.ID, unstorable(err))
 	}
 	deliveries := []hookflow.Delivery{}
 	created := false
@@ -96,7 +96,7 @@ func (db *DB) PublishEvent(ctx context.Context, ev *hookflow.Event, category str
 		})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("publish event %s: %w", ev.ID, err)
+		return nil, false, fmt.Errorf("publish event %s: %w", ev.ID, unstorable(err))
 	}
 	if created {
 		return deliveries, true, nil

@@ -44,7 +44,7 @@ func (db *DB) CreateWebhook(ctx context.Context, w *hookflow.Webhook) error {
 			w.Kind, w.ClientID, w.OrganizationID, w.URL, w.Events, nonNil(w.Facilities),
 		).Scan(&id, &w.CreatedAt, &w.UpdatedAt, &w.Active)
 		if err != nil {
-			return fmt.Errorf("insert webhook: %w", err)
+			return fmt.Errorf("insert webhook: %w", unstorable(err))
 		}
 		w.ID = id.String()
 		return insertSecrets(ctx, tx, id, w.Secrets)
@@ -54,7 +54,7 @@ func (db *DB) CreateWebhook(ctx context.Context, w *hookflow.Webhook) error {
 func insertSecrets(ctx context.Context, tx pgx.Tx, webhookID uuid.UUID, secrets []string) error {
 	for i, s := range secrets {
 		if _, err := tx.Exec(ctx, `INSERT INTO webhook_secrets (webhook_id, secret, position) VALUES ($1, $2, $3)`, webhookID, s, i); err != nil {
-			return fmt.Errorf("insert webhook secret: %w", err)
+			return fmt.Errorf("insert webhook secret: %w", unstorable(err))
 		}
 	}
 	return nil
@@ -127,7 +127,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, id string, u hookflow.WebhookUp
 			WHERE id = $1 AND deleted_at IS NULL`,
 			uid, u.URL, u.Events, u.Facilities, by)
 		if err != nil {
-			return fmt.Errorf("update webhook %s: %w", id, err)
+			return fmt.Errorf("update webhook %s: %w", id, unstorable(err))
 		}
 		if tag.RowsAffected() == 0 {
 			return hookflow.ErrWebhookNotFound

@@ -97,7 +97,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		}
 		guard := egress.Guard{AllowPrivate: cfg.AllowPrivateTargets, Allowed: cfg.AllowedTargetCIDRs}
 		w := worker.New(tc, worker.Options{TaskQueue: cfg.TaskQueue}, worker.Activities{
-			Delivery:  activities.New(db, m.CountAttempts(egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent())), logger),
+			Delivery:  activities.New(db, m.CountAttempts(egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent(), logger)), logger),
 			Retention: activities.NewRetention(db),
 			Recover:   newDispatcher(db, tc, cfg, false, logger).RecoverStranded,
 		})

@@ -1,0 +1,149 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hookflow/hookflow"
+)
+
+func TestIsFiniteFloatRefusesWhatJSONBCannotStore(t *testing.T) {
+	tests := map[string]bool{
+		"0": true, "-0": true, "0.000": true, "0e10": true, "-0.0E-5": true,
+		"1": true, "-1.5": true, "1.7e308": true, "1e-300": true, "123456789012345678901234567890": true,
+		"1e400": false, "-1e309": false, "1e-400": false, "1e-20000": false, "1e131073": false,
+	}
+	for in, want := range tests {
+		if got := isFiniteFloat(in); got != want {
+			t.Errorf("isFiniteFloat(%s) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func TestCheckStorableFindsNULAndHugeNumbersAtAnyDepth(t *testing.T) {
+	tests := []struct {
+		body string
+		want error
+	}{
+		{`{"a":"b","c":[1,2.5,{"d":null,"e":true}]}`, nil},
+		{`{"a":"b\u0000"}`, errNUL},
+		{`{"a\u0000":1}`, errNUL},
+		{`{"a":[[[{"b":{"c\u0000":1}}]]]}`, errNUL},
+		{`{"a":[1,[2,["x\u0000"]]]}`, errNUL},
+		{`{"a":{"b":1e999}}`, errNumberOutside},
+		{`{"a":[1e-999]}`, errNumberOutside},
+	}
+	for _, tt := range tests {
+		dec := json.NewDecoder(strings.NewReader(tt.body))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		if got := checkStorable(v); got != tt.want {
+			t.Errorf("checkStorable(%s) = %v, want %v", tt.body, got, tt.want)
+		}
+	}
+}
+
+func TestValidPortAcceptsOnlyOneTo65535(t *testing.T) {
+	tests := map[string]bool{
+		"https://example.com/hook": true, "https://example.com:1/": true, "https://example.com:65535/": true,
+		"https://[::1]:8443/": true, "https://example.com:/": true, "not a url at all": true, // https_url reports those
+		"https://example.com:0/": false, "https://example.com:65536/": false, "https://example.com:99999/": false,
+		"https://example.com:00000000/": false,
+	}
+	for in, want := range tests {
+		if got := validPort(in); got != want {
+			t.Errorf("validPort(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func TestResolveParamNamesTheLimitsConstants(t *testing.T) {
+	tests := map[string]int{
+		"MaxIDLength": hookflow.MaxIDLength, "MaxIdempotencyKeyLength": hookflow.MaxIdempotencyKeyLength,
+		"MaxURLLength": hookflow.MaxURLLength, "MaxFacilities": hookflow.MaxFacilities,
+		"MaxLogLimit": hookflow.MaxLogLimit, "MaxLogOffset": hookflow.MaxLogOffset,
+	}
+	for name, want := range tests {
+		if got := resolveParam(name); got != strconv.Itoa(want) {
+			t.Errorf("resolveParam(%s) = %s, want %d", name, got, want)
+		}
+	}
+	if got := resolveParam("2"); got != "2" {
+		t.Errorf("a literal parameter changed: %s", got)
+	}
+}
+
+type boundedBody struct {
+	ID     any `json:"id" validate:"optional,string,max_length=MaxIDLength,header_safe"`
+	Name   any `json:"name" validate:"string,text,max_length=3"`
+	Tags   any `json:"tags" validate:"optional,array,max_items=2,each_string,each_text,each_max_length=3"`
+	URL    any `json:"url" validate:"optional,string,url_port"`
+	Events any `json:"events" validate:"optional,array,max_allowed"`
+}
+
+func TestBoundRulesReportTheirMessages(t *testing.T) {
+	val := NewValidator(false)
+	allowed := []string{"a", "b"}
+	tests := []struct {
+		name string
+		body boundedBody
+		want []string
+	}{
+		{"within every bound", boundedBody{ID: "evt:1", Name: "ééé", Tags: []any{"x", "yyy"}, URL: "https://h:443/", Events: []any{"a", "b"}}, nil},
+		{"lengths count characters, not bytes", boundedBody{Name: "日本語"}, nil},
+		{"missing value: only its type rule", boundedBody{}, []string{"name must be a string"}},
+		{"id too long", boundedBody{ID: strings.Repeat("a", hookflow.MaxIDLength+1), Name: "n"}, []string{"id must be shorter than or equal to 255 characters"}},
+		{"id not header-safe", boundedBody{ID: "a\r\nb", Name: "n"}, []string{"id must contain only the characters A-Z a-z 0-9 . _ : ~ -"}},
+		{"NUL and length", boundedBody{Name: "ab\x00c"}, []string{"name must be valid UTF-8 without NUL characters", "name must be shorter than or equal to 3 characters"}},
+		{"invalid UTF-8", boundedBody{Name: "\xff"}, []string{"name must be valid UTF-8 without NUL characters"}},
+		{"tags", boundedBody{Name: "n", Tags: []any{"\x00", "long", "x"}}, []string{
+			"tags must contain no more than 2 elements",
+			"each value in tags must be valid UTF-8 without NUL characters",
+			"each value in tags must be shorter than or equal to 3 characters"}},
+		{"port", boundedBody{Name: "n", URL: "https://h:70000/"}, []string{"url must have a port between 1 and 65535"}},
+		{"more events than allowed", boundedBody{Name: "n", Events: []any{"a", "b", "a"}}, []string{"events must contain no more than 2 elements"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := tt.body
+			got := val.Check(context.Background(), &body, allowed, false)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Check = %q\nwant    %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStringsOfDropsRepeatsKeepingFirstPlaces(t *testing.T) {
+	got := stringsOf([]any{"b", "a", "b", "c", "a"})
+	if !slices.Equal(got, []string{"b", "a", "c"}) {
+		t.Errorf("stringsOf = %v, want [b a c]", got)
+	}
+}
+
+// TestEveryNumericRuleParameterResolves catches a tag naming a limit that
+// limits.go does not have: it would silently bound the field to 0.
+func TestEveryNumericRuleParameterResolves(t *testing.T) {
+	numeric := map[string]bool{"max_length": true, "each_max_length": true, "max_items": true, "min_items": true, "max_num": true, "min_num": true}
+	for _, req := range []any{webhookBody{}, userWebhookBody{}, publishBody{}, logsQuery{}, retryHeaders{}} {
+		for _, f := range rulesOf(reflect.TypeOf(req)) {
+			for _, rule := range f.rules {
+				name, param, ok := strings.Cut(rule, "=")
+				if !ok || !numeric[name] {
+					continue
+				}
+				if _, err := strconv.Atoi(resolveParam(param)); err != nil {
+					t.Errorf("%T.%s: rule %s has a parameter that is neither a number nor a limit", req, f.name, rule)
+				}
+			}
+		}
+	}
+}
