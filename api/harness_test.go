@@ -52,7 +52,8 @@ func newHarness(t *testing.T, mutate ...func(*api.Deps, *api.Options)) *harness 
 	for _, m := range mutate {
 		m(&deps, &opts)
 	}
-	srv := httptest.NewServer(api.NewServer(deps, opts))
+	// Every answer the tests get is also checked against the OpenAPI document.
+	srv := httptest.NewServer(testenv.CheckedAgainstOpenAPI(t, api.NewServer(deps, opts)))
 	t.Cleanup(srv.Close)
 	return &harness{t: t, url: srv.URL}
 }

@@ -86,6 +86,8 @@ func NewServer(deps Deps, opts Options) *Server {
 	// Built-in receivers for trying a webhook; deliveries carry no token.
 	e.POST("/api/webhook-processors/success-response", testProcessor(http.StatusOK))
 	e.POST("/api/webhook-processors/failed-response", testProcessor(http.StatusInternalServerError))
+
+	routeDocs(e)
 	return s
 }
 

@@ -81,10 +81,11 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	srv := httptest.NewServer(api.NewServer(api.Deps{
+	// Every answer the tests get is also checked against the OpenAPI document.
+	srv := httptest.NewServer(testenv.CheckedAgainstOpenAPI(t, api.NewServer(api.Deps{
 		Logger: logger, Verifier: auth.NewVerifier(testKeys), Database: db, Temporal: worker.TemporalPinger{Client: tc},
 		Webhooks: db, Logs: db, Dispatcher: d,
-	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true}))
+	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true})))
 	t.Cleanup(srv.Close)
 	return &stack{t: t, url: srv.URL, queue: queue, dispatcher: d}
 }

@@ -1,0 +1,27 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hookflow/hookflow/api/openapi"
+)
+
+// routeDocs serves the OpenAPI document and the page rendering it, assets
+// included, so that /docs works with no internet.
+func routeDocs(e *gin.Engine) {
+	doc, err := openapi.Load()
+	if err != nil {
+		// The document is embedded and checked by every test of this package.
+		panic(fmt.Sprintf("load the OpenAPI document: %v", err))
+	}
+	serve := func(contentType string, body []byte) gin.HandlerFunc {
+		return func(c *gin.Context) { c.Data(http.StatusOK, contentType, body) }
+	}
+	e.GET("/openapi.json", serve("application/json", doc.JSON))
+	e.GET("/openapi.yaml", serve("application/yaml", doc.YAML))
+	e.GET("/docs", serve("text/html; charset=utf-8", openapi.DocsPage()))
+	e.GET("/docs/redoc.standalone.js", serve("text/javascript; charset=utf-8", openapi.RedocScript()))
+}
