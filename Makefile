@@ -15,7 +15,7 @@ UI_PORT := $(or $(HOOKFLOW_TEMPORAL_UI_PORT),8233)
 BASE := http://localhost:$(HTTP_PORT)
 SERVER_FLAG := $(if $(filter 8080,$(HTTP_PORT)),,--server $(BASE) )
 
-.PHONY: run serve-dev stop services test lint bench build clean
+.PHONY: run serve-dev stop services test lint bench build clean docs-check
 
 build: bin/hookflow
 
@@ -78,6 +78,13 @@ BENCH_FLAGS ?=
 bench: services bin/hookflow
 	go test -run '^$$' -bench . -benchmem ./signing ./egress ./storage .
 	go run ./bench $(BENCH_FLAGS)
+
+# /docs in headless Chromium (installed when missing): the rendered page must
+# show the endpoints and load nothing from elsewhere; writes docs/docs-page.png.
+# DOCS_URL=http://host:port/docs checks a running server instead.
+DOCS_URL ?=
+docs-check: services bin/hookflow
+	scripts/docs-check.sh $(DOCS_URL)
 
 clean:
 	rm -rf bin/hookflow

@@ -22,6 +22,11 @@ func routeDocs(e *gin.Engine) {
 	}
 	e.GET("/openapi.json", serve("application/json", doc.JSON))
 	e.GET("/openapi.yaml", serve("application/yaml", doc.YAML))
-	e.GET("/docs", serve("text/html; charset=utf-8", openapi.DocsPage()))
+	page := serve("text/html; charset=utf-8", openapi.DocsPage())
+	e.GET("/docs", func(c *gin.Context) {
+		c.Header("Content-Security-Policy", openapi.DocsPolicy)
+		page(c)
+	})
+	e.GET("/docs/docs.js", serve("text/javascript; charset=utf-8", openapi.DocsScript()))
 	e.GET("/docs/redoc.standalone.js", serve("text/javascript; charset=utf-8", openapi.RedocScript()))
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/hookflow/hookflow/internal/testenv"
 )
 
-// pageRefs finds what a page loads: src and href attributes, module imports
-// and the document Redoc is given.
+// pageRefs finds what a page or script loads: src and href attributes,
+// module imports and the document Redoc is given.
 var pageRefs = regexp.MustCompile(`(?:src|href)="([^"]+)"|from\s+"([^"]+)"|init\(\s*"([^"]+)"`)
 
 func TestDocsPageLoadsOnlyAssetsHookflowServes(t *testing.T) {
@@ -19,31 +19,56 @@ func TestDocsPageLoadsOnlyAssetsHookflowServes(t *testing.T) {
 	if page.Status != http.StatusOK || !strings.Contains(page.Raw, "<!DOCTYPE html>") {
 		t.Fatalf("GET /docs = %d %.200s", page.Status, page.Raw)
 	}
+	// The page and the scripts it loads, except Redoc's bundle itself.
 	var refs []string
-	for _, m := range pageRefs.FindAllStringSubmatch(page.Raw, -1) {
-		refs = append(refs, m[1]+m[2]+m[3])
+	queue := []string{page.Raw}
+	for len(queue) > 0 {
+		text := queue[0]
+		queue = queue[1:]
+		for _, m := range pageRefs.FindAllStringSubmatch(text, -1) {
+			ref := m[1] + m[2] + m[3]
+			refs = append(refs, ref)
+			if strings.HasPrefix(ref, "data:") {
+				continue
+			}
+			if !strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "//") {
+				t.Errorf("the docs page loads %q, which is not on this server", ref)
+				continue
+			}
+			r := testenv.Do(t, http.MethodGet, h.url+ref, "", nil)
+			if r.Status != http.StatusOK || len(r.Raw) == 0 {
+				t.Errorf("GET %s = %d with %d bytes", ref, r.Status, len(r.Raw))
+			}
+			if strings.HasSuffix(ref, ".js") && !strings.HasSuffix(ref, "redoc.standalone.js") {
+				queue = append(queue, r.Raw)
+			}
+		}
 	}
-	for _, want := range []string{"/docs/redoc.standalone.js", "/openapi.json"} {
+	for _, want := range []string{"/docs/docs.js", "/docs/redoc.standalone.js", "/openapi.json"} {
 		if !strings.Contains(strings.Join(refs, " "), want) {
-			t.Errorf("the page does not load %s; it loads %v", want, refs)
+			t.Errorf("the docs page does not load %s; it loads %v", want, refs)
 		}
 	}
-	for _, ref := range refs {
-		if !strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "//") {
-			t.Errorf("the page loads %q, which is not on this server", ref)
-			continue
-		}
-		r := testenv.Do(t, http.MethodGet, h.url+ref, "", nil)
-		if r.Status != http.StatusOK || len(r.Raw) == 0 {
-			t.Errorf("GET %s = %d with %d bytes", ref, r.Status, len(r.Raw))
+}
+
+func TestDocsPageForbidsLoadingFromElsewhere(t *testing.T) {
+	h := newHarness(t)
+	resp, err := http.Get(h.url + "/docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	csp := resp.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'self'", "script-src 'self'", "img-src 'self' data:", "connect-src 'self'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
 		}
 	}
 }
 
 func TestRedocBundleIsServedAsJavaScript(t *testing.T) {
 	h := newHarness(t)
-	req, _ := http.NewRequest(http.MethodGet, h.url+"/docs/redoc.standalone.js", nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.Get(h.url + "/docs/redoc.standalone.js")
 	if err != nil {
 		t.Fatal(err)
 	}

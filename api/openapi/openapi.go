@@ -21,7 +21,7 @@ const rootFile = "openapi.yaml"
 //go:embed *.yaml
 var sources embed.FS
 
-//go:embed docs.html redoc.standalone.js
+//go:embed docs.html docs.js redoc.standalone.js
 var assets embed.FS
 
 // Document is the merged OpenAPI document in both encodings.
@@ -138,6 +138,16 @@ func mapping(m map[string]any, key string) map[string]any {
 
 // DocsPage is the HTML page that renders /openapi.json with Redoc.
 func DocsPage() []byte { return mustAsset("docs.html") }
+
+// DocsScript starts Redoc on the docs page.
+func DocsScript() []byte { return mustAsset("docs.js") }
+
+// DocsPolicy is the docs page's Content-Security-Policy: everything from
+// this server only. Redoc's bundle points its attribution logo at
+// cdn.redoc.ly; the browser then refuses it instead of reaching out, and Redoc
+// hides the image. Redoc's styles are inline.
+const DocsPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+	"font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 // RedocScript is Redoc's standalone bundle (npm redoc 3.0.1, MIT), served by
 // Hookflow itself so that /docs needs no internet.
