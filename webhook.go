@@ -56,10 +56,13 @@ type WebhookUpdate struct {
 	Secrets    []string
 }
 
-// WebhookFilter narrows a webhook listing. An empty ClientID lists every client's.
+// WebhookFilter narrows a webhook listing to one page. An empty ClientID
+// lists every client's.
 type WebhookFilter struct {
 	Kind     WebhookKind
 	ClientID string
+	Limit    int // page size, as the logs': 0 answers only the total
+	Offset   int
 }
 
 // EventCategory groups catalog events (shift, facility).

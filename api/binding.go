@@ -126,7 +126,7 @@ func bindBody(c *gin.Context, maxBytes int64, req any) ([]string, error) {
 // the others as the seeds do.
 func assignFields(obj map[string]any, req any) []string {
 	rv := reflect.ValueOf(req).Elem()
-	known := map[string]int{}
+	known := map[string][]int{}
 	for _, f := range rulesOf(rv.Type()) {
 		known[f.name] = f.index
 	}
@@ -138,7 +138,7 @@ func assignFields(obj map[string]any, req any) []string {
 			continue
 		}
 		if v != nil {
-			rv.Field(i).Set(reflect.ValueOf(v))
+			rv.FieldByIndex(i).Set(reflect.ValueOf(v))
 		}
 	}
 	sort.Strings(unknown)

@@ -27,19 +27,29 @@ type logsQuery struct {
 	EventType     any `json:"eventType" validate:"optional,in"`
 	StartDate     any `json:"startDate" validate:"optional,rfc3339,iso8601"`
 	EndDate       any `json:"endDate" validate:"optional,rfc3339,iso8601"`
-	Limit         any `json:"limit" validate:"optional,number,min_num=0,max_num=MaxLogLimit"`
-	Offset        any `json:"offset" validate:"optional,number,min_num=0,max_num=MaxLogOffset"`
+	pageQuery
 	SortDirection any `json:"sortDirection" validate:"optional,oneof=ASC DESC"`
 }
 
-const (
-	defaultLogLimit = 10
-	facilitiesParam = "facilitiesIds"
-)
+// pageQuery is the limit/offset pagination of seed 004; listings embed it
+// to share its rules, defaults and messages.
+type pageQuery struct {
+	Limit  any `json:"limit" validate:"optional,number,min_num=0,max_num=MaxLogLimit"`
+	Offset any `json:"offset" validate:"optional,number,min_num=0,max_num=MaxLogOffset"`
+}
 
-// bindQuery reads query parameters into q's fields: the array field from
-// repeated (or name[]) parameters, the others from their first value.
-func bindQuery(c *gin.Context, q *logsQuery) []string {
+const defaultPageLimit = 10
+
+// limit and offset are the validated values, or their defaults.
+func (p pageQuery) limit() int  { return intOf(p.Limit, defaultPageLimit) }
+func (p pageQuery) offset() int { return intOf(p.Offset, 0) }
+
+const facilitiesParam = "facilitiesIds"
+
+// bindQuery reads query parameters into q's fields (q points to a query
+// struct): the array field from repeated (or name[]) parameters, the others
+// from their first value.
+func bindQuery(c *gin.Context, q any) []string {
 	obj := map[string]any{}
 	for key, values := range c.Request.URL.Query() {
 		name := strings.TrimSuffix(key, "[]")
@@ -155,8 +165,8 @@ func (s *Server) searchLogs(c *gin.Context) {
 		EventType:   stringOf(q.EventType),
 		Start:       start,
 		End:         end,
-		Limit:       intOf(q.Limit, defaultLogLimit),
-		Offset:      intOf(q.Offset, 0),
+		Limit:       q.limit(),
+		Offset:      q.offset(),
 		Ascending:   q.SortDirection == "ASC",
 	}
 	if f.EventType == hookflow.AllEvents {

@@ -267,14 +267,23 @@ func (val *Validator) httpsURL(fl validator.FieldLevel) bool {
 // fieldRules describes one validated field of a request struct.
 type fieldRules struct {
 	name  string // the JSON or query name
-	index int
+	index []int  // for reflect.Value.FieldByIndex
 	rules []string
 }
 
+// rulesOf lists the fields of a request struct in order; the fields of an
+// embedded struct (a shared part such as pageQuery) take its place.
 func rulesOf(t reflect.Type) []fieldRules {
 	var out []fieldRules
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			for _, inner := range rulesOf(f.Type) {
+				inner.index = append([]int{i}, inner.index...)
+				out = append(out, inner)
+			}
+			continue
+		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "" || name == "-" {
 			continue
@@ -283,7 +292,7 @@ func rulesOf(t reflect.Type) []fieldRules {
 		if tag := f.Tag.Get("validate"); tag != "" {
 			rules = strings.Split(tag, ",")
 		}
-		out = append(out, fieldRules{name: name, index: i, rules: rules})
+		out = append(out, fieldRules{name: name, index: []int{i}, rules: rules})
 	}
 	return out
 }
@@ -297,7 +306,7 @@ func (val *Validator) Check(ctx context.Context, req any, allowed []string, part
 	rv := reflect.ValueOf(req).Elem()
 	var failures []string
 	for _, f := range rulesOf(rv.Type()) {
-		fv := rv.Field(f.index).Interface()
+		fv := rv.FieldByIndex(f.index).Interface()
 		rules := f.rules
 		optional := len(rules) > 0 && rules[0] == ruleOptional
 		if optional {

@@ -15,7 +15,7 @@ import (
 type WebhookStore interface {
 	CreateWebhook(ctx context.Context, w *hookflow.Webhook) error
 	Webhook(ctx context.Context, id string) (*hookflow.Webhook, error)
-	Webhooks(ctx context.Context, f hookflow.WebhookFilter) ([]*hookflow.Webhook, error)
+	Webhooks(ctx context.Context, f hookflow.WebhookFilter) ([]*hookflow.Webhook, int, error)
 	UpdateWebhook(ctx context.Context, id string, u hookflow.WebhookUpdate, by string) (*hookflow.Webhook, error)
 	DeleteWebhook(ctx context.Context, id, by string) error
 	CatalogEventCodes(ctx context.Context, category string) ([]string, error)
@@ -172,12 +172,18 @@ func (s *Server) visibleWebhook(c *gin.Context, kind hookflow.WebhookKind) (*hoo
 
 func (s *Server) listWebhooks(kind hookflow.WebhookKind) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		var page pageQuery
+		unknown := bindQuery(c, &page)
+		if failures := append(s.validator.Check(c, &page, nil, false), unknown...); len(failures) > 0 {
+			s.fail(c, hookflow.Invalid(failures...))
+			return
+		}
 		p := principal(c)
-		filter := hookflow.WebhookFilter{Kind: kind, ClientID: p.ClientID}
+		filter := hookflow.WebhookFilter{Kind: kind, ClientID: p.ClientID, Limit: page.limit(), Offset: page.offset()}
 		if p.Has(auth.RoleAdmin) {
 			filter.ClientID = ""
 		}
-		hooks, err := s.deps.Webhooks.Webhooks(c, filter)
+		hooks, total, err := s.deps.Webhooks.Webhooks(c, filter)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -186,7 +192,7 @@ func (s *Server) listWebhooks(kind hookflow.WebhookKind) gin.HandlerFunc {
 		for _, w := range hooks {
 			out = append(out, toWebhookResponse(w))
 		}
-		c.JSON(http.StatusOK, listEnvelope{Data: out, Total: len(out)})
+		c.JSON(http.StatusOK, listEnvelope{Data: out, Total: total})
 	}
 }
 

@@ -87,27 +87,32 @@ func (db *DB) webhook(ctx context.Context, id string, includeDeleted bool) (*hoo
 	return w, nil
 }
 
-// Webhooks lists the webhooks of a kind, oldest first, for one client or all.
-func (db *DB) Webhooks(ctx context.Context, f hookflow.WebhookFilter) ([]*hookflow.Webhook, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks w
-		WHERE w.kind = $1 AND ($2 = '' OR w.client_id = $2) AND w.deleted_at IS NULL
-		ORDER BY w.created_at, w.id`, f.Kind, f.ClientID)
+// Webhooks lists a page of the webhooks of a kind, oldest first, for one
+// client or all, and how many there are in all.
+func (db *DB) Webhooks(ctx context.Context, f hookflow.WebhookFilter) ([]*hookflow.Webhook, int, error) {
+	const match = ` FROM webhooks w WHERE w.kind = $1 AND ($2 = '' OR w.client_id = $2) AND w.deleted_at IS NULL`
+	var total int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*)`+match, f.Kind, f.ClientID).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count webhooks: %w", err)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+webhookColumns+match+`
+		ORDER BY w.created_at, w.id LIMIT $3 OFFSET $4`, f.Kind, f.ClientID, f.Limit, f.Offset)
 	if err != nil {
-		return nil, fmt.Errorf("list webhooks: %w", err)
+		return nil, 0, fmt.Errorf("list webhooks: %w", err)
 	}
 	defer rows.Close()
 	out := []*hookflow.Webhook{}
 	for rows.Next() {
 		w, err := scanWebhook(rows)
 		if err != nil {
-			return nil, fmt.Errorf("scan webhook: %w", err)
+			return nil, 0, fmt.Errorf("scan webhook: %w", err)
 		}
 		out = append(out, w)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list webhooks: %w", err)
+		return nil, 0, fmt.Errorf("list webhooks: %w", err)
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // UpdateWebhook applies the given fields of u. New secrets replace the

@@ -1,0 +1,81 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/internal/testenv"
+)
+
+// newDatabase gives a test a migrated database of its own on the real
+// PostgreSQL, dropped afterwards. (Per test, not in TestMain, so that the
+// package's pure tests and benchmarks still run without one.)
+func newDatabase(t *testing.T) *testenv.Database {
+	t.Helper()
+	ctx := context.Background()
+	db, err := testenv.NewDatabase(ctx, "storage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Drop(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return db
+}
+
+func TestWebhooksPagesTheClientsWebhooksOfAKindOldestFirst(t *testing.T) {
+	ctx := context.Background()
+	db := newDatabase(t).DB
+	create := func(kind hookflow.WebhookKind, client, url string) *hookflow.Webhook {
+		w := &hookflow.Webhook{Kind: kind, ClientID: client, URL: url, Events: []string{hookflow.AllEvents}, Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}
+		if err := db.CreateWebhook(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	var mine []string
+	for i := range 3 {
+		mine = append(mine, create(hookflow.KindUser, "c1", fmt.Sprintf("https://example.com/%d", i)).ID)
+	}
+	other := create(hookflow.KindUser, "c2", "https://example.com/other-client")
+	create(hookflow.KindFacility, "c1", "https://example.com/other-kind")
+	gone := create(hookflow.KindUser, "c1", "https://example.com/deleted")
+	if err := db.DeleteWebhook(ctx, gone.ID, "c1"); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name   string
+		filter hookflow.WebhookFilter
+		want   []string
+		total  int
+	}{
+		{"first page", hookflow.WebhookFilter{Kind: hookflow.KindUser, ClientID: "c1", Limit: 2}, mine[:2], 3},
+		{"second page", hookflow.WebhookFilter{Kind: hookflow.KindUser, ClientID: "c1", Limit: 2, Offset: 2}, mine[2:], 3},
+		{"past the end", hookflow.WebhookFilter{Kind: hookflow.KindUser, ClientID: "c1", Limit: 2, Offset: 3}, nil, 3},
+		{"total only", hookflow.WebhookFilter{Kind: hookflow.KindUser, ClientID: "c1", Limit: 0}, nil, 3},
+		{"every client", hookflow.WebhookFilter{Kind: hookflow.KindUser, Limit: 10}, append(mine[:3:3], other.ID), 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hooks, total, err := db.Webhooks(ctx, tt.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, w := range hooks {
+				ids = append(ids, w.ID)
+			}
+			if total != tt.total {
+				t.Errorf("total = %d, want %d", total, tt.total)
+			}
+			if fmt.Sprint(ids) != fmt.Sprint(tt.want) {
+				t.Errorf("page = %v, want %v", ids, tt.want)
+			}
+		})
+	}
+}
