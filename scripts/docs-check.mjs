@@ -20,6 +20,14 @@ const expected = [
   "/openapi.json",
 ];
 
+// Operation pages (Redoc routes by hash) and text each must show: summaries,
+// parameters and body fields, so schemas and $refs resolved.
+const operations = {
+  "#/webhooks/createfacilitywebhook": ["Create Webhook for Facilities", "facilities", "secrets"],
+  "#/logs/searchwebhooklogs": ["Search webhook notification logs", "facilitiesIds", "sortDirection"],
+  "#/events/publishevent": ["Publish an event", "eventType"],
+};
+
 const profile = mkdtempSync(join(tmpdir(), "hookflow-docs-check-"));
 const browser = await puppeteer.launch({
   executablePath: chromium,
@@ -67,6 +75,15 @@ try {
   });
   await page.screenshot({ path: screenshot });
   console.log(`docs-check: ${docsURL} renders ${expected.length} expected texts; screenshot in ${screenshot}`);
+  for (const [hash, texts] of Object.entries(operations)) {
+    await page.goto(docsURL + hash, { waitUntil: "networkidle0", timeout: 60000 });
+    await page.waitForFunction(
+      (texts) => texts.every((t) => document.body.innerText.includes(t)),
+      { timeout: 30000, polling: 250 },
+      texts,
+    ).catch(() => { throw new Error(`${docsURL}${hash} lacks one of ${JSON.stringify(texts)}`); });
+  }
+  console.log(`docs-check: ${Object.keys(operations).length} operation pages render their fields`);
   // The page's CSP stops Redoc's attribution logo (cdn.redoc.ly) in the
   // browser, before any network access; anything else foreign is a failure.
   for (const url of failedForeign) {
