@@ -79,11 +79,17 @@ func readYAML(fsys fs.FS, name string) (map[string]any, error) {
 	return doc, nil
 }
 
-// merge adds a surface's paths and components to root. A surface may define
-// nothing else, and nothing that root or an earlier surface defined: two
-// surfaces never silently overwrite each other.
+// merge adds a surface's tags, paths and components to root. A surface may
+// define nothing else, and nothing that root or an earlier surface defined:
+// two surfaces never silently overwrite each other.
 func merge(root, part map[string]any, name string) error {
 	for key, value := range part {
+		if key == "tags" {
+			if err := addTags(root, value, name); err != nil {
+				return err
+			}
+			continue
+		}
 		section, ok := value.(map[string]any)
 		if !ok {
 			return fmt.Errorf("openapi source %s: %s must be a mapping", name, key)
@@ -105,7 +111,7 @@ func merge(root, part map[string]any, name string) error {
 				}
 			}
 		default:
-			return fmt.Errorf("openapi source %s: only paths and components belong in a surface's file, not %s", name, key)
+			return fmt.Errorf("openapi source %s: only tags, paths and components belong in a surface's file, not %s", name, key)
 		}
 	}
 	return nil
@@ -123,6 +129,32 @@ func addAll(into, from map[string]any, source, what string) error {
 		}
 		into[k] = from[k]
 	}
+	return nil
+}
+
+// addTags appends a surface's tags (a list of {name, description}) to
+// root's, which keep the order Redoc shows them in: root's, then each
+// surface's by file name.
+func addTags(root map[string]any, value any, source string) error {
+	tags, ok := value.([]any)
+	if !ok {
+		return fmt.Errorf("openapi source %s: tags must be a list", source)
+	}
+	existing, _ := root["tags"].([]any)
+	for _, tag := range tags {
+		t, _ := tag.(map[string]any)
+		name, _ := t["name"].(string)
+		if name == "" {
+			return fmt.Errorf("openapi source %s: every tag needs a name", source)
+		}
+		for _, e := range existing {
+			if e.(map[string]any)["name"] == name {
+				return fmt.Errorf("openapi source %s: tag %q is already defined", source, name)
+			}
+		}
+		existing = append(existing, t)
+	}
+	root["tags"] = existing
 	return nil
 }
 

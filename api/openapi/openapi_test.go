@@ -56,13 +56,14 @@ func TestDocumentIsTheSameInJSONAndYAML(t *testing.T) {
 }
 
 func TestMergeRefusesASurfaceThatRedefinesANameOrAddsOtherSections(t *testing.T) {
-	root := "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents: {schemas: {Error: {type: object}}}\n"
+	root := "openapi: 3.1.0\ninfo: {title: t, version: '1'}\ntags: [{name: Root}]\npaths: {}\ncomponents: {schemas: {Error: {type: object}}}\n"
 	tests := []struct {
 		name, part, want string
 	}{
 		{"a path twice", "paths: {/a: {}}\n", `path "/a" is already defined`},
 		{"a root schema again", "components: {schemas: {Error: {type: string}}}\n", `components.schemas "Error" is already defined`},
-		{"info in a surface", "info: {title: other}\n", "only paths and components"},
+		{"info in a surface", "info: {title: other}\n", "only tags, paths and components"},
+		{"a tag twice", "tags: [{name: Root}]\n", `tag "Root" is already defined`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,15 +82,15 @@ func TestMergeRefusesASurfaceThatRedefinesANameOrAddsOtherSections(t *testing.T)
 
 func TestMergeAddsEverySurface(t *testing.T) {
 	fsys := fstest.MapFS{
-		"openapi.yaml": {Data: []byte("openapi: 3.1.0\npaths: {}\n")},
-		"a.yaml":       {Data: []byte("paths: {/a: {}}\ncomponents: {schemas: {A: {type: object}}}\n")},
-		"b.yaml":       {Data: []byte("paths: {/b: {}}\ncomponents: {schemas: {B: {type: object}}}\n")},
+		"openapi.yaml": {Data: []byte("openapi: 3.1.0\ntags: [{name: Root}]\npaths: {}\n")},
+		"a.yaml":       {Data: []byte("tags: [{name: A}]\npaths: {/a: {}}\ncomponents: {schemas: {A: {type: object}}}\n")},
+		"b.yaml":       {Data: []byte("paths: {/b: {}}\ncomponents: {schemas: {B: {type: object}}}\ntags: [{name: B}]\n")},
 	}
 	doc, err := load(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"components":{"schemas":{"A":{"type":"object"},"B":{"type":"object"}}},"openapi":"3.1.0","paths":{"/a":{},"/b":{}}}`
+	want := `{"components":{"schemas":{"A":{"type":"object"},"B":{"type":"object"}}},"openapi":"3.1.0","paths":{"/a":{},"/b":{}},"tags":[{"name":"Root"},{"name":"A"},{"name":"B"}]}`
 	if string(doc.JSON) != want {
 		t.Errorf("merged = %s, want %s", doc.JSON, want)
 	}
