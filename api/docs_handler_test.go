@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hookflow/hookflow/api"
 	"github.com/hookflow/hookflow/internal/testenv"
+	"github.com/hookflow/hookflow/metrics"
 )
 
 // pageRefs finds what a page or script loads: src and href attributes,
@@ -94,5 +96,22 @@ func TestOpenAPIDocumentIsServedAsJSONAndYAML(t *testing.T) {
 	y := h.do(http.MethodGet, "/openapi.yaml", "", nil)
 	if y.status != http.StatusOK || !strings.Contains(y.raw, "openapi: 3.1.0") {
 		t.Fatalf("GET /openapi.yaml = %d %.200s", y.status, y.raw)
+	}
+}
+
+// The scrape is on the document's list of routes; its answer is checked
+// against it like every other (status and content type).
+func TestMetricsScrapeAnswersAsDocumented(t *testing.T) {
+	h := newHarness(t, func(d *api.Deps, _ *api.Options) {
+		m, err := metrics.New(testenv.DiscardLogger())
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Metrics = m
+	})
+	h.do(http.MethodGet, "/healthcheck", "", nil)
+	r := h.do(http.MethodGet, "/metrics", "", nil)
+	if r.status != http.StatusOK || !strings.Contains(r.raw, `route="/healthcheck"`) {
+		t.Fatalf("GET /metrics = %d, without the health check's request: %.300s", r.status, r.raw)
 	}
 }

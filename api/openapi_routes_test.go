@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hookflow/hookflow/internal/testenv"
+	"github.com/hookflow/hookflow/metrics"
 )
 
 // ginParam matches gin's :name and *name path parameters.
@@ -18,7 +19,13 @@ var ginParam = regexp.MustCompile(`[:*]([A-Za-z0-9_]+)`)
 
 func TestOpenAPIDocumentListsExactlyTheServedRoutes(t *testing.T) {
 	gin.SetMode(gin.ReleaseMode)
-	s := NewServer(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Options{})
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	m, err := metrics.New(logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every optional route on, as `hookflow serve` wires it.
+	s := NewServer(Deps{Logger: logger, Metrics: m}, Options{})
 	var served []string
 	for _, r := range s.engine.Routes() {
 		served = append(served, r.Method+" "+ginParam.ReplaceAllString(r.Path, "{$1}"))
