@@ -77,6 +77,7 @@ func TestListPaginationMessagesMatchTheLogs(t *testing.T) {
 		{"limit=ten", []string{"limit must be a number conforming to the specified constraints"}},
 		{"offset=many", []string{"offset must be a number conforming to the specified constraints"}},
 		{"offset=-3", []string{"offset must not be less than 0"}},
+		{"offset=10001", []string{"offset must not be greater than 10000"}},
 		{"limit=500&offset=-1&page=2", []string{"limit must not be greater than 100", "offset must not be less than 0", "property page should not exist"}},
 	}
 	for _, tt := range tests {
