@@ -18,15 +18,23 @@ import (
 	"github.com/hookflow/hookflow/workflows"
 )
 
-// Schedule ids.
+// Schedule ids are per deployment: the prefix plus the task queue, so two
+// Hookflows sharing a namespace (each on its own task queue) keep their own
+// schedules instead of pointing one shared schedule at each other's queue.
 const (
-	RetentionScheduleID = "hookflow-log-retention"
-	RecoveryScheduleID  = "hookflow-stranded-deliveries"
+	RetentionSchedulePrefix = "hookflow-log-retention"
+	RecoverySchedulePrefix  = "hookflow-stranded-deliveries"
 )
+
+// RetentionScheduleID is the purge schedule of the deployment on taskQueue.
+func RetentionScheduleID(taskQueue string) string { return RetentionSchedulePrefix + "-" + taskQueue }
+
+// RecoveryScheduleID is the recovery sweep of the deployment on taskQueue.
+func RecoveryScheduleID(taskQueue string) string { return RecoverySchedulePrefix + "-" + taskQueue }
 
 // RetentionOptions configure the purge schedule.
 type RetentionOptions struct {
-	ScheduleID string // default RetentionScheduleID
+	ScheduleID string // default RetentionScheduleID(TaskQueue)
 	TaskQueue  string
 	Retention  time.Duration
 	Every      time.Duration // default hourly
@@ -37,7 +45,8 @@ type RetentionOptions struct {
 // one to the configured spec; there is only ever one.
 func EnsureRetentionSchedule(ctx context.Context, c client.Client, o RetentionOptions, logger *slog.Logger) error {
 	if o.ScheduleID == "" {
-		o.ScheduleID = RetentionScheduleID
+		o.ScheduleID = RetentionScheduleID(o.TaskQueue)
+		retireLegacySchedule(ctx, c, RetentionSchedulePrefix, o.TaskQueue, logger)
 	}
 	return ensureSchedule(ctx, c, o.ScheduleID, cmp.Or(o.Every, time.Hour), &client.ScheduleWorkflowAction{
 		ID:            o.ScheduleID + "-run",
@@ -51,7 +60,7 @@ func EnsureRetentionSchedule(ctx context.Context, c client.Client, o RetentionOp
 // RecoveryOptions configure the sweep for deliveries whose workflow never
 // started (a publish that failed half-way and was not retried).
 type RecoveryOptions struct {
-	ScheduleID    string // default RecoveryScheduleID
+	ScheduleID    string // default RecoveryScheduleID(TaskQueue)
 	TaskQueue     string
 	Every         time.Duration // default 5 minutes
 	StrandedAfter time.Duration // default 2 minutes
@@ -60,15 +69,38 @@ type RecoveryOptions struct {
 // EnsureRecoverySchedule creates or updates the stranded-delivery sweep.
 func EnsureRecoverySchedule(ctx context.Context, c client.Client, o RecoveryOptions, logger *slog.Logger) error {
 	if o.ScheduleID == "" {
-		o.ScheduleID = RecoveryScheduleID
+		o.ScheduleID = RecoveryScheduleID(o.TaskQueue)
+		retireLegacySchedule(ctx, c, RecoverySchedulePrefix, o.TaskQueue, logger)
 	}
 	return ensureSchedule(ctx, c, o.ScheduleID, cmp.Or(o.Every, 5*time.Minute), &client.ScheduleWorkflowAction{
 		ID:            o.ScheduleID + "-run",
 		Workflow:      workflows.RecoveryWorkflow,
 		Args:          []any{workflows.RecoveryInput{StrandedAfter: cmp.Or(o.StrandedAfter, 2*time.Minute), Limit: 500}},
 		TaskQueue:     o.TaskQueue,
-		StaticSummary: "start deliveries whose workflow never started",
+		StaticSummary: "restart overdue deliveries whose workflow is not running",
 	}, logger)
+}
+
+// retireLegacySchedule deletes a schedule under the id releases before per
+// deployment ids used (the bare prefix) when it runs on this deployment's
+// task queue: this deployment's own schedule replaces it. One that points at
+// another task queue belongs to a deployment not upgraded yet; it is left
+// alone. Failures only cost a duplicate, harmless run, so they are logged.
+func retireLegacySchedule(ctx context.Context, c client.Client, legacyID, taskQueue string, logger *slog.Logger) {
+	h := c.ScheduleClient().GetHandle(ctx, legacyID)
+	desc, err := h.Describe(ctx)
+	if err != nil {
+		return // none, usually
+	}
+	action, ok := desc.Schedule.Action.(*client.ScheduleWorkflowAction)
+	if !ok || action.TaskQueue != taskQueue {
+		return
+	}
+	if err := h.Delete(ctx); err != nil {
+		logger.WarnContext(ctx, "delete legacy schedule", "schedule_id", legacyID, "error", err)
+		return
+	}
+	logger.InfoContext(ctx, "legacy schedule replaced by this deployment's own", "schedule_id", legacyID, "task_queue", taskQueue)
 }
 
 // ensureSchedule creates a schedule, or brings an existing one to this spec

@@ -185,10 +185,11 @@ func purge(ctx context.Context, cfg config.Config, dryRun bool, out io.Writer) e
 		return fmt.Errorf("connect to Temporal at %s (HOOKFLOW_TEMPORAL_ADDRESS): %w", cfg.TemporalAddress, err)
 	}
 	defer tc.Close()
-	if err := tc.ScheduleClient().GetHandle(ctx, worker.RetentionScheduleID).Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
-		return fmt.Errorf("trigger schedule %s (is a worker running?): %w", worker.RetentionScheduleID, err)
+	scheduleID := worker.RetentionScheduleID(cfg.TaskQueue)
+	if err := tc.ScheduleClient().GetHandle(ctx, scheduleID).Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
+		return fmt.Errorf("trigger schedule %s (is a worker running?): %w", scheduleID, err)
 	}
-	_, err = fmt.Fprintf(out, "Purge started by schedule %s; follow it in the Temporal UI.\n", worker.RetentionScheduleID)
+	_, err = fmt.Fprintf(out, "Purge started by schedule %s; follow it in the Temporal UI.\n", scheduleID)
 	return err
 }
 
