@@ -122,3 +122,19 @@ type LogEntry struct {
 	Request     json.RawMessage
 	LastAttempt *Attempt
 }
+
+// DueCursor is where a page of the recovery sweep ended: the due time and id
+// of its last delivery. The zero cursor starts at the beginning.
+type DueCursor struct {
+	Due time.Time
+	ID  string
+}
+
+// Next is the cursor after the last of a page.
+func (c DueCursor) Next(last Delivery) DueCursor {
+	due := last.CreatedAt
+	if last.NextRetryAt != nil {
+		due = *last.NextRetryAt
+	}
+	return DueCursor{Due: due, ID: last.ID}
+}

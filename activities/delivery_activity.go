@@ -1,5 +1,6 @@
 // Package activities holds the only code of the delivery path that touches
-// the network or the database: one attempt signs, posts and records.
+// the network or the database: an attempt begins (records its intent),
+// posts, and completes (records its outcome).
 package activities
 
 import (
@@ -8,17 +9,16 @@ import (
 	"log/slog"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
-
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/egress"
-	"github.com/hookflow/hookflow/signing"
 )
 
 // Store is what the activities read and write.
 type Store interface {
 	DeliveryTarget(ctx context.Context, deliveryID string) (*hookflow.DeliveryTarget, error)
 	RecordAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error
+	BeginAttempt(ctx context.Context, deliveryID, key, url string, kind hookflow.AttemptKind) (string, error)
+	CompleteAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error
 	FailDelivery(ctx context.Context, deliveryID, reason string) error
 }
 
@@ -69,53 +69,28 @@ type AttemptResult struct {
 	Reason string
 }
 
-// Deliver makes one attempt: load the webhook as it is now, sign, POST, and
-// record the attempt with the delivery's new status.
+// Deliver makes one attempt in one step: load the webhook as it is now,
+// sign, POST, and record. It is kept for delivery workflows started before
+// the attempt was split into Begin, Post and Complete, whose histories
+// replay it; new attempts never use it.
 func (a *Activities) Deliver(ctx context.Context, in AttemptInput) (AttemptResult, error) {
-	t, err := a.store.DeliveryTarget(ctx, in.DeliveryID)
-	if hookflow.ErrorCodeOf(err) == hookflow.ENOTFOUND {
-		// Retrying cannot bring the row back; fail the workflow instead.
-		return AttemptResult{}, temporal.NewNonRetryableApplicationError("delivery "+in.DeliveryID+" not found", "DeliveryNotFound", err)
-	}
+	t, err := a.loadTarget(ctx, in.DeliveryID)
 	if err != nil {
-		return AttemptResult{}, fmt.Errorf("load delivery %s: %w", in.DeliveryID, err)
+		return AttemptResult{}, err
 	}
-	if !t.Webhook.Deliverable() {
-		reason := "webhook deactivated"
-		if t.Webhook.DeletedAt != nil {
-			reason = "webhook deleted"
-		}
+	if reason, ended := undeliverable(t.Webhook); ended {
 		if err := a.store.FailDelivery(ctx, in.DeliveryID, reason); err != nil {
 			return AttemptResult{}, err
 		}
 		return AttemptResult{Ended: true, Reason: reason}, nil
 	}
-	body, err := t.Event.Envelope()
+	resp, err := a.send(ctx, t)
 	if err != nil {
-		return AttemptResult{}, fmt.Errorf("render event %s: %w", t.Event.ID, err)
+		return AttemptResult{}, err
 	}
-	var resp egress.Response
-	headers, err := signing.Headers(t.Event.ID, a.now(), body, t.Webhook.Secrets)
-	if err != nil {
-		// A webhook without a usable secret cannot be fixed by retrying the
-		// activity; record a failed attempt so the schedule runs its course.
-		resp.Err = fmt.Errorf("cannot sign: %w", err)
-	} else {
-		resp = a.poster.Post(ctx, egress.Request{URL: t.Webhook.URL, Body: body, Headers: headers}, a.now)
-	}
-
 	attempt := &hookflow.Attempt{
-		DeliveryID:     in.DeliveryID,
-		URL:            t.Webhook.URL,
-		ResponseStatus: resp.StatusCode,
-		ResponseBody:   resp.Body,
-		Duration:       resp.Duration,
-		Success:        resp.Success(),
-	}
-	if resp.Err != nil {
-		attempt.Error = resp.Err.Error()
-	} else if !attempt.Success {
-		attempt.Error = fmt.Sprintf("receiver answered %d", resp.StatusCode)
+		DeliveryID: in.DeliveryID, URL: t.Webhook.URL, ResponseStatus: resp.StatusCode, ResponseBody: resp.Body,
+		Duration: resp.Duration, Success: resp.Success(), Error: attemptError(resp),
 	}
 	if !attempt.Success && in.Kind == hookflow.ScheduledAttempt && in.NextDelay != nil {
 		next := a.now().Add(retryDelay(*in.NextDelay, resp.RetryAfter))
@@ -124,18 +99,7 @@ func (a *Activities) Deliver(ctx context.Context, in AttemptInput) (AttemptResul
 	if err := a.store.RecordAttempt(ctx, attempt, in.Kind); err != nil {
 		return AttemptResult{}, fmt.Errorf("record attempt of %s: %w", in.DeliveryID, err)
 	}
-	a.logger.InfoContext(ctx, "delivery attempt",
-		"delivery_id", in.DeliveryID, "webhook_id", t.Webhook.ID, "attempt", attempt.Number,
-		"status", resp.StatusCode, "success", attempt.Success, "duration", resp.Duration)
-	return AttemptResult{
-		AttemptID:   attempt.ID,
-		Number:      attempt.Number,
-		Success:     attempt.Success,
-		StatusCode:  attempt.ResponseStatus,
-		Error:       attempt.Error,
-		DurationMs:  attempt.Duration.Milliseconds(),
-		NextRetryAt: attempt.NextRetryAt,
-	}, nil
+	return resultOf(attempt), nil
 }
 
 // retryDelay honours a receiver's Retry-After: never sooner than the

@@ -30,7 +30,7 @@ type Store interface {
 	Delivery(ctx context.Context, id string) (*hookflow.Delivery, error)
 	Attempt(ctx context.Context, id string) (*hookflow.Attempt, error)
 	UnsettledDeliveries(ctx context.Context, webhookID string) ([]string, error)
-	StrandedDeliveries(ctx context.Context, createdBefore time.Time, limit int) ([]hookflow.Delivery, error)
+	StrandedDeliveries(ctx context.Context, dueBefore time.Time, after hookflow.DueCursor, limit int) ([]hookflow.Delivery, error)
 }
 
 // Options configure dispatching.
@@ -141,19 +141,27 @@ func (d *Dispatcher) input(del hookflow.Delivery) workflows.DeliveryInput {
 		DeliveryID: del.ID, EventID: del.EventID, WebhookID: del.WebhookID, EventType: del.EventType,
 		FacilityID: del.FacilityID, ClientID: del.ClientID, OrganizationID: del.OrganizationID,
 		RetrySchedule: workflows.Durations(d.opts.RetrySchedule), AttemptTimeout: workflows.Duration(d.opts.AttemptTimeout),
+		// A delivery the sweep restarts continues its schedule.
+		RetriesDone: del.AttemptCount,
 	}
 }
 
+// A publish retried after a partial failure finds the same workflow ids: a
+// running or finished delivery is not started again.
+var publishReuse = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+
 func (d *Dispatcher) start(ctx context.Context, del hookflow.Delivery) error {
+	return d.startWith(ctx, del, publishReuse)
+}
+
+func (d *Dispatcher) startWith(ctx context.Context, del hookflow.Delivery, reuse enumspb.WorkflowIdReusePolicy) error {
 	ctx, cancel := context.WithTimeout(ctx, d.opts.StartTimeout)
 	defer cancel()
 	in := d.input(del)
 	_, err := d.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:        WorkflowID(del.ID),
-		TaskQueue: d.opts.TaskQueue,
-		// A publish retried after a partial failure finds the same ids: a
-		// running or finished delivery is not started again.
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		ID:                       WorkflowID(del.ID),
+		TaskQueue:                d.opts.TaskQueue,
+		WorkflowIDReusePolicy:    reuse,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		EnableEagerStart:         d.opts.EagerStart,
 		TypedSearchAttributes:    workflows.StartAttributes(in),
@@ -261,20 +269,4 @@ func (d *Dispatcher) WebhookRemoved(ctx context.Context, webhookID string) error
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// RecoverStranded is the recovery sweep's activity: it makes sure every
-// delivery stored before the cutoff that never made an attempt has its
-// workflow, and returns how many it checked. A workflow that already runs or
-// ran is left as it is (deterministic ids), so only stranded ones start.
-func (d *Dispatcher) RecoverStranded(ctx context.Context, req workflows.RecoverRequest) (int, error) {
-	deliveries, err := d.store.StrandedDeliveries(ctx, req.CreatedBefore, req.Limit)
-	if err != nil {
-		return 0, err
-	}
-	ensured, err := d.startAll(ctx, deliveries)
-	if len(deliveries) > 0 {
-		d.logger.InfoContext(ctx, "unattempted deliveries checked", "found", len(deliveries), "running", ensured)
-	}
-	return ensured, err
 }

@@ -25,7 +25,7 @@ func TestSweepStartsADeliveryWhoseWorkflowNeverStarted(t *testing.T) {
 	if err != nil || !created || len(deliveries) != 1 {
 		t.Fatalf("store event: %v, created %v, %d deliveries", err, created, len(deliveries))
 	}
-	if _, err := s.dispatcher.RecoverStranded(ctx, workflows.RecoverRequest{CreatedBefore: time.Now().Add(time.Second), Limit: 1000}); err != nil {
+	if _, err := s.dispatcher.RecoverStranded(ctx, workflows.RecoverRequest{DueBefore: time.Now().Add(time.Second), Limit: 1000}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "the stranded delivery", func() bool { return rcv.count() == 1 })
@@ -56,7 +56,7 @@ func TestSweepLeavesARunningDeliveryAlone(t *testing.T) {
 	_, ids := s.publish(tn, map[string]any{"eventType": "shift.created", "facilityId": tn.facilities[0], "data": map[string]any{}})
 	<-arrived // the first attempt is in flight: no attempt recorded yet
 
-	n, err := s.dispatcher.RecoverStranded(ctx, workflows.RecoverRequest{CreatedBefore: time.Now().Add(time.Second), Limit: 1000})
+	n, err := s.dispatcher.RecoverStranded(ctx, workflows.RecoverRequest{DueBefore: time.Now().Add(time.Second), Limit: 1000})
 	if err != nil || n < 1 {
 		t.Fatalf("sweep = %d, %v; want it to find the unattempted delivery", n, err)
 	}

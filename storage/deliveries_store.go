@@ -77,7 +77,8 @@ func (db *DB) DeliveryTarget(ctx context.Context, deliveryID string) (*hookflow.
 // moves the delivery's status, in one statement: success settles it; a
 // scheduled failure is retrying with a NextRetryAt, failed without; a manual
 // failure leaves the schedule alone. A manual attempt is linked to the
-// attempt it retries. Two attempts of one delivery racing for a number make
+// attempt it retries. An attempt with an ID completes the intent of that id
+// (see BeginAttempt). Two attempts of one delivery racing for a number make
 // the later fail on the unique number; its activity retries.
 func (db *DB) RecordAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error {
 	deliveryID, err := uuid.Parse(a.DeliveryID)
@@ -85,6 +86,12 @@ func (db *DB) RecordAttempt(ctx context.Context, a *hookflow.Attempt, kind hookf
 		return ErrDeliveryNotFound
 	}
 	attemptID := uuid.New()
+	if a.ID != "" {
+		// The attempt completes an intent and takes its id.
+		if attemptID, err = uuid.Parse(a.ID); err != nil {
+			return fmt.Errorf("attempt id %q: %w", a.ID, err)
+		}
+	}
 	a.Manual = kind == hookflow.ManualAttempt
 	var retryingFrom *uuid.UUID
 	err = db.pool.QueryRow(ctx, `
@@ -111,6 +118,8 @@ func (db *DB) RecordAttempt(ctx context.Context, a *hookflow.Attempt, kind hookf
 				next_retry_at = CASE WHEN $9 THEN NULL WHEN $3 THEN next_retry_at ELSE $10::timestamptz END,
 				updated_at = now()
 			WHERE id = (SELECT id FROM d)
+		), done AS (
+			UPDATE attempt_intents SET completed_at = now() WHERE id = $2 AND completed_at IS NULL
 		)
 		SELECT attempt_number, retrying_from_id, created_at FROM ins`,
 		deliveryID, attemptID, a.Manual, a.URL, a.ResponseStatus, a.ResponseBody, a.Error,
@@ -212,20 +221,4 @@ func (db *DB) UnsettledDeliveries(ctx context.Context, webhookID string) ([]stri
 		return nil, fmt.Errorf("list unsettled deliveries of %s: %w", webhookID, err)
 	}
 	return ids, nil
-}
-
-// StrandedDeliveries lists deliveries created before the cutoff that have
-// made no attempt yet: their workflow may never have started.
-func (db *DB) StrandedDeliveries(ctx context.Context, createdBefore time.Time, limit int) ([]hookflow.Delivery, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
-		WHERE d.status = 'pending' AND d.attempt_count = 0 AND d.created_at < $1
-		ORDER BY d.created_at LIMIT $2`, createdBefore, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list stranded deliveries: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Delivery, error) { return scanDelivery(row) })
-	if err != nil {
-		return nil, fmt.Errorf("list stranded deliveries: %w", err)
-	}
-	return out, nil
 }

@@ -45,10 +45,14 @@ func New(c client.Client, opts Options, acts Activities) sdkworker.Worker {
 		MaxConcurrentActivityExecutionSize:      concurrency,
 		MaxConcurrentWorkflowTaskExecutionSize:  concurrency,
 		MaxConcurrentWorkflowTaskPollers:        8,
-		MaxConcurrentActivityTaskPollers:        2,
+		MaxConcurrentActivityTaskPollers:        8, // every POST is an activity task
 	})
 	w.RegisterWorkflow(workflows.DeliveryWorkflow)
 	w.RegisterWorkflow(workflows.ManualRetryWorkflow)
+	w.RegisterActivityWithOptions(acts.Delivery.Begin, activity.RegisterOptions{Name: workflows.BeginActivity})
+	w.RegisterActivityWithOptions(acts.Delivery.Post, activity.RegisterOptions{Name: workflows.PostActivity})
+	w.RegisterActivityWithOptions(acts.Delivery.Complete, activity.RegisterOptions{Name: workflows.CompleteActivity})
+	// For delivery workflows started before attempts were split.
 	w.RegisterActivityWithOptions(acts.Delivery.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivity})
 	w.RegisterWorkflow(workflows.RetentionWorkflow)
 	w.RegisterActivityWithOptions(acts.Retention.Purge, activity.RegisterOptions{Name: workflows.PurgeActivity})

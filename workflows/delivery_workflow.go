@@ -1,5 +1,6 @@
-// Package workflows holds the deterministic delivery logic: attempt, record,
-// wait, again. Only activities touch the network or the database.
+// Package workflows holds the deterministic delivery logic: attempt (begin,
+// POST, complete), wait, again. Only activities touch the network or the
+// database.
 package workflows
 
 import (
@@ -16,8 +17,6 @@ import (
 
 // Names shared by the worker, the workflows and the API.
 const (
-	// DeliverActivity is activities.Activities.Deliver as registered.
-	DeliverActivity = "Deliver"
 	// RetryNowUpdate makes an attempt at once during a backoff.
 	RetryNowUpdate = "retry-now"
 	// WebhookRemovedSignal cuts a backoff short after the webhook was
@@ -26,6 +25,11 @@ const (
 	// JitterFraction spreads retries by up to ±20% so that a receiver that
 	// comes back is not hit by every delivery at the same second.
 	JitterFraction = 0.2
+	// FailedErrorType is the error type of a delivery that failed for good:
+	// its workflow ends as Failed with the reason.
+	FailedErrorType = "DeliveryFailed"
+	// SettledCounter counts ended deliveries by outcome (succeeded, failed).
+	SettledCounter = "hookflow_deliveries_settled"
 )
 
 // DeliveryInput carries ids and the schedule, never payloads.
@@ -39,11 +43,15 @@ type DeliveryInput struct {
 	OrganizationID string
 	// RetrySchedule is the wait before each retry; its length is the number of retries.
 	RetrySchedule []Duration
-	// AttemptTimeout bounds one attempt: the HTTP timeout plus recording.
+	// AttemptTimeout bounds one POST: the HTTP timeout plus overhead.
 	AttemptTimeout Duration
+	// RetriesDone is how much of the schedule earlier runs used, when the
+	// recovery sweep restarts a delivery whose workflow died.
+	RetriesDone int `json:",omitempty"`
 }
 
-// DeliveryResult is how a delivery ended.
+// DeliveryResult is how a delivery ended; a failed delivery's workflow
+// error carries it as details.
 type DeliveryResult struct {
 	Status   hookflow.DeliveryStatus
 	Attempts int
@@ -57,8 +65,12 @@ const NotWaitingErrorType = "NotWaiting"
 // delivery is the workflow's state, shared with the retry-now handler.
 type delivery struct {
 	in         DeliveryInput
+	split      bool // attempts run as begin, POST, complete (see attempt.go)
+	seq        int  // attempts begun by this run, naming their intents
 	attempts   int
-	settled    bool // succeeded, or ended because the webhook is gone
+	last       *activities.AttemptResult
+	settled    bool // succeeded, failed for good, or the webhook is gone
+	duplicate  bool // a second run found the delivery already settled
 	result     DeliveryResult
 	waiting    bool
 	nextTry    *time.Time // when the running backoff ends
@@ -70,23 +82,24 @@ type delivery struct {
 // DeliveryWorkflow delivers one event to one webhook: an attempt at once,
 // then one after each wait of the schedule (jittered, stretched by a
 // receiver's Retry-After) until one succeeds. Support can cut a wait short
-// with the retry-now update.
+// with the retry-now update. It ends Completed on success and Failed, with
+// the reason, once the schedule is exhausted or the webhook is gone.
 func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
-	d := &delivery{in: in}
-	ctx = withAttemptOptions(ctx, in)
+	d := newDelivery(ctx, in)
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, RetryNowUpdate, d.retryNow,
 		workflow.UpdateHandlerOptions{Validator: d.validateRetryNow}); err != nil {
 		return DeliveryResult{}, fmt.Errorf("register %s: %w", RetryNowUpdate, err)
 	}
 	workflow.Go(ctx, d.watchRemoval)
+	d.describe(ctx)
 
-	for retry := 0; !d.settled; retry++ {
+	for retry := min(in.RetriesDone, len(in.RetrySchedule)); !d.settled; retry++ {
 		var nextDelay *time.Duration
 		if retry < len(in.RetrySchedule) {
 			delay := Jittered(time.Duration(in.RetrySchedule[retry]), in.DeliveryID, retry)
 			nextDelay = &delay
 		}
-		res, err := d.attempt(ctx, activities.AttemptInput{DeliveryID: in.DeliveryID, Kind: hookflow.ScheduledAttempt, NextDelay: nextDelay})
+		res, err := d.attempt(ctx, hookflow.ScheduledAttempt, nextDelay)
 		if err != nil {
 			return DeliveryResult{}, err
 		}
@@ -94,54 +107,43 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 			break
 		}
 		if res.NextRetryAt == nil { // the last scheduled attempt failed
-			d.result = DeliveryResult{Status: hookflow.StatusFailed, Attempts: d.attempts, Reason: "retry schedule exhausted"}
+			d.settled = true
+			d.result = DeliveryResult{Status: hookflow.StatusFailed, Attempts: d.attempts,
+				Reason: fmt.Sprintf("retry schedule exhausted after %d attempts; last: %s", d.attempts, res.Error)}
 			break
 		}
 		d.nextTry = res.NextRetryAt
 		if err := d.upsert(ctx, hookflow.StatusRetrying); err != nil {
 			return DeliveryResult{}, err
 		}
+		d.describe(ctx)
 		d.wait(ctx, res.NextRetryAt.Sub(workflow.Now(ctx)), retry+1)
 		d.nextTry = nil
 	}
 	if err := d.upsert(ctx, d.result.Status); err != nil {
 		return DeliveryResult{}, err
 	}
+	d.describe(ctx)
 	// A retry-now racing the end still gets its answer.
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return DeliveryResult{}, err
 	}
+	return d.end(ctx)
+}
+
+// end counts the delivery by its outcome and returns it: a failure ends the
+// workflow as Failed with its reason (red in the Temporal UI), a success as
+// Completed. Workflows started before the split keep their old ending.
+func (d *delivery) end(ctx workflow.Context) (DeliveryResult, error) {
+	if !d.duplicate {
+		// The SDK's workflow metrics handler records nothing during replay.
+		workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"outcome": string(d.result.Status)}).
+			Counter(SettledCounter).Inc(1)
+	}
+	if d.result.Status == hookflow.StatusFailed && d.split {
+		return DeliveryResult{}, temporal.NewNonRetryableApplicationError(d.result.Reason, FailedErrorType, nil, d.result)
+	}
 	return d.result, nil
-}
-
-func withAttemptOptions(ctx workflow.Context, in DeliveryInput) workflow.Context {
-	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: time.Duration(in.AttemptTimeout),
-		// Only infrastructure errors (database down) fail the activity; the
-		// receiver's answers are outcomes. Keep trying those.
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
-		Summary:     "sign, POST and record",
-	})
-}
-
-// attempt runs one attempt and folds its outcome into the state.
-func (d *delivery) attempt(ctx workflow.Context, in activities.AttemptInput) (activities.AttemptResult, error) {
-	var res activities.AttemptResult
-	if err := workflow.ExecuteLocalActivity(ctx, DeliverActivity, in).Get(ctx, &res); err != nil {
-		return res, fmt.Errorf("attempt delivery %s: %w", in.DeliveryID, err)
-	}
-	switch {
-	case res.Ended:
-		d.settled = true
-		d.result = DeliveryResult{Status: hookflow.StatusFailed, Attempts: d.attempts, Reason: res.Reason}
-	case res.Success:
-		d.attempts = max(d.attempts, res.Number)
-		d.settled = true
-		d.result = DeliveryResult{Status: hookflow.StatusSucceeded, Attempts: d.attempts}
-	default:
-		d.attempts = max(d.attempts, res.Number)
-	}
-	return res, nil
 }
 
 // watchRemoval ends the current and any later backoff once the webhook is
@@ -174,19 +176,29 @@ func (d *delivery) wait(ctx workflow.Context, delay time.Duration, retry int) {
 }
 
 func (d *delivery) validateRetryNow(ctx workflow.Context) error {
-	if !d.waiting || d.inFlight || d.settled {
-		return temporal.NewNonRetryableApplicationError("delivery is not waiting for a retry", NotWaitingErrorType, nil)
+	if d.inFlight || d.settled {
+		return notWaiting()
 	}
 	return nil
 }
 
-// retryNow is the retry-now update: one manual attempt, at once. A success
-// ends the backoff; a failure leaves the schedule as it was.
+func notWaiting() error {
+	return temporal.NewNonRetryableApplicationError("delivery is not waiting for a retry", NotWaitingErrorType, nil)
+}
+
+// retryNow is the retry-now update: one manual attempt, at once, or right
+// after the scheduled attempt under way if it is followed by a backoff. A
+// success ends the backoff; a failure leaves the schedule as it was.
 func (d *delivery) retryNow(ctx workflow.Context) (activities.AttemptResult, error) {
-	ctx = withAttemptOptions(ctx, d.in) // handlers get the root context, without the options
 	d.inFlight = true
 	defer func() { d.inFlight = false }()
-	res, err := d.attempt(ctx, activities.AttemptInput{DeliveryID: d.in.DeliveryID, Kind: hookflow.ManualAttempt})
+	if err := workflow.Await(ctx, func() bool { return d.waiting || d.settled }); err != nil {
+		return activities.AttemptResult{}, err
+	}
+	if d.settled { // the attempt under way ended the delivery
+		return activities.AttemptResult{}, notWaiting()
+	}
+	res, err := d.attempt(ctx, hookflow.ManualAttempt, nil)
 	if err != nil {
 		return res, err
 	}
@@ -196,28 +208,8 @@ func (d *delivery) retryNow(ctx workflow.Context) (activities.AttemptResult, err
 	if err := d.upsert(ctx, hookflow.StatusRetrying); err != nil {
 		return res, err
 	}
+	d.describe(ctx)
 	return res, nil
-}
-
-// upsert keeps the operator-facing search attributes current.
-func (d *delivery) upsert(ctx workflow.Context, status hookflow.DeliveryStatus) error {
-	next := d.nextTry
-	if d.settled {
-		status, next = d.result.Status, nil
-	}
-	updates := []temporal.SearchAttributeUpdate{
-		DeliveryStatusKey.ValueSet(string(status)),
-		AttemptCountKey.ValueSet(int64(d.attempts)),
-	}
-	if next != nil {
-		updates = append(updates, NextRetryAtKey.ValueSet(*next))
-	} else {
-		updates = append(updates, NextRetryAtKey.ValueUnset())
-	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
-		return fmt.Errorf("upsert search attributes: %w", err)
-	}
-	return nil
 }
 
 // Jittered spreads a scheduled delay by up to ±JitterFraction, the same way

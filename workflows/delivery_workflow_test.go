@@ -3,40 +3,74 @@ package workflows
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
-	"io"
-	"log/slog"
-
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/activities"
 )
 
-// receiver scripts what each attempt returns and records when it ran.
+// receiver scripts what each attempt returns and records when it ran. It
+// stands for the three steps of an attempt: begin, POST, complete.
 type receiver struct {
 	env      *testsuite.TestWorkflowEnvironment
-	outcomes []activities.AttemptResult // by call; the last repeats
-	calls    []activities.AttemptInput
-	times    []time.Time
+	outcomes []activities.AttemptResult // by attempt; the last repeats
+	calls    []activities.AttemptInput  // by attempt begun
+	times    []time.Time                // when each attempt began
+	keys     []string                   // intent keys begun
+	posts    map[string]int             // POSTs by attempt id
+	// completeFailures makes that many completions fail first, as with
+	// PostgreSQL down.
+	completeFailures int
+	completions      int
 }
 
-func (r *receiver) deliver(_ context.Context, in activities.AttemptInput) (activities.AttemptResult, error) {
-	now := r.env.Now()
-	r.calls, r.times = append(r.calls, in), append(r.times, now)
-	res := r.outcomes[min(len(r.calls), len(r.outcomes))-1]
-	res.Number = len(r.calls)
-	if !res.Success && !res.Ended && in.Kind == hookflow.ScheduledAttempt && in.NextDelay != nil {
-		next := now.Add(max(*in.NextDelay, retryAfterOf(res)))
+func (r *receiver) outcome(i int) activities.AttemptResult {
+	return r.outcomes[min(i, len(r.outcomes)-1)]
+}
+
+func (r *receiver) begin(_ context.Context, in activities.BeginInput) (activities.BeginResult, error) {
+	r.calls, r.keys = append(r.calls, activities.AttemptInput{DeliveryID: in.DeliveryID, Kind: in.Kind}), append(r.keys, in.Key)
+	r.times = append(r.times, r.env.Now())
+	if res := r.outcome(len(r.calls) - 1); res.Ended {
+		return activities.BeginResult{Ended: true, Reason: res.Reason, Status: hookflow.StatusFailed}, nil
+	}
+	return activities.BeginResult{AttemptID: fmt.Sprint(len(r.calls))}, nil
+}
+
+func (r *receiver) post(_ context.Context, in activities.PostInput) (activities.PostOutcome, error) {
+	r.posts[in.AttemptID]++
+	var n int
+	_, _ = fmt.Sscan(in.AttemptID, &n)
+	res := r.outcome(n - 1)
+	return activities.PostOutcome{URL: "https://receiver.example", StatusCode: res.StatusCode, Error: res.Error, Success: res.Success,
+		RetryAfter: retryAfterOf(res), FinishedAt: r.env.Now(), DurationMs: 12}, nil
+}
+
+func (r *receiver) complete(_ context.Context, in activities.CompleteInput) (activities.AttemptResult, error) {
+	r.completions++
+	if r.completions <= r.completeFailures {
+		return activities.AttemptResult{}, errors.New("connect: connection refused")
+	}
+	var n int
+	_, _ = fmt.Sscan(in.AttemptID, &n)
+	r.calls[n-1].NextDelay = in.NextDelay
+	o := in.Outcome
+	res := activities.AttemptResult{AttemptID: in.AttemptID, Number: n, Success: o.Success, StatusCode: o.StatusCode, Error: o.Error}
+	if !o.Success && in.Kind == hookflow.ScheduledAttempt && in.NextDelay != nil {
+		next := o.FinishedAt.Add(max(*in.NextDelay, o.RetryAfter))
 		res.NextRetryAt = &next
-	} else {
-		res.NextRetryAt = nil
 	}
 	return res, nil
 }
@@ -57,11 +91,21 @@ var (
 
 func newEnv(t *testing.T, outcomes ...activities.AttemptResult) (*testsuite.TestWorkflowEnvironment, *receiver) {
 	t.Helper()
+	return newEnvWithMetrics(t, nil, outcomes...)
+}
+
+func newEnvWithMetrics(t *testing.T, metrics client.MetricsHandler, outcomes ...activities.AttemptResult) (*testsuite.TestWorkflowEnvironment, *receiver) {
+	t.Helper()
 	var suite testsuite.WorkflowTestSuite
+	if metrics != nil {
+		suite.SetMetricsHandler(metrics)
+	}
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := suite.NewTestWorkflowEnvironment()
-	r := &receiver{env: env, outcomes: outcomes}
-	env.RegisterActivityWithOptions(r.deliver, activity.RegisterOptions{Name: DeliverActivity})
+	r := &receiver{env: env, outcomes: outcomes, posts: map[string]int{}}
+	env.RegisterActivityWithOptions(r.begin, activity.RegisterOptions{Name: BeginActivity})
+	env.RegisterActivityWithOptions(r.post, activity.RegisterOptions{Name: PostActivity})
+	env.RegisterActivityWithOptions(r.complete, activity.RegisterOptions{Name: CompleteActivity})
 	env.RegisterWorkflow(DeliveryWorkflow)
 	return env, r
 }
@@ -86,11 +130,32 @@ func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) DeliveryResult
 	return res
 }
 
+// failure is the result a failed delivery's workflow error carries; the
+// workflow must have ended as Failed with a non-retryable DeliveryFailed.
+func failure(t *testing.T, env *testsuite.TestWorkflowEnvironment) (DeliveryResult, *temporal.ApplicationError) {
+	t.Helper()
+	if !env.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	var appErr *temporal.ApplicationError
+	if err := env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != FailedErrorType || !appErr.NonRetryable() {
+		t.Fatalf("workflow error = %v, want a non-retryable %s", err, FailedErrorType)
+	}
+	var res DeliveryResult
+	if err := appErr.Details(&res); err != nil {
+		t.Fatalf("failure details: %v", err)
+	}
+	return res, appErr
+}
+
 func TestDeliveryFollowsTheJitteredScheduleThenFails(t *testing.T) {
 	schedule := []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour}
 	env, r := newEnv(t, failed)
 	env.ExecuteWorkflow(DeliveryWorkflow, input(schedule...))
-	res := result(t, env)
+	res, appErr := failure(t, env)
+	if want := "retry schedule exhausted after 5 attempts; last: receiver answered 500"; appErr.Message() != want || res.Reason != want {
+		t.Errorf("failure = %q (%q), want %q", appErr.Message(), res.Reason, want)
+	}
 	if res.Status != hookflow.StatusFailed || res.Attempts != len(schedule)+1 {
 		t.Fatalf("result = %+v, want failed after %d attempts", res, len(schedule)+1)
 	}
@@ -135,7 +200,7 @@ func TestRetryAfterStretchesTheWait(t *testing.T) {
 func TestDeletedWebhookEndsTheDelivery(t *testing.T) {
 	env, r := newEnv(t, failed, activities.AttemptResult{Ended: true, Reason: "webhook deleted"})
 	env.ExecuteWorkflow(DeliveryWorkflow, input(time.Minute, time.Minute, time.Minute))
-	res := result(t, env)
+	res, _ := failure(t, env)
 	if res.Status != hookflow.StatusFailed || res.Reason != "webhook deleted" || len(r.calls) != 2 {
 		t.Fatalf("result = %+v after %d calls, want failed with the reason after 2", res, len(r.calls))
 	}
@@ -205,14 +270,34 @@ func TestFailedRetryNowKeepsTheScheduleAndIsNotRepeated(t *testing.T) {
 	}
 }
 
-func TestRetryNowIsRejectedWhenNotWaiting(t *testing.T) {
-	env, _ := newEnv(t, failed)
+func TestRetryNowDuringTheLastAttemptIsRefusedAsNotWaiting(t *testing.T) {
+	env, r := newEnv(t, failed)
 	update := &updateCallbacks{}
-	// With an empty schedule the delivery never waits.
+	// With an empty schedule the delivery never waits: the update waits for
+	// the attempt under way, which ends the delivery.
 	env.RegisterDelayedCallback(func() { env.UpdateWorkflow(RetryNowUpdate, "u-1", update) }, 0)
 	env.ExecuteWorkflow(DeliveryWorkflow, input())
+	failure(t, env)
+	err := update.rejected
+	if err == nil {
+		err = update.err
+	}
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != NotWaitingErrorType {
+		t.Errorf("update = %+v, want it refused with %s", update, NotWaitingErrorType)
+	}
+	if len(r.calls) != 1 {
+		t.Errorf("%d attempts, want the scheduled one only", len(r.calls))
+	}
+}
+
+func TestRetryNowAfterTheDeliveryEndedIsRejected(t *testing.T) {
+	env, _ := newEnv(t, ok)
+	update := &updateCallbacks{}
+	env.RegisterDelayedCallback(func() { env.UpdateWorkflow(RetryNowUpdate, "u-1", update) }, time.Second)
+	env.ExecuteWorkflow(DeliveryWorkflow, input(time.Hour))
 	result(t, env)
-	if update.accepted || update.rejected == nil {
+	if update.accepted {
 		t.Errorf("update = %+v, want rejected", update)
 	}
 }
@@ -221,7 +306,7 @@ func TestWebhookRemovalCutsTheBackoffShort(t *testing.T) {
 	env, r := newEnv(t, failed, activities.AttemptResult{Ended: true, Reason: "webhook deleted"})
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(WebhookRemovedSignal, nil) }, 5*time.Minute)
 	env.ExecuteWorkflow(DeliveryWorkflow, input(10*time.Hour, 10*time.Hour))
-	res := result(t, env)
+	res, _ := failure(t, env)
 	if res.Status != hookflow.StatusFailed || res.Reason != "webhook deleted" || len(r.calls) != 2 {
 		t.Fatalf("result = %+v after %d calls", res, len(r.calls))
 	}

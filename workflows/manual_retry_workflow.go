@@ -8,11 +8,11 @@ import (
 )
 
 // ManualRetryWorkflow makes one manual attempt of a delivery whose workflow
-// has ended, linked to its last attempt.
+// has ended, linked to its last attempt. It carries the delivery's search
+// attributes, so it is found beside the original (same EventId, WebhookId).
 func ManualRetryWorkflow(ctx workflow.Context, in DeliveryInput) (activities.AttemptResult, error) {
-	d := &delivery{in: in}
-	ctx = withAttemptOptions(ctx, in)
-	res, err := d.attempt(ctx, activities.AttemptInput{DeliveryID: in.DeliveryID, Kind: hookflow.ManualAttempt})
+	d := newDelivery(ctx, in)
+	res, err := d.attempt(ctx, hookflow.ManualAttempt, nil)
 	if err != nil {
 		return res, err
 	}
@@ -20,6 +20,9 @@ func ManualRetryWorkflow(ctx workflow.Context, in DeliveryInput) (activities.Att
 	if res.Success {
 		status = hookflow.StatusSucceeded
 	}
-	d.settled, d.result = true, DeliveryResult{Status: status, Attempts: d.attempts}
-	return res, d.upsert(ctx, status)
+	if !res.Ended {
+		d.settled, d.result = true, DeliveryResult{Status: status, Attempts: d.attempts, Reason: res.Error}
+	}
+	d.describe(ctx)
+	return res, d.upsert(ctx, d.result.Status)
 }

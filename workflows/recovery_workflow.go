@@ -13,30 +13,33 @@ const RecoverActivity = "RecoverStranded"
 
 // RecoveryInput configures one sweep.
 type RecoveryInput struct {
-	// StrandedAfter is how old a delivery with no attempt and no workflow
-	// must be before the sweep starts it, so that publishes in flight are
-	// left alone.
+	// StrandedAfter is how long past its due time (creation, or next retry)
+	// an unsettled delivery must be before the sweep looks at it, so that
+	// publishes and attempts in flight are left alone.
 	StrandedAfter time.Duration
-	Limit         int
+	// Limit bounds the deliveries one sweep checks.
+	Limit int
 }
 
 // RecoverRequest is what the sweep's activity gets.
 type RecoverRequest struct {
-	CreatedBefore time.Time
-	Limit         int
+	DueBefore time.Time
+	Limit     int
 }
 
-// RecoveryWorkflow starts the workflows of deliveries that were stored but
-// never started (a publish that failed half-way and was not retried).
-// Starting is idempotent, so a delivery already running is left as it is.
+// RecoveryWorkflow makes sure every unsettled delivery that is overdue has a
+// running workflow: one whose publish failed half-way and was never retried,
+// or whose run failed (its steps gave up past the retry horizon, or it was
+// terminated). Starting is idempotent, so a delivery already running is left
+// as it is.
 func RecoveryWorkflow(ctx workflow.Context, in RecoveryInput) (int, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 5 * time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, MaximumAttempts: 5},
-		Summary:             "start stranded deliveries",
+		Summary:             "restart overdue deliveries",
 	})
 	var started int
-	req := RecoverRequest{CreatedBefore: workflow.Now(ctx).Add(-in.StrandedAfter), Limit: in.Limit}
+	req := RecoverRequest{DueBefore: workflow.Now(ctx).Add(-in.StrandedAfter), Limit: in.Limit}
 	if err := workflow.ExecuteActivity(ctx, RecoverActivity, req).Get(ctx, &started); err != nil {
 		return 0, fmt.Errorf("recover stranded deliveries: %w", err)
 	}

@@ -61,7 +61,7 @@ func TestRecoveryWorkflowSweepsDeliveriesOlderThanTheGrace(t *testing.T) {
 	if err := env.GetWorkflowResult(&n); err != nil || n != 3 {
 		t.Fatalf("result = %d, %v", n, err)
 	}
-	if d := start.Add(-2 * time.Minute).Sub(req.CreatedBefore); d < -time.Second || d > time.Second || req.Limit != 500 {
+	if d := start.Add(-2 * time.Minute).Sub(req.DueBefore); d < -time.Second || d > time.Second || req.Limit != 500 {
 		t.Errorf("request = %+v, want deliveries older than 2 minutes, 500 at most", req)
 	}
 }

@@ -1,0 +1,199 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/egress"
+	"github.com/hookflow/hookflow/signing"
+)
+
+// An attempt is three steps, so that a failure to record never repeats a
+// POST: Begin writes the attempt's intent (no POST unless it is stored),
+// Post signs and sends (its outcome goes back to the workflow, which keeps
+// it), Complete records that outcome on the same row. Begin and Complete are
+// idempotent and retried until PostgreSQL answers; Post runs again only when
+// its own outcome was lost (the worker died during the request).
+
+// BeginInput names the attempt about to be made.
+type BeginInput struct {
+	DeliveryID string
+	Kind       hookflow.AttemptKind
+	// Key names the workflow step (run id and sequence), so that the step
+	// run twice reuses one intent.
+	Key string
+}
+
+// BeginResult is the attempt's id, or why no attempt is to be made.
+type BeginResult struct {
+	AttemptID string
+	// Ended is set when the webhook was deleted or deactivated, or when a
+	// scheduled attempt finds its delivery already settled: no POST.
+	Ended  bool
+	Reason string
+	// Status is the delivery's status when Ended.
+	Status hookflow.DeliveryStatus
+	// AlreadySettled is set when a scheduled attempt found its delivery
+	// settled by an earlier run: this run ends without counting it again.
+	AlreadySettled bool `json:",omitempty"`
+}
+
+// PostInput names the attempt to send; the activity loads the URL, body and
+// secrets itself so that no secret enters the workflow's history.
+type PostInput struct {
+	DeliveryID string
+	AttemptID  string
+}
+
+// PostOutcome is what the receiver answered, kept by the workflow until it is
+// recorded. Body is at most egress.MaxResponseBody bytes.
+type PostOutcome struct {
+	URL        string
+	StatusCode int    `json:",omitempty"`
+	Body       string `json:",omitempty"`
+	Error      string `json:",omitempty"`
+	DurationMs int64
+	RetryAfter time.Duration `json:",omitempty"`
+	Success    bool
+	FinishedAt time.Time
+}
+
+// CompleteInput records an outcome on the attempt begun as AttemptID.
+type CompleteInput struct {
+	DeliveryID string
+	AttemptID  string
+	Kind       hookflow.AttemptKind
+	// NextDelay is the scheduled wait before the next attempt should this
+	// one fail; nil on the last scheduled attempt and on manual ones.
+	NextDelay *time.Duration
+	Outcome   PostOutcome
+}
+
+// Begin checks the delivery can still be attempted and records the intent.
+func (a *Activities) Begin(ctx context.Context, in BeginInput) (BeginResult, error) {
+	t, err := a.loadTarget(ctx, in.DeliveryID)
+	if err != nil {
+		return BeginResult{}, err
+	}
+	if reason, ended := undeliverable(t.Webhook); ended {
+		if err := a.store.FailDelivery(ctx, in.DeliveryID, reason); err != nil {
+			return BeginResult{}, err
+		}
+		return BeginResult{Ended: true, Reason: reason, Status: hookflow.StatusFailed}, nil
+	}
+	if s := t.Delivery.Status; in.Kind == hookflow.ScheduledAttempt && (s == hookflow.StatusSucceeded || s == hookflow.StatusFailed) {
+		// A second run of a settled delivery (a sweep racing its end): the
+		// schedule has run its course already.
+		return BeginResult{Ended: true, Reason: "delivery already " + string(s), Status: s, AlreadySettled: true}, nil
+	}
+	id, err := a.store.BeginAttempt(ctx, in.DeliveryID, in.Key, t.Webhook.URL, in.Kind)
+	if err != nil {
+		return BeginResult{}, fmt.Errorf("begin attempt of %s: %w", in.DeliveryID, err)
+	}
+	return BeginResult{AttemptID: id}, nil
+}
+
+// Post signs the event for the webhook as it is now and sends it. The
+// receiver's answer, whatever it is, is an outcome; only a failure to load
+// the delivery (before anything is sent) is an error, retried.
+func (a *Activities) Post(ctx context.Context, in PostInput) (PostOutcome, error) {
+	t, err := a.loadTarget(ctx, in.DeliveryID)
+	if err != nil {
+		return PostOutcome{}, err
+	}
+	resp, err := a.send(ctx, t)
+	if err != nil {
+		return PostOutcome{}, err
+	}
+	out := PostOutcome{
+		URL: t.Webhook.URL, StatusCode: resp.StatusCode, Body: resp.Body, DurationMs: resp.Duration.Milliseconds(),
+		RetryAfter: resp.RetryAfter, Success: resp.Success(), FinishedAt: a.now(),
+	}
+	out.Error = attemptError(resp)
+	a.logger.InfoContext(ctx, "delivery attempt posted", "delivery_id", in.DeliveryID, "webhook_id", t.Webhook.ID,
+		"attempt_id", in.AttemptID, "status", resp.StatusCode, "success", out.Success, "duration", resp.Duration)
+	return out, nil
+}
+
+// Complete records the outcome on the attempt's row and moves the delivery's
+// status; completing it again returns the stored attempt unchanged.
+func (a *Activities) Complete(ctx context.Context, in CompleteInput) (AttemptResult, error) {
+	o := in.Outcome
+	attempt := &hookflow.Attempt{
+		ID: in.AttemptID, DeliveryID: in.DeliveryID, URL: o.URL, ResponseStatus: o.StatusCode, ResponseBody: o.Body,
+		Error: o.Error, Duration: time.Duration(o.DurationMs) * time.Millisecond, Success: o.Success,
+	}
+	if !o.Success && in.Kind == hookflow.ScheduledAttempt && in.NextDelay != nil {
+		next := o.FinishedAt.Add(retryDelay(*in.NextDelay, o.RetryAfter))
+		attempt.NextRetryAt = &next
+	}
+	if err := a.store.CompleteAttempt(ctx, attempt, in.Kind); err != nil {
+		if hookflow.ErrorCodeOf(err) == hookflow.ENOTFOUND {
+			return AttemptResult{}, temporal.NewNonRetryableApplicationError("delivery "+in.DeliveryID+" not found", "DeliveryNotFound", err)
+		}
+		return AttemptResult{}, fmt.Errorf("complete attempt %s of %s: %w", in.AttemptID, in.DeliveryID, err)
+	}
+	return resultOf(attempt), nil
+}
+
+// loadTarget loads the delivery, its event and its webhook; a delivery that
+// is gone (purged) cannot come back, so that error is not retried.
+func (a *Activities) loadTarget(ctx context.Context, deliveryID string) (*hookflow.DeliveryTarget, error) {
+	t, err := a.store.DeliveryTarget(ctx, deliveryID)
+	if hookflow.ErrorCodeOf(err) == hookflow.ENOTFOUND {
+		return nil, temporal.NewNonRetryableApplicationError("delivery "+deliveryID+" not found", "DeliveryNotFound", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load delivery %s: %w", deliveryID, err)
+	}
+	return t, nil
+}
+
+// undeliverable says why a webhook takes no more attempts.
+func undeliverable(w hookflow.Webhook) (string, bool) {
+	switch {
+	case w.Deliverable():
+		return "", false
+	case w.DeletedAt != nil:
+		return "webhook deleted", true
+	default:
+		return "webhook deactivated", true
+	}
+}
+
+// send signs the event with every current secret and posts it.
+func (a *Activities) send(ctx context.Context, t *hookflow.DeliveryTarget) (egress.Response, error) {
+	body, err := t.Event.Envelope()
+	if err != nil {
+		return egress.Response{}, fmt.Errorf("render event %s: %w", t.Event.ID, err)
+	}
+	headers, err := signing.Headers(t.Event.ID, a.now(), body, t.Webhook.Secrets)
+	if err != nil {
+		// A webhook without a usable secret cannot be fixed by retrying the
+		// activity; a failed attempt lets the schedule run its course.
+		return egress.Response{Err: fmt.Errorf("cannot sign: %w", err)}, nil
+	}
+	return a.poster.Post(ctx, egress.Request{URL: t.Webhook.URL, Body: body, Headers: headers}, a.now), nil
+}
+
+// attemptError is the error an attempt's row shows.
+func attemptError(resp egress.Response) string {
+	switch {
+	case resp.Err != nil:
+		return resp.Err.Error()
+	case !resp.Success():
+		return fmt.Sprintf("receiver answered %d", resp.StatusCode)
+	}
+	return ""
+}
+
+func resultOf(a *hookflow.Attempt) AttemptResult {
+	return AttemptResult{
+		AttemptID: a.ID, Number: a.Number, Success: a.Success, StatusCode: a.ResponseStatus, Error: a.Error,
+		DurationMs: a.Duration.Milliseconds(), NextRetryAt: a.NextRetryAt,
+	}
+}
