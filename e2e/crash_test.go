@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -22,16 +23,40 @@ import (
 type serveProcess struct {
 	cmd *exec.Cmd
 	url string
+	log string // its log file
 }
 
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+func removeBuiltHookflow() {
+	if builtBin != "" {
+		_ = os.RemoveAll(filepath.Dir(builtBin))
+	}
+}
+
+// buildHookflow builds the binary once for the package's process tests.
 func buildHookflow(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hookflow")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/hookflow/hookflow/cmd/hookflow").CombinedOutput()
-	if err != nil {
-		t.Fatalf("build hookflow: %v\n%s", err, out)
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "hookflow-e2e-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "hookflow")
+		out, err := exec.Command("go", "build", "-o", builtBin, "github.com/hookflow/hookflow/cmd/hookflow").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("build hookflow: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	return bin
+	return builtBin
 }
 
 func freeAddr(t *testing.T) string {
@@ -45,7 +70,12 @@ func freeAddr(t *testing.T) string {
 
 func startServe(t *testing.T, bin string, env []string, logName string) *serveProcess {
 	t.Helper()
-	addr := freeAddr(t)
+	return startServeAt(t, bin, env, logName, freeAddr(t))
+}
+
+// startServeAt runs `hookflow serve` on addr and waits for it to answer.
+func startServeAt(t *testing.T, bin string, env []string, logName, addr string) *serveProcess {
+	t.Helper()
 	log, err := os.Create(filepath.Join(t.TempDir(), logName))
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +87,7 @@ func startServe(t *testing.T, bin string, env []string, logName string) *servePr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serveProcess{cmd: cmd, url: "http://" + addr}
+	p := &serveProcess{cmd: cmd, url: "http://" + addr, log: log.Name()}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	eventually(t, 60*time.Second, "hookflow serve to answer", func() bool {
 		resp, err := http.Get(p.url + "/healthcheck")

@@ -32,9 +32,12 @@ var (
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.ReleaseMode)
-	os.Exit(testenv.Main(m, "e2e", &testDB, testenv.WithTemporal(&testTemporal), func(ctx context.Context) (func(), error) {
+	code := testenv.Main(m, "e2e", &testDB, testenv.WithTemporal(&testTemporal), func(ctx context.Context) (func(), error) {
 		return func() {}, worker.EnsureSearchAttributes(ctx, testTemporal, "default", testenv.DiscardLogger())
-	}))
+	})
+	stopFaultServices()
+	removeBuiltHookflow()
+	os.Exit(code)
 }
 
 var testKeys = auth.Keys{Secret: []byte("e2e-secret-that-is-long-enough-for-hs256")}
