@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+
 	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/dispatch"
 	"github.com/hookflow/hookflow/workflows"
 )
 
@@ -65,5 +68,79 @@ func TestSweepLeavesARunningDeliveryAlone(t *testing.T) {
 	defer mu.Unlock()
 	if requests != 1 {
 		t.Errorf("receiver got %d requests for delivery %s, want 1: the sweep started a second workflow", requests, ids[0])
+	}
+}
+
+// workflowStatus is what the Temporal UI shows for a delivery.
+func workflowStatus(t *testing.T, deliveryID string) enumspb.WorkflowExecutionStatus {
+	t.Helper()
+	desc, err := testTemporal.DescribeWorkflowExecution(context.Background(), dispatch.WorkflowID(deliveryID), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return desc.GetWorkflowExecutionInfo().GetStatus()
+}
+
+func deliveryStatus(t *testing.T, deliveryID string) string {
+	t.Helper()
+	var status string
+	if err := testDB.DB.Pool().QueryRow(context.Background(), `SELECT status FROM deliveries WHERE id = $1`, deliveryID).Scan(&status); err != nil {
+		t.Fatal(err)
+	}
+	return status
+}
+
+func TestSweepRestartsADeliveryWhoseWorkflowDiedAndItContinuesItsSchedule(t *testing.T) {
+	ctx := context.Background()
+	s := newStack(t, stackOptions{guard: openGuard, schedule: []time.Duration{time.Hour, time.Hour}})
+	rcv := newReceiver(t, http.StatusInternalServerError, http.StatusOK)
+	tn := newTenant(t)
+	s.createWebhook(tn, "facility", map[string]any{"url": rcv.URL, "events": []string{"all"}})
+	_, ids := s.publish(tn, map[string]any{"eventType": "shift.created", "facilityId": tn.facilities[0], "data": map[string]any{}})
+	eventually(t, 10*time.Second, "the first attempt to fail", func() bool { return deliveryStatus(t, ids[0]) == "retrying" })
+	// The run dies (an operator terminates it, or its steps gave up).
+	if err := testTemporal.TerminateWorkflow(ctx, dispatch.WorkflowID(ids[0]), "", "test: the run dies"); err != nil {
+		t.Fatal(err)
+	}
+	// Its next retry is an hour away: a sweep an hour later finds it overdue.
+	n, err := s.dispatcher.RecoverStranded(ctx, workflows.RecoverRequest{DueBefore: time.Now().Add(2 * time.Hour), Limit: 1000})
+	if err != nil || n < 1 {
+		t.Fatalf("sweep = %d, %v; want it to check the delivery", n, err)
+	}
+	eventually(t, 10*time.Second, "the restarted delivery to succeed", func() bool { return deliveryStatus(t, ids[0]) == "succeeded" })
+	if rcv.count() != 2 {
+		t.Errorf("receiver got %d requests, want the failed one and one from the new run", rcv.count())
+	}
+	var attempts int
+	if err := testDB.DB.Pool().QueryRow(ctx, `SELECT attempt_count FROM deliveries WHERE id = $1`, ids[0]).Scan(&attempts); err != nil || attempts != 2 {
+		t.Errorf("attempt count = %d (%v), want 2", attempts, err)
+	}
+	eventually(t, 10*time.Second, "the new run to complete", func() bool {
+		return workflowStatus(t, ids[0]) == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
+	})
+}
+
+func TestSweepLeavesADeliveryThatFailedForItsOwnReason(t *testing.T) {
+	ctx := context.Background()
+	s := newStack(t, stackOptions{guard: openGuard, schedule: []time.Duration{}})
+	rcv := newReceiver(t, http.StatusInternalServerError)
+	tn := newTenant(t)
+	s.createWebhook(tn, "facility", map[string]any{"url": rcv.URL, "events": []string{"all"}})
+	_, ids := s.publish(tn, map[string]any{"eventType": "shift.created", "facilityId": tn.facilities[0], "data": map[string]any{}})
+	// The schedule is exhausted: Failed (red in the UI), failed in PostgreSQL.
+	eventually(t, 10*time.Second, "the workflow to fail", func() bool {
+		return workflowStatus(t, ids[0]) == enumspb.WORKFLOW_EXECUTION_STATUS_FAILED
+	})
+	if got := deliveryStatus(t, ids[0]); got != "failed" {
+		t.Fatalf("delivery status %q, want failed", got)
+	}
+	if _, err := s.dispatcher.RecoverStranded(ctx, workflows.RecoverRequest{DueBefore: time.Now().Add(time.Hour), Limit: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	if got := workflowStatus(t, ids[0]); got != enumspb.WORKFLOW_EXECUTION_STATUS_FAILED {
+		t.Errorf("after the sweep the workflow is %v, want the failed run left as it was", got)
+	}
+	if rcv.count() != 1 {
+		t.Errorf("receiver got %d requests, want the one attempt only", rcv.count())
 	}
 }

@@ -1,0 +1,114 @@
+package activities_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/internal/testenv"
+)
+
+// runStep runs one step of an attempt as the worker would.
+func runStep[In, Out any](t *testing.T, name string, in In) Out {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(activities.New(testDB.DB, neverPost{t}, testenv.DiscardLogger()))
+	val, err := env.ExecuteActivity(name, in)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	var out Out
+	if err := val.Get(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func seedWebhook(t *testing.T) uuid.UUID {
+	t.Helper()
+	var id uuid.UUID
+	err := testDB.DB.Pool().QueryRow(context.Background(),
+		`INSERT INTO webhooks (kind, client_id, url, events) VALUES ('user', 'c-steps', 'https://example.com/hook', '{all}') RETURNING id`).Scan(&id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func count(t *testing.T, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := testDB.DB.Pool().QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestBeginRunTwiceKeepsOneIntent(t *testing.T) {
+	_, deliveryID := seedDelivery(t, seedWebhook(t), time.Minute, "pending", 0)
+	in := activities.BeginInput{DeliveryID: deliveryID.String(), Kind: hookflow.ScheduledAttempt, Key: "run-1/1"}
+	first := runStep[activities.BeginInput, activities.BeginResult](t, "Begin", in)
+	again := runStep[activities.BeginInput, activities.BeginResult](t, "Begin", in)
+	if first.AttemptID == "" || again.AttemptID != first.AttemptID {
+		t.Fatalf("begins = %+v, %+v; want one attempt id", first, again)
+	}
+	if n := count(t, `SELECT count(*) FROM attempt_intents WHERE delivery_id = $1`, deliveryID); n != 1 {
+		t.Errorf("%d intents, want 1", n)
+	}
+	// An intent is not an attempt yet: the logs show none.
+	entries, _, err := testDB.DB.SearchLogs(context.Background(), hookflow.LogFilter{ClientID: "c", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Delivery.ID == deliveryID.String() && e.LastAttempt != nil {
+			t.Errorf("the logs show attempt %+v for a delivery with only an intent", e.LastAttempt)
+		}
+	}
+}
+
+func TestCompleteRunTwiceRecordsOneAttempt(t *testing.T) {
+	_, deliveryID := seedDelivery(t, seedWebhook(t), time.Minute, "pending", 0)
+	begun := runStep[activities.BeginInput, activities.BeginResult](t, "Begin",
+		activities.BeginInput{DeliveryID: deliveryID.String(), Kind: hookflow.ScheduledAttempt, Key: "run-2/1"})
+	next := time.Minute
+	finished := time.Now().UTC().Truncate(time.Millisecond)
+	in := activities.CompleteInput{DeliveryID: deliveryID.String(), AttemptID: begun.AttemptID, Kind: hookflow.ScheduledAttempt, NextDelay: &next,
+		Outcome: activities.PostOutcome{URL: "https://example.com/hook", StatusCode: 503, Error: "receiver answered 503", DurationMs: 40,
+			RetryAfter: 2 * time.Minute, FinishedAt: finished}}
+	first := runStep[activities.CompleteInput, activities.AttemptResult](t, "Complete", in)
+	again := runStep[activities.CompleteInput, activities.AttemptResult](t, "Complete", in)
+	if first.AttemptID != begun.AttemptID || first.Number != 1 || again.AttemptID != first.AttemptID || again.Number != 1 {
+		t.Fatalf("completions = %+v, %+v; want attempt 1 with the intent's id, twice", first, again)
+	}
+	if first.NextRetryAt == nil || !first.NextRetryAt.Equal(finished.Add(2*time.Minute)) {
+		t.Errorf("next retry %v, want the Retry-After from the POST's end", first.NextRetryAt)
+	}
+	if n := count(t, `SELECT count(*) FROM attempts WHERE delivery_id = $1`, deliveryID); n != 1 {
+		t.Errorf("%d attempts recorded, want 1", n)
+	}
+	if n := count(t, `SELECT count(*) FROM attempt_intents WHERE delivery_id = $1 AND completed_at IS NULL`, deliveryID); n != 0 {
+		t.Errorf("%d intents left open", n)
+	}
+	if n := count(t, `SELECT count(*) FROM deliveries WHERE id = $1 AND status = 'retrying' AND attempt_count = 1`, deliveryID); n != 1 {
+		t.Error("the delivery did not move to retrying after its first attempt")
+	}
+}
+
+func TestAScheduledAttemptOfASettledDeliveryEndsWithoutAnIntent(t *testing.T) {
+	_, deliveryID := seedDelivery(t, seedWebhook(t), time.Minute, "succeeded", 1)
+	res := runStep[activities.BeginInput, activities.BeginResult](t, "Begin",
+		activities.BeginInput{DeliveryID: deliveryID.String(), Kind: hookflow.ScheduledAttempt, Key: "run-3/1"})
+	if !res.Ended || !res.AlreadySettled || res.Status != hookflow.StatusSucceeded || res.AttemptID != "" {
+		t.Errorf("begin = %+v, want ended as already succeeded", res)
+	}
+	if n := count(t, `SELECT count(*) FROM attempt_intents WHERE delivery_id = $1`, deliveryID); n != 0 {
+		t.Errorf("%d intents, want none", n)
+	}
+}
