@@ -75,14 +75,11 @@ type CompleteInput struct {
 
 // Begin checks the delivery can still be attempted and records the intent.
 func (a *Activities) Begin(ctx context.Context, in BeginInput) (BeginResult, error) {
-	t, err := a.loadTarget(ctx, in.DeliveryID)
+	t, reason, err := a.loadDeliverable(ctx, in.DeliveryID)
 	if err != nil {
 		return BeginResult{}, err
 	}
-	if reason, ended := undeliverable(t.Webhook); ended {
-		if err := a.store.FailDelivery(ctx, in.DeliveryID, reason); err != nil {
-			return BeginResult{}, err
-		}
+	if reason != "" {
 		return BeginResult{Ended: true, Reason: reason, Status: hookflow.StatusFailed}, nil
 	}
 	if s := t.Delivery.Status; in.Kind == hookflow.ScheduledAttempt && (s == hookflow.StatusSucceeded || s == hookflow.StatusFailed) {
@@ -153,16 +150,26 @@ func (a *Activities) loadTarget(ctx context.Context, deliveryID string) (*hookfl
 	return t, nil
 }
 
-// undeliverable says why a webhook takes no more attempts.
-func undeliverable(w hookflow.Webhook) (string, bool) {
-	switch {
-	case w.Deliverable():
-		return "", false
-	case w.DeletedAt != nil:
-		return "webhook deleted", true
-	default:
-		return "webhook deactivated", true
+// loadDeliverable loads the delivery's target; when its webhook takes no
+// more attempts (deleted, deactivated) it ends the delivery and says why.
+func (a *Activities) loadDeliverable(ctx context.Context, deliveryID string) (*hookflow.DeliveryTarget, string, error) {
+	t, err := a.loadTarget(ctx, deliveryID)
+	if err != nil {
+		return nil, "", err
 	}
+	reason := ""
+	switch {
+	case t.Webhook.Deliverable():
+		return t, "", nil
+	case t.Webhook.DeletedAt != nil:
+		reason = "webhook deleted"
+	default:
+		reason = "webhook deactivated"
+	}
+	if err := a.store.FailDelivery(ctx, deliveryID, reason); err != nil {
+		return nil, "", err
+	}
+	return t, reason, nil
 }
 
 // send signs the event with every current secret and posts it.

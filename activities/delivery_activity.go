@@ -74,14 +74,11 @@ type AttemptResult struct {
 // the attempt was split into Begin, Post and Complete, whose histories
 // replay it; new attempts never use it.
 func (a *Activities) Deliver(ctx context.Context, in AttemptInput) (AttemptResult, error) {
-	t, err := a.loadTarget(ctx, in.DeliveryID)
+	t, reason, err := a.loadDeliverable(ctx, in.DeliveryID)
 	if err != nil {
 		return AttemptResult{}, err
 	}
-	if reason, ended := undeliverable(t.Webhook); ended {
-		if err := a.store.FailDelivery(ctx, in.DeliveryID, reason); err != nil {
-			return AttemptResult{}, err
-		}
+	if reason != "" {
 		return AttemptResult{Ended: true, Reason: reason}, nil
 	}
 	resp, err := a.send(ctx, t)

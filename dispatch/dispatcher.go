@@ -114,15 +114,24 @@ func (d *Dispatcher) unavailable(ctx context.Context, what string, err error) er
 // startAll starts the deliveries' workflows, a few at a time, and counts
 // those that started.
 func (d *Dispatcher) startAll(ctx context.Context, deliveries []hookflow.Delivery) (int, error) {
+	return forEach(ctx, deliveries, func(ctx context.Context, del hookflow.Delivery) (bool, error) {
+		return true, d.start(ctx, del)
+	})
+}
+
+// forEach runs fn on the deliveries, a few at a time, stopping at the first
+// error, and counts those for which it reported true.
+func forEach(ctx context.Context, deliveries []hookflow.Delivery, fn func(context.Context, hookflow.Delivery) (bool, error)) (int, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(16)
 	started := make([]bool, len(deliveries))
 	for i := range deliveries {
 		g.Go(func() error {
-			if err := d.start(gctx, deliveries[i]); err != nil {
+			ok, err := fn(gctx, deliveries[i])
+			if err != nil {
 				return err
 			}
-			started[i] = true
+			started[i] = ok
 			return nil
 		})
 	}

@@ -7,7 +7,6 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/workflows"
@@ -56,30 +55,16 @@ func (d *Dispatcher) RecoverStranded(ctx context.Context, req workflows.RecoverR
 // ensureRunning starts the deliveries' workflows under the sweep's policy and
 // counts those that run now.
 func (d *Dispatcher) ensureRunning(ctx context.Context, deliveries []hookflow.Delivery) (int, error) {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(16)
-	running := make([]bool, len(deliveries))
-	for i, del := range deliveries {
-		g.Go(func() error {
-			err := d.startWith(gctx, del, sweepReuse)
-			var started *serviceerror.WorkflowExecutionAlreadyStarted
-			switch {
-			case err == nil:
-				running[i] = true
-			case errors.As(err, &started):
-				// Completed: its last attempt settles it in PostgreSQL.
-			default:
-				return fmt.Errorf("recover delivery %s: %w", del.ID, err)
-			}
-			return nil
-		})
-	}
-	err := g.Wait()
-	n := 0
-	for _, r := range running {
-		if r {
-			n++
+	return forEach(ctx, deliveries, func(ctx context.Context, del hookflow.Delivery) (bool, error) {
+		err := d.startWith(ctx, del, sweepReuse)
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.As(err, &started):
+			return false, nil // completed: its last attempt settles it in PostgreSQL
+		default:
+			return false, fmt.Errorf("recover delivery %s: %w", del.ID, err)
 		}
-	}
-	return n, err
+	})
 }
