@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -143,4 +144,64 @@ func TestSweepLeavesADeliveryThatFailedForItsOwnReason(t *testing.T) {
 	if rcv.count() != 1 {
 		t.Errorf("receiver got %d requests, want the one attempt only", rcv.count())
 	}
+}
+
+func TestSweepPagesThroughOverdueDeliveriesAndSkipsLongBackoffs(t *testing.T) {
+	ctx := context.Background()
+	tn := newTenant(t)
+	s := newStack(t, stackOptions{guard: openGuard})
+	rcv := newReceiver(t)
+	s.createWebhook(tn, "facility", map[string]any{"url": rcv.URL, "events": []string{"all"}})
+	var overdue []string
+	for i := range 5 {
+		ev := &hookflow.Event{ID: fmt.Sprintf("keyset-%s-%d", tn.clientID, i), EventType: "shift.created", FacilityID: tn.facilities[0], Data: []byte(`{}`)}
+		ds, _, err := testDB.DB.PublishEvent(ctx, ev, "shift")
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("store event: %v (%d deliveries)", err, len(ds))
+		}
+		overdue = append(overdue, ds[0].ID)
+	}
+	// One more in a long backoff: its next retry is a day away.
+	ev := &hookflow.Event{ID: "keyset-backoff-" + tn.clientID, EventType: "shift.created", FacilityID: tn.facilities[0], Data: []byte(`{}`)}
+	ds, _, err := testDB.DB.PublishEvent(ctx, ev, "shift")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := ds[0].ID
+	if _, err := testDB.DB.Pool().Exec(ctx, `UPDATE deliveries SET status = 'retrying', attempt_count = 1, next_retry_at = now() + interval '1 day' WHERE id = $1`, waiting); err != nil {
+		t.Fatal(err)
+	}
+
+	// Pages of two: every overdue delivery comes exactly once, in due order.
+	seen := map[string]int{}
+	var cursor hookflow.DueCursor
+	cutoff := time.Now().Add(time.Second)
+	for pages := 0; ; pages++ {
+		if pages > 10000 {
+			t.Fatal("the pages never end")
+		}
+		page, err := testDB.DB.StrandedDeliveries(ctx, cutoff, cursor, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range page {
+			seen[d.ID]++
+		}
+		if len(page) < 2 {
+			break
+		}
+		cursor = cursor.Next(page[len(page)-1])
+	}
+	for _, id := range overdue {
+		if seen[id] != 1 {
+			t.Errorf("overdue delivery %s read %d times, want once", id, seen[id])
+		}
+	}
+	if seen[waiting] != 0 {
+		t.Errorf("the delivery in a day-long backoff was read by the sweep")
+	}
+	if _, err := s.dispatcher.RecoverStranded(ctx, workflows.RecoverRequest{DueBefore: cutoff, Limit: 100000}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "the five overdue deliveries", func() bool { return rcv.count() == 5 })
 }
