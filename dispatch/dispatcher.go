@@ -172,10 +172,13 @@ func (d *Dispatcher) startWith(ctx context.Context, del hookflow.Delivery, reuse
 		TaskQueue:                d.opts.TaskQueue,
 		WorkflowIDReusePolicy:    reuse,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		EnableEagerStart:         d.opts.EagerStart,
-		TypedSearchAttributes:    workflows.StartAttributes(in),
-		StaticSummary:            del.EventType + " -> " + del.URL,
-		StaticDetails:            fmt.Sprintf("event %s to webhook %s (client %s)", del.EventID, del.WebhookID, del.ClientID),
+		// The sweep tells a completed run (refused) from a running one; a
+		// publish takes either as started.
+		WorkflowExecutionErrorWhenAlreadyStarted: reuse == sweepReuse,
+		EnableEagerStart:                         d.opts.EagerStart,
+		TypedSearchAttributes:                    workflows.StartAttributes(in),
+		StaticSummary:                            del.EventType + " -> " + del.URL,
+		StaticDetails:                            fmt.Sprintf("event %s to webhook %s (client %s)", del.EventID, del.WebhookID, del.ClientID),
 	}, workflows.DeliveryWorkflow, in)
 	if err != nil {
 		return fmt.Errorf("start delivery %s: %w", del.ID, err)

@@ -1,6 +1,10 @@
 package workflows
 
-import "go.temporal.io/sdk/temporal"
+import (
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/hookflow/hookflow"
+)
 
 // Search attributes set on every delivery, for operators filtering in the
 // Temporal UI (for example `DeliveryStatus = "retrying"`).
@@ -29,13 +33,17 @@ func SearchAttributeTypes() map[string]temporal.SearchAttributeKey {
 
 // StartAttributes are the attributes a delivery starts with.
 func StartAttributes(in DeliveryInput) temporal.SearchAttributes {
+	status := hookflow.StatusPending
+	if in.RetriesDone > 0 { // a run the sweep restarts after earlier attempts
+		status = hookflow.StatusRetrying
+	}
 	updates := []temporal.SearchAttributeUpdate{
 		WebhookIDKey.ValueSet(in.WebhookID),
 		EventIDKey.ValueSet(in.EventID),
 		EventTypeKey.ValueSet(in.EventType),
 		ClientIDKey.ValueSet(in.ClientID),
-		DeliveryStatusKey.ValueSet("pending"),
-		AttemptCountKey.ValueSet(0),
+		DeliveryStatusKey.ValueSet(string(status)),
+		AttemptCountKey.ValueSet(int64(in.RetriesDone)),
 	}
 	if in.FacilityID != "" {
 		updates = append(updates, FacilityIDKey.ValueSet(in.FacilityID))
