@@ -27,10 +27,17 @@ const (
 // three steps; older ones keep the one-step Deliver.
 const splitAttemptChange = "split-attempt"
 
-// stepRetry retries a step that failed for want of PostgreSQL (or of the
-// worker) until it works: a database outage delays an attempt, never loses
-// it. Each step gives up only past the delivery's retry horizon.
-var stepRetry = &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second}
+// postRetry retries a POST step that could not load its delivery (PostgreSQL
+// down) or whose worker died; Temporal retries it server-side, adding nothing
+// to the history.
+var postRetry = &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second}
+
+// recordRetry retries the Begin and Complete steps until PostgreSQL answers:
+// an outage delays an attempt, never loses it. These are local activities:
+// retries within the workflow task timeout keep the task open with
+// heartbeats (three history events every 8 s), longer ones wait on a timer.
+// Capping at a minute keeps a day-long outage well inside a history's limit.
+var recordRetry = &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute}
 
 func newDelivery(ctx workflow.Context, in DeliveryInput) *delivery {
 	v := workflow.GetVersion(ctx, splitAttemptChange, workflow.DefaultVersion, 1)
@@ -62,7 +69,7 @@ func (d *delivery) attempt(ctx workflow.Context, kind hookflow.AttemptKind, next
 	}
 	horizon := d.in.horizon()
 	localCtx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 30 * time.Second, ScheduleToCloseTimeout: horizon, RetryPolicy: stepRetry,
+		StartToCloseTimeout: 30 * time.Second, ScheduleToCloseTimeout: horizon, RetryPolicy: recordRetry,
 	})
 	d.seq++
 	key := fmt.Sprintf("%s/%d", workflow.GetInfo(ctx).WorkflowExecution.RunID, d.seq)
@@ -78,7 +85,7 @@ func (d *delivery) attempt(ctx workflow.Context, kind hookflow.AttemptKind, next
 	}
 
 	postCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Duration(d.in.AttemptTimeout), ScheduleToCloseTimeout: horizon, RetryPolicy: stepRetry,
+		StartToCloseTimeout: time.Duration(d.in.AttemptTimeout), ScheduleToCloseTimeout: horizon, RetryPolicy: postRetry,
 		Summary: fmt.Sprintf("POST attempt %d", d.attempts+1),
 	})
 	var outcome activities.PostOutcome
