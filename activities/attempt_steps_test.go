@@ -93,6 +93,9 @@ func TestCompleteRunTwiceRecordsOneAttempt(t *testing.T) {
 	if n := count(t, `SELECT count(*) FROM attempts WHERE delivery_id = $1`, deliveryID); n != 1 {
 		t.Errorf("%d attempts recorded, want 1", n)
 	}
+	if n := count(t, `SELECT count(*) FROM attempts a JOIN attempt_intents i ON i.id = a.id WHERE a.delivery_id = $1 AND a.created_at = i.created_at`, deliveryID); n != 1 {
+		t.Error("the attempt is not dated when its intent began")
+	}
 	if n := count(t, `SELECT count(*) FROM attempt_intents WHERE delivery_id = $1 AND completed_at IS NULL`, deliveryID); n != 0 {
 		t.Errorf("%d intents left open", n)
 	}

@@ -101,9 +101,11 @@ func (db *DB) RecordAttempt(ctx context.Context, a *hookflow.Attempt, kind hookf
 			SELECT a.id, a.attempt_number FROM attempts a WHERE a.delivery_id = $1 ORDER BY a.attempt_number DESC LIMIT 1
 		), ins AS (
 			INSERT INTO attempts (id, delivery_id, attempt_number, retrying_from_id, manual, url, response_status,
-			                      response_body, error, duration_ms, success, next_retry_at)
+			                      response_body, error, duration_ms, success, next_retry_at, created_at)
 			SELECT $2, d.id, coalesce((SELECT attempt_number FROM last), 0) + 1,
-			       CASE WHEN $3 THEN (SELECT id FROM last) END, $3, $4, nullif($5, 0), $6, nullif($7, ''), $8, $9, $10
+			       CASE WHEN $3 THEN (SELECT id FROM last) END, $3, $4, nullif($5, 0), $6, nullif($7, ''), $8, $9, $10,
+			       -- An attempt is dated when it began, however late it is recorded.
+			       coalesce((SELECT created_at FROM attempt_intents WHERE id = $2), now())
 			FROM d
 			RETURNING attempt_number, retrying_from_id, created_at
 		), upd AS (
