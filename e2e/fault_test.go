@@ -227,7 +227,9 @@ func newFaultRig(t *testing.T, schedule string, failFirst int) *faultRig {
 
 func (g *faultRig) start() {
 	g.runs++
+	began := time.Now()
 	g.proc = startServeAt(g.t, g.bin, g.env, fmt.Sprintf("serve-%d.log", g.runs), g.addr)
+	g.t.Logf("hookflow serve #%d answered after %v", g.runs, time.Since(began).Round(time.Millisecond))
 }
 
 // kill SIGKILLs hookflow and returns when it is gone.
@@ -313,6 +315,7 @@ func (g *faultRig) account(within time.Duration, allowedDuplicates int) {
 		}
 	}
 	lost := len(acked) - delivered
+	t.Logf("settled %v after the fault's end", time.Since(deadline.Add(-within)).Round(time.Millisecond))
 	t.Logf("acknowledged=%d delivered=%d lost=%d duplicated=%d", len(acked), delivered, lost, duplicated)
 	if lost != 0 {
 		t.Errorf("%d acknowledged events never delivered", lost)

@@ -74,6 +74,7 @@ type delivery struct {
 	result     DeliveryResult
 	waiting    bool
 	nextTry    *time.Time // when the running backoff ends
+	queued     bool       // a manual attempt waits for the attempt under way
 	inFlight   bool       // a manual attempt is running
 	removed    bool       // the webhook was deleted: do not wait any more
 	cancelWait workflow.CancelFunc
@@ -176,7 +177,7 @@ func (d *delivery) wait(ctx workflow.Context, delay time.Duration, retry int) {
 }
 
 func (d *delivery) validateRetryNow(ctx workflow.Context) error {
-	if d.inFlight || d.settled {
+	if d.inFlight || d.queued || d.settled {
 		return notWaiting()
 	}
 	return nil
@@ -190,14 +191,19 @@ func notWaiting() error {
 // after the scheduled attempt under way if it is followed by a backoff. A
 // success ends the backoff; a failure leaves the schedule as it was.
 func (d *delivery) retryNow(ctx workflow.Context) (activities.AttemptResult, error) {
-	d.inFlight = true
-	defer func() { d.inFlight = false }()
-	if err := workflow.Await(ctx, func() bool { return d.waiting || d.settled }); err != nil {
+	// Queued, not in flight: the main loop must not wait for an attempt
+	// that itself waits for the next backoff.
+	d.queued = true
+	err := workflow.Await(ctx, func() bool { return d.waiting || d.settled })
+	d.queued = false
+	if err != nil {
 		return activities.AttemptResult{}, err
 	}
 	if d.settled { // the attempt under way ended the delivery
 		return activities.AttemptResult{}, notWaiting()
 	}
+	d.inFlight = true
+	defer func() { d.inFlight = false }()
 	res, err := d.attempt(ctx, hookflow.ManualAttempt, nil)
 	if err != nil {
 		return res, err
