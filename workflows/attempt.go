@@ -44,8 +44,9 @@ func newDelivery(ctx workflow.Context, in DeliveryInput) *delivery {
 	return &delivery{in: in, split: v == 1}
 }
 
-// horizon bounds how long one step of an attempt keeps retrying: as long as
-// the whole schedule, and an hour at least.
+// horizon bounds how long one step of an attempt keeps retrying: the whole
+// schedule at its longest jitter, plus an hour. Past it the run fails, and
+// the recovery sweep starts a new one once PostgreSQL is back.
 func (in DeliveryInput) horizon() time.Duration {
 	var total time.Duration
 	for _, d := range in.RetrySchedule {
