@@ -65,24 +65,6 @@ type WebhookFilter struct {
 	Offset   int
 }
 
-// EventCategory groups catalog events (shift, facility).
-type EventCategory struct {
-	ID          string
-	Code        string
-	Name        string
-	Description string
-}
-
-// CatalogEvent is one event type of the catalog that webhooks subscribe to.
-type CatalogEvent struct {
-	ID           string
-	CategoryCode string
-	Code         string
-	Name         string
-	Version      string
-	Active       bool
-}
-
 // CategoryForKind names the catalog category whose events a webhook kind may
 // subscribe to.
 func CategoryForKind(kind WebhookKind) string {

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -10,37 +9,6 @@ import (
 
 	"github.com/hookflow/hookflow"
 )
-
-// EventCategory returns the catalog category of an active event type, or
-// EINVALID when the catalog does not know it.
-func (db *DB) EventCategory(ctx context.Context, eventType string) (string, error) {
-	var category string
-	err := db.pool.QueryRow(ctx, `
-		SELECT c.code FROM webhook_events e JOIN webhook_categories c ON c.id = e.category_id
-		WHERE e.code = $1 AND e.active AND e.archived_at IS NULL`, eventType).Scan(&category)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", hookflow.Errorf(hookflow.EINVALID, "unknown event type %s", eventType)
-	}
-	if err != nil {
-		return "", fmt.Errorf("look up event type %s: %w", eventType, err)
-	}
-	return category, nil
-}
-
-// AllEventCodes lists every active catalog event, category by category.
-func (db *DB) AllEventCodes(ctx context.Context) ([]string, error) {
-	rows, err := db.pool.Query(ctx, `
-		SELECT e.code FROM webhook_events e JOIN webhook_categories c ON c.id = e.category_id
-		WHERE e.active AND e.archived_at IS NULL ORDER BY c.position, e.position, e.created_at`)
-	if err != nil {
-		return nil, fmt.Errorf("list catalog events: %w", err)
-	}
-	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("list catalog events: %w", err)
-	}
-	return codes, nil
-}
 
 // PublishEvent stores ev and one delivery per matching webhook in one
 // statement. Publishing an id again stores nothing and returns the first

@@ -168,22 +168,6 @@ func (db *DB) DeleteWebhook(ctx context.Context, id, by string) error {
 	return nil
 }
 
-// CatalogEventCodes lists the active event codes of a category in catalog order.
-func (db *DB) CatalogEventCodes(ctx context.Context, category string) ([]string, error) {
-	rows, err := db.pool.Query(ctx, `
-		SELECT e.code FROM webhook_events e JOIN webhook_categories c ON c.id = e.category_id
-		WHERE c.code = $1 AND e.active AND e.archived_at IS NULL
-		ORDER BY e.position, e.created_at`, category)
-	if err != nil {
-		return nil, fmt.Errorf("list catalog events of %s: %w", category, err)
-	}
-	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("list catalog events of %s: %w", category, err)
-	}
-	return codes, nil
-}
-
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
