@@ -46,7 +46,7 @@ func (s *Server) publishEvent(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	allowed, err := s.deps.Logs.AllEventCodes(c)
+	allowed, err := s.deps.Catalog.AllEventCodes(c)
 	if err != nil {
 		s.deps.Logger.ErrorContext(c, "load event catalog", "error", err)
 		s.fail(c, dispatch.ErrUnavailable) // the database is down: the publisher should retry

@@ -18,7 +18,6 @@ import (
 type LogStore interface {
 	SearchLogs(ctx context.Context, f hookflow.LogFilter) ([]hookflow.LogEntry, int, error)
 	Delivery(ctx context.Context, id string) (*hookflow.Delivery, error)
-	AllEventCodes(ctx context.Context) ([]string, error)
 }
 
 // logsQuery is the query of seed 004.

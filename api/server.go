@@ -38,6 +38,7 @@ type Deps struct {
 	Temporal   Pinger
 	Webhooks   WebhookStore
 	Logs       LogStore
+	Catalog    CatalogStore
 	Dispatcher Dispatcher
 	Metrics    Observer // optional: no /metrics without it
 }
@@ -53,6 +54,7 @@ type Server struct {
 // NewServer builds the router with every route and middleware.
 func NewServer(deps Deps, opts Options) *Server {
 	s := &Server{deps: deps, opts: opts, validator: NewValidator(opts.AllowInsecureURLs), engine: gin.New()}
+	s.validator.registerTypedRules()
 	e := s.engine
 	e.ContextWithFallback = true // handlers pass c as a context.Context
 	e.HandleMethodNotAllowed = false
@@ -82,6 +84,8 @@ func NewServer(deps Deps, opts Options) *Server {
 	logs.POST("/:logId/retry", s.retryLog)
 
 	e.POST("/api/v2/events", s.authenticate(), s.requireRole(auth.RolePublisher), s.publishEvent)
+
+	s.mount(s.ecgRoutes())
 
 	// Built-in receivers for trying a webhook; deliveries carry no token.
 	e.POST("/api/webhook-processors/success-response", testProcessor(http.StatusOK))

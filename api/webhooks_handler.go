@@ -11,14 +11,13 @@ import (
 	"github.com/hookflow/hookflow/signing"
 )
 
-// WebhookStore keeps webhooks and the event catalog.
+// WebhookStore keeps webhooks.
 type WebhookStore interface {
 	CreateWebhook(ctx context.Context, w *hookflow.Webhook) error
 	Webhook(ctx context.Context, id string) (*hookflow.Webhook, error)
 	Webhooks(ctx context.Context, f hookflow.WebhookFilter) ([]*hookflow.Webhook, int, error)
 	UpdateWebhook(ctx context.Context, id string, u hookflow.WebhookUpdate, by string) (*hookflow.Webhook, error)
 	DeleteWebhook(ctx context.Context, id, by string) error
-	CatalogEventCodes(ctx context.Context, category string) ([]string, error)
 }
 
 // webhookBody is the body of seed 000 (facility webhooks).
@@ -72,7 +71,7 @@ func toWebhookResponse(w *hookflow.Webhook) webhookResponse {
 // allowedEvents lists the events a kind accepts, from the catalog, with
 // "all" where the seeds put it: last for facility webhooks, first for user ones.
 func (s *Server) allowedEvents(ctx context.Context, kind hookflow.WebhookKind) ([]string, error) {
-	codes, err := s.deps.Webhooks.CatalogEventCodes(ctx, hookflow.CategoryForKind(kind))
+	codes, err := s.deps.Catalog.CatalogEventCodes(ctx, hookflow.CategoryForKind(kind))
 	if err != nil {
 		return nil, err
 	}

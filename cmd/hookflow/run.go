@@ -130,6 +130,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		Temporal:   worker.TemporalPinger{Client: tc},
 		Webhooks:   db,
 		Logs:       db,
+		Catalog:    db,
 		Dispatcher: m.CountPublishes(dispatcher),
 		Metrics:    m,
 	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, AllowInsecureURLs: cfg.AllowInsecureURLs})

@@ -1,0 +1,44 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hookflow/hookflow"
+)
+
+// subscriptionView is an organization subscription as seed 003 shows it.
+type subscriptionView struct {
+	ID             string          `json:"id"`
+	OrganizationID string          `json:"organizationId"`
+	PostURI        string          `json:"postUri"`
+	Version        string          `json:"version"`
+	SecretKey      string          `json:"secretKey"`
+	Events         []string        `json:"events"`
+	IsDevelopment  bool            `json:"isDevelopment"`
+	AuditInfo      auditInfoView   `json:"auditInfo"`
+	ActiveInfo     activeInfoView  `json:"activeInfo"`
+	ArchiveInfo    archiveInfoView `json:"archiveInfo"`
+}
+
+func toSubscriptionView(sub hookflow.Subscription) subscriptionView {
+	events := sub.Events
+	if events == nil {
+		events = []string{}
+	}
+	return subscriptionView{ID: sub.ID, OrganizationID: sub.OrganizationID, PostURI: sub.PostURI, Version: sub.Version,
+		SecretKey: sub.SecretKey, Events: events, IsDevelopment: sub.IsDevelopment,
+		AuditInfo: auditView(sub.Audit), ActiveInfo: activeView(sub.Lifecycle), ArchiveInfo: archiveView(sub.Lifecycle)}
+}
+
+// listEventSubscriptions answers, as a bare array, the subscriptions of any
+// organization to an event code or to all events.
+func (s *Server) listEventSubscriptions(c *gin.Context) {
+	subs, err := s.deps.Catalog.EventSubscriptions(c, c.Param("eventCode"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, listOf(subs, len(subs), toSubscriptionView).Data)
+}

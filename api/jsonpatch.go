@@ -1,0 +1,152 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/gin-gonic/gin"
+
+	"github.com/hookflow/hookflow"
+)
+
+// PATCH bodies of the ECG module are JSON Patch documents (RFC 6902),
+// applied by evanphx/json-patch to a document of the entity's editable
+// fields only. The handler then validates the patched document like a
+// create body and stores it.
+
+// patchOperation is one operation's shape, checked before it is applied.
+type patchOperation struct {
+	Op    string          `json:"op" validate:"string,oneof=add remove replace move copy test"`
+	Path  string          `json:"path" validate:"string"`
+	From  *string         `json:"from" validate:"optional,string"`
+	Value json.RawMessage `json:"value"`
+}
+
+var patchMediaTypes = []string{"application/json-patch+json", "application/json"}
+
+// applyJSONPatch applies the request's JSON Patch to doc, whose paths in
+// editable (and below them) may change, and returns the patched document.
+func (s *Server) applyJSONPatch(c *gin.Context, doc map[string]any, editable []string) (map[string]any, error) {
+	ops, err := s.readPatch(c, editable)
+	if err != nil {
+		return nil, err
+	}
+	current, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("encode patch target: %w", err)
+	}
+	options := jsonpatch.NewApplyOptions()
+	options.AccumulatedCopySizeLimit = s.opts.MaxPayloadBytes
+	// One operation at a time, so a failure names the operation.
+	for i, op := range ops {
+		patch, err := jsonpatch.DecodePatch(op)
+		if err == nil {
+			var next []byte
+			if next, err = patch.ApplyWithOptions(current, options); err == nil {
+				current = next
+				continue
+			}
+		}
+		var parsed patchOperation
+		_ = json.Unmarshal(op[1:len(op)-1], &parsed)
+		if errors.Is(err, jsonpatch.ErrTestFailed) {
+			return nil, hookflow.Errorf(hookflow.ECONFLICT, "JSON Patch test failed: %s does not hold the given value", parsed.Path)
+		}
+		return nil, hookflow.Invalid(fmt.Sprintf("operation %d (%s %s) cannot be applied", i, parsed.Op, parsed.Path))
+	}
+	dec := json.NewDecoder(bytes.NewReader(current))
+	dec.UseNumber()
+	var out map[string]any
+	if err := dec.Decode(&out); err != nil {
+		return nil, fmt.Errorf("decode patched document: %w", err)
+	}
+	return out, nil
+}
+
+// readPatch reads and checks the JSON Patch document: every operation well
+// formed and touching only editable paths, every problem reported at once.
+// It returns each operation as a one-operation patch document.
+func (s *Server) readPatch(c *gin.Context, editable []string) ([][]byte, error) {
+	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || !slices.Contains(patchMediaTypes, mediaType) {
+		return nil, hookflow.Invalid("Content-Type must be application/json-patch+json or application/json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxPayloadBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, errTooLarge
+		}
+		return nil, hookflow.Invalid("Request body could not be read")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var items []any
+	if err := dec.Decode(&items); err != nil {
+		return nil, hookflow.Invalid("Request body must be a JSON Patch document: an array of operations")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, hookflow.Invalid("Request body must be a JSON Patch document: an array of operations")
+	}
+	var failures []string
+	ops := make([][]byte, 0, len(items))
+	for i, item := range items {
+		obj, ok := item.(map[string]any)
+		if !ok {
+			failures = append(failures, strconv.Itoa(i)+" must be a JSON Patch operation object")
+			continue
+		}
+		failures = append(failures, s.checkOperation(c, i, obj, editable)...)
+		raw, err := json.Marshal([]any{obj})
+		if err != nil {
+			return nil, fmt.Errorf("re-encode patch operation: %w", err)
+		}
+		ops = append(ops, raw)
+	}
+	if len(failures) > 0 {
+		return nil, hookflow.Invalid(failures...)
+	}
+	return ops, nil
+}
+
+func (s *Server) checkOperation(ctx context.Context, i int, obj map[string]any, editable []string) []string {
+	prefix := strconv.Itoa(i) + "."
+	failures := s.validator.checkObject(ctx, reflectTypeOfPatchOperation, obj, nil, prefix)
+	op, _ := obj["op"].(string)
+	if _, has := obj["value"]; !has && (op == "add" || op == "replace" || op == "test") {
+		failures = append(failures, prefix+"value must be present for "+op)
+	}
+	if _, has := obj["from"]; !has && (op == "move" || op == "copy") {
+		failures = append(failures, prefix+"from must be present for "+op)
+	}
+	if from, ok := obj["from"].(string); ok && !editablePath(from, editable) {
+		failures = append(failures, "path "+from+" cannot be patched")
+	}
+	if path, ok := obj["path"].(string); ok && !editablePath(path, editable) {
+		failures = append(failures, "path "+path+" cannot be patched")
+	}
+	return failures
+}
+
+// editablePath reports whether path is an editable field or lies below one.
+func editablePath(path string, editable []string) bool {
+	for _, e := range editable {
+		if path == e || strings.HasPrefix(path, e+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+var reflectTypeOfPatchOperation = reflect.TypeFor[patchOperation]()
