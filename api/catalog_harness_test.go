@@ -92,3 +92,9 @@ func eventsURL(cat map[string]any) string   { return categoryURL(cat) + "/webhoo
 func eventURL(cat, ev map[string]any) string {
 	return eventsURL(cat) + "/" + ev["id"].(string)
 }
+
+// invalid is the 400 envelope of messages, JSON-escaped.
+func invalid(messages ...string) string {
+	b, _ := json.Marshal(map[string]any{"message": messages, "error": "Bad Request", "statusCode": 400})
+	return string(b)
+}
