@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hookflow/hookflow"
-	"github.com/hookflow/hookflow/auth"
 )
 
 // CatalogStore keeps the event catalog: categories, events, sample payloads
@@ -38,20 +37,6 @@ type CatalogStore interface {
 
 	EventSubscriptions(ctx context.Context, eventCode string) ([]hookflow.Subscription, error)
 }
-
-// route is one endpoint of a route table: method, path, handler and the
-// roles it needs (anyToken: any valid token).
-type route struct {
-	method  string
-	path    string
-	handler gin.HandlerFunc
-	roles   []auth.Role
-}
-
-var (
-	anyToken  []auth.Role
-	adminOnly = []auth.Role{auth.RoleAdmin}
-)
 
 // Paths of the catalog, as seed 003 names their parameters.
 const (
@@ -91,18 +76,6 @@ func (s *Server) ecgRoutes() []route {
 	add(route{http.MethodGet, "/api/webhook-deliveries/payload", s.randomDeliveryPayload, anyToken},
 		route{http.MethodGet, "/api/webhook-events/:eventCode/subscriptions", s.listEventSubscriptions, adminOnly})
 	return routes
-}
-
-// mount registers a route table behind authentication and each route's roles.
-func (s *Server) mount(routes []route) {
-	authenticate := s.authenticate()
-	for _, r := range routes {
-		handlers := []gin.HandlerFunc{authenticate}
-		if r.roles != nil {
-			handlers = append(handlers, s.requireRole(r.roles...))
-		}
-		s.engine.Handle(r.method, r.path, append(handlers, r.handler)...)
-	}
 }
 
 // valueTrue is the answer of lifecycle actions and deletes.

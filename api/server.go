@@ -9,7 +9,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/auth"
 )
 
@@ -70,21 +69,7 @@ func NewServer(deps Deps, opts Options) *Server {
 		e.GET("/metrics", gin.WrapH(deps.Metrics.Handler()))
 	}
 
-	public := e.Group("/api/v2/public/webhooks", s.authenticate())
-	for _, kind := range []hookflow.WebhookKind{hookflow.KindFacility, hookflow.KindUser} {
-		g := public.Group("/"+string(kind), s.requireRole(auth.RoleIntegrator))
-		g.POST("", s.createWebhook(kind))
-		g.GET("", s.listWebhooks(kind))
-		g.GET("/:webhookId", s.getWebhook(kind))
-		g.PATCH("/:webhookId", s.updateWebhook(kind))
-		g.DELETE("/:webhookId", s.deleteWebhook(kind))
-	}
-	logs := public.Group("/logs", s.requireRole(auth.RoleIntegrator, auth.RoleSupport))
-	logs.GET("", s.searchLogs)
-	logs.POST("/:logId/retry", s.retryLog)
-
-	e.POST("/api/v2/events", s.authenticate(), s.requireRole(auth.RolePublisher), s.publishEvent)
-
+	s.mount(s.publicRoutes())
 	s.mount(s.ecgRoutes())
 
 	// Built-in receivers for trying a webhook; deliveries carry no token.
