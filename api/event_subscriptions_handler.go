@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -35,7 +37,12 @@ func toSubscriptionView(sub hookflow.Subscription) subscriptionView {
 // listEventSubscriptions answers, as a bare array, the subscriptions of any
 // organization to an event code or to all events.
 func (s *Server) listEventSubscriptions(c *gin.Context) {
-	subs, err := s.deps.Catalog.EventSubscriptions(c, c.Param("eventCode"))
+	code := c.Param("eventCode")
+	if !utf8.ValidString(code) || strings.ContainsRune(code, 0) {
+		s.fail(c, hookflow.ErrCatalogEventNotFound) // no catalog code is such text
+		return
+	}
+	subs, err := s.deps.Catalog.EventSubscriptions(c, code)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -33,6 +33,10 @@ type patchOperation struct {
 	Value json.RawMessage `json:"value"`
 }
 
+// maxPatchOperations bounds a patch document; an entity has a handful of
+// editable fields.
+const maxPatchOperations = 100
+
 var patchMediaTypes = []string{"application/json-patch+json", "application/json"}
 
 // applyJSONPatch applies the request's JSON Patch to doc, whose paths in
@@ -54,6 +58,10 @@ func (s *Server) applyJSONPatch(c *gin.Context, doc map[string]any, editable []s
 		if err == nil {
 			var next []byte
 			if next, err = patch.ApplyWithOptions(current, options); err == nil {
+				// Copies must not grow the document past what a body may be.
+				if int64(len(next)) > s.opts.MaxPayloadBytes {
+					return nil, errTooLarge
+				}
 				current = next
 				continue
 			}
@@ -98,6 +106,10 @@ func (s *Server) readPatch(c *gin.Context, editable []string) ([][]byte, error) 
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, hookflow.Invalid("Request body must be a JSON Patch document: an array of operations")
+	}
+	// Each operation is applied on its own; a bound keeps that cheap.
+	if len(items) > maxPatchOperations {
+		return nil, hookflow.Invalid(fmt.Sprintf("JSON Patch document must contain no more than %d operations", maxPatchOperations))
 	}
 	var failures []string
 	ops := make([][]byte, 0, len(items))

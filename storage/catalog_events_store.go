@@ -54,27 +54,21 @@ func (db *DB) CreateCatalogEvent(ctx context.Context, categoryID string, in hook
 	if err != nil {
 		return nil, err
 	}
-	var out *hookflow.CatalogEvent
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		// Shared with other additions, exclusive with the category's deletion.
-		if err := lockLive(ctx, tx, categoryRef(cid), "SHARE"); err != nil {
-			return err
-		}
+	// Shared with other additions, exclusive with the category's deletion.
+	return inLocked(ctx, db, categoryRef(cid), "SHARE", func(tx pgx.Tx) (*hookflow.CatalogEvent, error) {
 		var id uuid.UUID
 		err := tx.QueryRow(ctx, `
 			INSERT INTO webhook_events (category_id, code, name, description, version, position, created_by, updated_by)
 			VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(position), 0) + 1 FROM webhook_events WHERE category_id = $1), $6, $6)
 			RETURNING id`, cid, in.Code, in.Name, in.Description, in.Version, by).Scan(&id)
 		if uniqueViolation(err, "webhook_events_code_version_live") {
-			return eventConflict(in)
+			return nil, eventConflict(in)
 		}
 		if err != nil {
-			return fmt.Errorf("insert event %s: %w", in.Code, err)
+			return nil, fmt.Errorf("insert event %s: %w", in.Code, err)
 		}
-		out, err = catalogEvent(ctx, tx, cid, id)
-		return err
+		return catalogEvent(ctx, tx, cid, id)
 	})
-	return out, err
 }
 
 // CatalogEvent loads an event of a category, archived or not; a deleted one,
@@ -132,26 +126,20 @@ func (db *DB) UpdateCatalogEvent(ctx context.Context, categoryID, eventID string
 	if err != nil {
 		return nil, err
 	}
-	var out *hookflow.CatalogEvent
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := lockLive(ctx, tx, categoryRef(cid), "SHARE"); err != nil {
-			return err
-		}
+	return inLocked(ctx, db, categoryRef(cid), "SHARE", func(tx pgx.Tx) (*hookflow.CatalogEvent, error) {
 		tag, err := tx.Exec(ctx, `UPDATE webhook_events SET code = $3, name = $4, description = $5, version = $6, updated_at = now(), updated_by = $7
 			WHERE id = $1 AND category_id = $2 AND deleted_at IS NULL`, eid, cid, in.Code, in.Name, in.Description, in.Version, by)
 		if uniqueViolation(err, "webhook_events_code_version_live") {
-			return eventConflict(in)
+			return nil, eventConflict(in)
 		}
 		if err != nil {
-			return fmt.Errorf("update event %s: %w", eventID, err)
+			return nil, fmt.Errorf("update event %s: %w", eventID, err)
 		}
 		if tag.RowsAffected() == 0 {
-			return hookflow.ErrCatalogEventNotFound
+			return nil, hookflow.ErrCatalogEventNotFound
 		}
-		out, err = catalogEvent(ctx, tx, cid, eid)
-		return err
+		return catalogEvent(ctx, tx, cid, eid)
 	})
-	return out, err
 }
 
 // CatalogEventLifecycle archives, restores, activates, deactivates or

@@ -155,32 +155,26 @@ func (db *DB) UpdateCategory(ctx context.Context, id string, in hookflow.Categor
 	if err != nil {
 		return nil, err
 	}
-	var out *hookflow.Category
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := lockLive(ctx, tx, categoryRef(uid), "UPDATE"); err != nil {
-			return err
-		}
+	return inLocked(ctx, db, categoryRef(uid), "UPDATE", func(tx pgx.Tx) (*hookflow.Category, error) {
 		var codeChanges, hasEvents bool
 		err := tx.QueryRow(ctx, `SELECT code <> $2, EXISTS (SELECT 1 FROM webhook_events WHERE category_id = $1 AND deleted_at IS NULL)
 			FROM webhook_categories WHERE id = $1`, uid, in.Code).Scan(&codeChanges, &hasEvents)
 		if err != nil {
-			return fmt.Errorf("check category %s: %w", id, err)
+			return nil, fmt.Errorf("check category %s: %w", id, err)
 		}
 		if codeChanges && hasEvents {
-			return hookflow.ErrCategoryCodeInUse
+			return nil, hookflow.ErrCategoryCodeInUse
 		}
 		_, err = tx.Exec(ctx, `UPDATE webhook_categories SET code = $2, name = $3, description = $4, updated_at = now(), updated_by = $5
 			WHERE id = $1`, uid, in.Code, in.Name, in.Description, by)
 		if uniqueViolation(err, "webhook_categories_code_live") {
-			return hookflow.Errorf(hookflow.ECONFLICT, "Webhook category with code %s already exists", in.Code)
+			return nil, hookflow.Errorf(hookflow.ECONFLICT, "Webhook category with code %s already exists", in.Code)
 		}
 		if err != nil {
-			return fmt.Errorf("update category %s: %w", id, err)
+			return nil, fmt.Errorf("update category %s: %w", id, err)
 		}
-		out, err = db.category(ctx, tx, uid)
-		return err
+		return db.category(ctx, tx, uid)
 	})
-	return out, err
 }
 
 // CategoryLifecycle archives, restores, activates, deactivates or deletes a
@@ -195,17 +189,15 @@ func (db *DB) CategoryLifecycle(ctx context.Context, id string, action hookflow.
 		return applyLifecycle(ctx, db.pool, ref, action, by)
 	}
 	// The lock orders this against an event being added (which shares it).
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := lockLive(ctx, tx, ref, "UPDATE"); err != nil {
-			return err
-		}
+	_, err = inLocked(ctx, db, ref, "UPDATE", func(tx pgx.Tx) (struct{}, error) {
 		var hasEvents bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_events WHERE category_id = $1 AND deleted_at IS NULL)`, uid).Scan(&hasEvents); err != nil {
-			return fmt.Errorf("check events of category %s: %w", id, err)
+			return struct{}{}, fmt.Errorf("check events of category %s: %w", id, err)
 		}
 		if hasEvents {
-			return hookflow.ErrCategoryHasEvents
+			return struct{}{}, hookflow.ErrCategoryHasEvents
 		}
-		return applyLifecycle(ctx, tx, ref, action, by)
+		return struct{}{}, applyLifecycle(ctx, tx, ref, action, by)
 	})
+	return err
 }

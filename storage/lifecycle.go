@@ -100,6 +100,21 @@ func lockLive(ctx context.Context, tx pgx.Tx, ref entityRef, mode string) error 
 	return nil
 }
 
+// inLocked runs fn in a transaction that first locks ref's row (mode
+// "UPDATE" or "SHARE"), so that what fn checks stays true until it commits.
+func inLocked[T any](ctx context.Context, db *DB, ref entityRef, mode string, fn func(tx pgx.Tx) (T, error)) (T, error) {
+	var out T
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := lockLive(ctx, tx, ref, mode); err != nil {
+			return err
+		}
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
 // lifecycleColumns reads an entity's lifecycle, in lifecycleDest's order.
 func lifecycleColumns(alias string) string {
 	return fmt.Sprintf("%[1]s.active, %[1]s.active_changed_at, coalesce(%[1]s.active_changed_by, ''), %[1]s.archived_at, coalesce(%[1]s.archived_by, '')", alias)
