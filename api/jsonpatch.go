@@ -134,7 +134,7 @@ func (s *Server) readPatch(c *gin.Context, editable []string) ([][]byte, error) 
 
 func (s *Server) checkOperation(ctx context.Context, i int, obj map[string]any, editable []string) []string {
 	prefix := strconv.Itoa(i) + "."
-	failures := s.validator.checkObject(ctx, reflectTypeOfPatchOperation, obj, nil, prefix)
+	failures := s.validator.checkObject(ctx, reflect.TypeFor[patchOperation](), obj, nil, prefix)
 	op, _ := obj["op"].(string)
 	if _, has := obj["value"]; !has && (op == "add" || op == "replace" || op == "test") {
 		failures = append(failures, prefix+"value must be present for "+op)
@@ -160,5 +160,3 @@ func editablePath(path string, editable []string) bool {
 	}
 	return false
 }
-
-var reflectTypeOfPatchOperation = reflect.TypeFor[patchOperation]()

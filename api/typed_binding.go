@@ -28,6 +28,7 @@ import (
 
 // fieldValues gives the `in` and `each_in` rules their allowed values per
 // field path, so two fields of one body can each have their own list.
+// Paths leave out array indexes: "items.kind" serves every item.
 type fieldValues map[string][]string
 
 // typedMessages words the rules this file adds, class-validator style.
@@ -127,14 +128,15 @@ func (val *Validator) checkObject(ctx context.Context, t reflect.Type, obj map[s
 			}
 			rules = rules[1:]
 		}
-		fctx := withAllowedValues(ctx, allowed[path])
+		values := allowed[withoutIndexes(path)]
+		fctx := withAllowedValues(ctx, values)
 		for _, rule := range rules {
 			// A missing value has no elements or length to speak of.
 			if raw == nil && (strings.HasPrefix(rule, "each_") || strings.HasPrefix(rule, "max_length")) {
 				continue
 			}
 			if err := val.v.VarCtx(fctx, raw, rule); err != nil {
-				failures = append(failures, typedMessage(err, path, allowed[path]))
+				failures = append(failures, typedMessage(err, path, values))
 			}
 		}
 		failures = append(failures, val.checkNested(ctx, f.typ, raw, allowed, path)...)
@@ -174,6 +176,18 @@ func (val *Validator) checkNested(ctx context.Context, t reflect.Type, raw any, 
 		return failures
 	}
 	return nil
+}
+
+// withoutIndexes drops the array indexes of a field path.
+func withoutIndexes(path string) string {
+	parts := strings.Split(path, ".")
+	kept := parts[:0]
+	for _, p := range parts {
+		if _, err := strconv.Atoi(p); err != nil {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, ".")
 }
 
 func typedMessage(err error, field string, allowed []string) string {

@@ -38,8 +38,10 @@ CREATE TABLE seed_data_versions (
     description text NOT NULL,
     applied_at  timestamptz NOT NULL DEFAULT now()
 );
-INSERT INTO seed_data_versions (version, description) VALUES
-    ('v1', 'The shift events of seed 000 and the facility events of seed 001, in the seeds'' order.');
+-- v1 was applied with the initial schema; it keeps that instant.
+INSERT INTO seed_data_versions (version, description, applied_at)
+SELECT 'v1', 'The shift events of seed 000 and the facility events of seed 001, in the seeds'' order.', coalesce(min(created_at), now())
+FROM webhook_categories WHERE code IN ('shift', 'facility');
 
 -- +goose Down
 DROP TABLE seed_data_versions;
