@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/internal/testenv"
@@ -410,4 +411,64 @@ func TestEventSubscriptionsListOrganizationWebhooksOfTheCode(t *testing.T) {
 	}
 	_, err = testDB.DB.EventSubscriptions(ctx, "no.such-event")
 	wantCode(t, err, hookflow.ENOTFOUND, "unknown code")
+}
+
+// Deleting a category and adding an event to it race: either the event is
+// added and the deletion refused, or the deletion wins and the event is
+// refused; never a deleted category with a live event. A third transaction
+// holds the category until both wait for it, so they start together.
+func TestCategoryDeletionAndEventCreationNeverBothWin(t *testing.T) {
+	ctx := context.Background()
+	for i := range 10 {
+		c := newCategory(t)
+		blocker, err := testDB.DB.Pool().Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := blocker.Exec(ctx, `SELECT 1 FROM webhook_categories WHERE id = $1 FOR UPDATE`, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 2)
+		go func() {
+			_, err := testDB.DB.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: c.Code + ".raced", Name: "r", Version: "v1"}, "a1")
+			errs <- err
+		}()
+		go func() { errs <- testDB.DB.CategoryLifecycle(ctx, c.ID, hookflow.ActionDelete, "a2") }()
+		waitForLockWaiters(t, 2)
+		if err := blocker.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		first, second := <-errs, <-errs
+		if (first == nil) == (second == nil) {
+			t.Fatalf("round %d: both or neither won: %v, %v", i, first, second)
+		}
+		var live int
+		if err := testDB.DB.Pool().QueryRow(ctx, `SELECT count(*) FROM webhook_events e JOIN webhook_categories c ON c.id = e.category_id
+			WHERE c.id = $1 AND c.deleted_at IS NOT NULL AND e.deleted_at IS NULL`, c.ID).Scan(&live); err != nil {
+			t.Fatal(err)
+		}
+		if live != 0 {
+			t.Fatalf("round %d: a deleted category holds %d live events", i, live)
+		}
+	}
+}
+
+// waitForLockWaiters waits until n sessions of the test database wait for a lock.
+func waitForLockWaiters(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		if err := testDB.DB.Pool().QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions wait for a lock, want %d", waiting, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
