@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,9 +23,26 @@ var errTooLarge = &hookflow.Error{Code: hookflow.ETOOLARGE, Message: "Request bo
 
 // readJSONObject reads a JSON object body of at most maxBytes.
 func readJSONObject(c *gin.Context, maxBytes int64) (map[string]any, error) {
+	raw, err := readJSON(c, maxBytes, "application/json")
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, hookflow.Invalid("Request body must be a JSON object")
+	}
+	if err := checkStorable(obj); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// readJSON reads a body of at most maxBytes, of one of mediaTypes, that is
+// exactly one JSON value in valid UTF-8; numbers stay json.Number.
+func readJSON(c *gin.Context, maxBytes int64, mediaTypes ...string) (any, error) {
 	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if err != nil || mediaType != "application/json" {
-		return nil, hookflow.Invalid("Content-Type must be application/json")
+	if err != nil || !slices.Contains(mediaTypes, mediaType) {
+		return nil, hookflow.Invalid("Content-Type must be " + strings.Join(mediaTypes, " or "))
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBytes))
 	if err != nil {
@@ -48,14 +66,7 @@ func readJSONObject(c *gin.Context, maxBytes int64) (map[string]any, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errNotJSON
 	}
-	obj, ok := raw.(map[string]any)
-	if !ok {
-		return nil, hookflow.Invalid("Request body must be a JSON object")
-	}
-	if err := checkStorable(obj); err != nil {
-		return nil, err
-	}
-	return obj, nil
+	return raw, nil
 }
 
 var (

@@ -11,9 +11,9 @@ import (
 
 // catalogEventBody is the create body of an event and what a patch must leave.
 type catalogEventBody struct {
-	Name        string  `json:"name" validate:"not_empty,string,max_length=255"`
+	Name        string  `json:"name" validate:"not_empty,string,text,max_length=255"`
 	Code        string  `json:"code" validate:"not_empty,string,event_code,max_length=255"`
-	Description *string `json:"description" validate:"optional,string,max_length=2000"`
+	Description *string `json:"description" validate:"optional,string,text,max_length=2000"`
 	Version     string  `json:"version" validate:"not_empty,string,version,max_length=20"`
 }
 

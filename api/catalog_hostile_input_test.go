@@ -8,7 +8,8 @@ import (
 	"github.com/hookflow/hookflow/api"
 )
 
-// Text PostgreSQL refuses is a 400 (or, in a path, a 404), never a 500.
+// Text PostgreSQL refuses is a 400 (or, in a path, a 404), never a 500:
+// bodies through the API-wide body checks, query values by the `text` rule.
 func TestCatalogRefusesTextThatCannotBeStored(t *testing.T) {
 	h := newHarness(t)
 	admin := adminToken(t)
@@ -17,17 +18,17 @@ func TestCatalogRefusesTextThatCannotBeStored(t *testing.T) {
 	samples := eventURL(cat, ev) + "/sample-payloads"
 
 	expectJSON(t, h.do(http.MethodPost, "/api/webhook-categories", admin, map[string]any{"name": "a\x00b", "code": "nul-name"}),
-		http.StatusBadRequest, invalid("name must not contain NUL characters"))
+		http.StatusBadRequest, invalid("Request body must not contain NUL characters"))
 	expectJSON(t, h.do(http.MethodPost, samples, admin, map[string]any{"payload": map[string]any{"k": []any{"\x00"}}}),
-		http.StatusBadRequest, invalid("payload must not contain NUL characters"))
+		http.StatusBadRequest, invalid("Request body must not contain NUL characters"))
 	expectJSON(t, h.do(http.MethodPost, samples, admin, map[string]any{"payload": map[string]any{"k\x00": 1}}),
-		http.StatusBadRequest, invalid("payload must not contain NUL characters"))
+		http.StatusBadRequest, invalid("Request body must not contain NUL characters"))
 	expectJSON(t, h.patch(categoryURL(cat), admin, op("replace", "/description", "x\x00")),
-		http.StatusBadRequest, invalid("description must not contain NUL characters"))
-	expectJSON(t, h.do(http.MethodGet, samples+"?version=%FF", admin, nil), http.StatusBadRequest, invalid("version must be valid UTF-8"))
-	expectJSON(t, h.do(http.MethodGet, samples+"?version=v1%00", admin, nil), http.StatusBadRequest, invalid("version must not contain NUL characters"))
+		http.StatusBadRequest, invalid("Request body must not contain NUL characters"))
+	expectJSON(t, h.do(http.MethodGet, samples+"?version=%FF", admin, nil), http.StatusBadRequest, invalid("version must be valid UTF-8 without NUL characters"))
+	expectJSON(t, h.do(http.MethodGet, samples+"?version=v1%00", admin, nil), http.StatusBadRequest, invalid("version must be valid UTF-8 without NUL characters"))
 	expectJSON(t, h.do(http.MethodGet, "/api/webhook-categories?skip=%00", admin, nil), http.StatusBadRequest,
-		invalid("skip must be an integer number", "skip must not contain NUL characters"))
+		invalid("skip must be an integer number"))
 	for _, code := range []string{"%FF", "a%00b"} {
 		expectJSON(t, h.do(http.MethodGet, "/api/webhook-events/"+code+"/subscriptions", admin, nil), http.StatusNotFound, notFoundOf("Webhook event"))
 	}

@@ -10,9 +10,9 @@ import (
 
 // categoryBody is the create body of a category and what a patch must leave.
 type categoryBody struct {
-	Name        string  `json:"name" validate:"not_empty,string,max_length=255"`
-	Code        string  `json:"code" validate:"not_empty,string,category_code,max_length=100"`
-	Description *string `json:"description" validate:"optional,string,max_length=2000"`
+	Name        string  `json:"name" validate:"not_empty,string,text,max_length=255"`
+	Code        string  `json:"code" validate:"not_empty,string,text,category_code,max_length=100"`
+	Description *string `json:"description" validate:"optional,string,text,max_length=2000"`
 }
 
 func (b categoryBody) input() hookflow.CategoryInput {

@@ -201,11 +201,13 @@ func TestPatchCategoryAppliesJSONPatchToEditableFields(t *testing.T) {
 	}
 	expectJSON(t, h.patch(url, admin, op("test", "/name", "Not the name"), op("replace", "/name", "x")), http.StatusConflict,
 		conflict("JSON Patch test failed: /name does not hold the given value"))
-	for name, body := range map[string]string{"not an array": `{"op":"replace"}`, "malformed": `[{"op":`, "two values": `[] []`} {
-		t.Run(name, func(t *testing.T) {
-			expectJSON(t, h.doWith(http.MethodPatch, url, admin, body, "Content-Type", jsonPatchType), http.StatusBadRequest,
-				badRequest("Request body must be a JSON Patch document: an array of operations"))
-		})
+	for body, want := range map[string]string{
+		`{"op":"replace"}`: "Request body must be a JSON Patch document: an array of operations",
+		`[{"op":`:          "Request body is not valid JSON",
+		`[] []`:            "Request body is not valid JSON",
+		"[\"\xff\"]":       "Request body must be valid UTF-8",
+	} {
+		expectJSON(t, h.doWith(http.MethodPatch, url, admin, body, "Content-Type", jsonPatchType), http.StatusBadRequest, invalid(want))
 	}
 	expectJSON(t, h.doWith(http.MethodPatch, url, admin, `[]`, "Content-Type", "text/plain"), http.StatusBadRequest,
 		badRequest("Content-Type must be application/json-patch+json or application/json"))

@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -38,7 +36,7 @@ func toSubscriptionView(sub hookflow.Subscription) subscriptionView {
 // organization to an event code or to all events.
 func (s *Server) listEventSubscriptions(c *gin.Context) {
 	code := c.Param("eventCode")
-	if !utf8.ValidString(code) || strings.ContainsRune(code, 0) {
+	if !hookflow.IsText(code) {
 		s.fail(c, hookflow.ErrCatalogEventNotFound) // no catalog code is such text
 		return
 	}

@@ -6,11 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
-	"net/http"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -86,26 +82,16 @@ func (s *Server) applyJSONPatch(c *gin.Context, doc map[string]any, editable []s
 // formed and touching only editable paths, every problem reported at once.
 // It returns each operation as a one-operation patch document.
 func (s *Server) readPatch(c *gin.Context, editable []string) ([][]byte, error) {
-	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if err != nil || !slices.Contains(patchMediaTypes, mediaType) {
-		return nil, hookflow.Invalid("Content-Type must be application/json-patch+json or application/json")
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxPayloadBytes))
+	raw, err := readJSON(c, s.opts.MaxPayloadBytes, patchMediaTypes...)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, errTooLarge
-		}
-		return nil, hookflow.Invalid("Request body could not be read")
+		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var items []any
-	if err := dec.Decode(&items); err != nil {
+	items, ok := raw.([]any)
+	if !ok {
 		return nil, hookflow.Invalid("Request body must be a JSON Patch document: an array of operations")
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, hookflow.Invalid("Request body must be a JSON Patch document: an array of operations")
+	if err := checkStorable(items); err != nil {
+		return nil, err
 	}
 	// Each operation is applied on its own; a bound keeps that cheap.
 	if len(items) > maxPatchOperations {

@@ -27,7 +27,7 @@ var samplePayloadEditable = []string{"/payload", "/version"}
 
 // versionQuery is the required `version` of a sample payload's GET, PATCH and DELETE.
 type versionQuery struct {
-	Version string `json:"version" validate:"not_empty"` // query values are strings
+	Version string `json:"version" validate:"not_empty,text,max_length=20"` // query values are strings
 }
 
 type catalogEventRefView struct {

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/go-playground/validator/v10"
@@ -132,7 +131,7 @@ func (val *Validator) checkObject(ctx context.Context, t reflect.Type, obj map[s
 		fctx := withAllowedValues(ctx, values)
 		for _, rule := range rules {
 			// A missing value has no elements or length to speak of.
-			if raw == nil && (strings.HasPrefix(rule, "each_") || strings.HasPrefix(rule, "max_length")) {
+			if raw == nil && (strings.HasPrefix(rule, "each_") || strings.HasPrefix(rule, "max_length") || rule == "text") {
 				continue
 			}
 			if err := val.v.VarCtx(fctx, raw, rule); err != nil {
@@ -209,7 +208,6 @@ type extraRule func(obj map[string]any) []string
 func decodeValid[T any](ctx context.Context, val *Validator, obj map[string]any, allowed fieldValues, extra ...extraRule) (T, error) {
 	var out T
 	failures := val.checkObject(ctx, reflect.TypeFor[T](), obj, allowed, "")
-	failures = append(failures, storableText(obj)...)
 	for _, rule := range extra {
 		failures = append(failures, rule(obj)...)
 	}
@@ -225,50 +223,6 @@ func decodeValid[T any](ctx context.Context, val *Validator, obj map[string]any,
 		return out, fmt.Errorf("decode validated body into %T: %w", out, err)
 	}
 	return out, nil
-}
-
-// storableText reports the top-level fields that hold, anywhere inside,
-// text PostgreSQL refuses (NUL characters, invalid UTF-8), so that such
-// input is a 400 and never reaches the database.
-func storableText(obj map[string]any) []string {
-	var failures []string
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		switch {
-		case !utf8.ValidString(k) || strings.ContainsRune(k, 0):
-			// Reported as an unknown property already.
-		case containsText(obj[k], func(s string) bool { return strings.ContainsRune(s, 0) }):
-			failures = append(failures, k+" must not contain NUL characters")
-		case containsText(obj[k], func(s string) bool { return !utf8.ValidString(s) }):
-			failures = append(failures, k+" must be valid UTF-8")
-		}
-	}
-	return failures
-}
-
-// containsText reports whether bad holds for a string or key within v.
-func containsText(v any, bad func(string) bool) bool {
-	switch x := v.(type) {
-	case string:
-		return bad(x)
-	case []any:
-		for _, item := range x {
-			if containsText(item, bad) {
-				return true
-			}
-		}
-	case map[string]any:
-		for k, item := range x {
-			if bad(k) || containsText(item, bad) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // bindJSON reads the request's JSON object body into a T, validated.

@@ -65,7 +65,7 @@ func (db *DB) CreateCatalogEvent(ctx context.Context, categoryID string, in hook
 			return nil, eventConflict(in)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("insert event %s: %w", in.Code, err)
+			return nil, fmt.Errorf("insert event %s: %w", in.Code, unstorable(err))
 		}
 		return catalogEvent(ctx, tx, cid, id)
 	})
@@ -133,7 +133,7 @@ func (db *DB) UpdateCatalogEvent(ctx context.Context, categoryID, eventID string
 			return nil, eventConflict(in)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("update event %s: %w", eventID, err)
+			return nil, fmt.Errorf("update event %s: %w", eventID, unstorable(err))
 		}
 		if tag.RowsAffected() == 0 {
 			return nil, hookflow.ErrCatalogEventNotFound

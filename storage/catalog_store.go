@@ -104,7 +104,7 @@ func (db *DB) CreateCategory(ctx context.Context, in hookflow.CategoryInput, by 
 		return nil, hookflow.Errorf(hookflow.ECONFLICT, "Webhook category with code %s already exists", in.Code)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("insert category %s: %w", in.Code, err)
+		return nil, fmt.Errorf("insert category %s: %w", in.Code, unstorable(err))
 	}
 	return db.category(ctx, db.pool, id)
 }
@@ -171,7 +171,7 @@ func (db *DB) UpdateCategory(ctx context.Context, id string, in hookflow.Categor
 			return nil, hookflow.Errorf(hookflow.ECONFLICT, "Webhook category with code %s already exists", in.Code)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("update category %s: %w", id, err)
+			return nil, fmt.Errorf("update category %s: %w", id, unstorable(err))
 		}
 		return db.category(ctx, tx, uid)
 	})

@@ -472,3 +472,15 @@ func waitForLockWaiters(t *testing.T, n int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestCatalogWritesOfUnstorableTextAreInvalid(t *testing.T) {
+	ctx := context.Background()
+	_, err := testDB.DB.CreateCategory(ctx, hookflow.CategoryInput{Code: "nul-" + testenv.RandomID(3), Name: "a\x00b"}, "a1")
+	wantCode(t, err, hookflow.EINVALID, "category name with NUL")
+	c := newCategory(t)
+	_, err = testDB.DB.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: c.Code + ".x", Name: "\xff", Version: "v1"}, "a1")
+	wantCode(t, err, hookflow.EINVALID, "event name not UTF-8")
+	e := newEvent(t, c, "ok", "v1")
+	_, err = testDB.DB.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"k":"\u0000"}`), "a1")
+	wantCode(t, err, hookflow.EINVALID, "sample payload with NUL")
+}

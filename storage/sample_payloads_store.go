@@ -48,7 +48,7 @@ func (db *DB) CreateSamplePayload(ctx context.Context, eventID, version string, 
 		return nil, samplePayloadConflict(version)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("insert sample payload of %s: %w", eventID, err)
+		return nil, fmt.Errorf("insert sample payload of %s: %w", eventID, unstorable(err))
 	}
 	return db.samplePayload(ctx, `p.id = $1`, id)
 }
@@ -90,7 +90,7 @@ func (db *DB) UpdateSamplePayload(ctx context.Context, eventID, version, newVers
 		return nil, hookflow.ErrSamplePayloadNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("update sample payload of %s: %w", eventID, err)
+		return nil, fmt.Errorf("update sample payload of %s: %w", eventID, unstorable(err))
 	}
 	return db.samplePayload(ctx, `p.id = $1`, id)
 }
