@@ -113,12 +113,7 @@ func (s *Server) patchCatalogEvent(c *gin.Context) {
 		return
 	}
 	doc := map[string]any{"name": e.Name, "code": e.Code, "description": e.Description, "version": e.Version}
-	patched, err := s.applyJSONPatch(c, doc, catalogEventEditable)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	body, err := decodeValid[catalogEventBody](c, s.validator, patched, nil, codeInCategory(e.Category.Code))
+	body, err := patchAs[catalogEventBody](s, c, doc, catalogEventEditable, codeInCategory(e.Category.Code))
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -79,12 +79,7 @@ func (s *Server) patchCategory(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	patched, err := s.applyJSONPatch(c, map[string]any{"name": cat.Name, "code": cat.Code, "description": cat.Description}, categoryEditable)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	body, err := decodeValid[categoryBody](c, s.validator, patched, nil)
+	body, err := patchAs[categoryBody](s, c, map[string]any{"name": cat.Name, "code": cat.Code, "description": cat.Description}, categoryEditable)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -35,6 +35,17 @@ const maxPatchOperations = 100
 
 var patchMediaTypes = []string{"application/json-patch+json", "application/json"}
 
+// patchAs applies the request's JSON Patch to doc (editable paths only) and
+// validates the result like a create body of type B, extra rules included.
+func patchAs[B any](s *Server, c *gin.Context, doc map[string]any, editable []string, extra ...extraRule) (B, error) {
+	patched, err := s.applyJSONPatch(c, doc, editable)
+	if err != nil {
+		var zero B
+		return zero, err
+	}
+	return decodeValid[B](c, s.validator, patched, nil, extra...)
+}
+
 // applyJSONPatch applies the request's JSON Patch to doc, whose paths in
 // editable (and below them) may change, and returns the patched document.
 func (s *Server) applyJSONPatch(c *gin.Context, doc map[string]any, editable []string) (map[string]any, error) {

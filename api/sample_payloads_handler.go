@@ -110,12 +110,7 @@ func (s *Server) patchSamplePayload(c *gin.Context) {
 		s.fail(c, fmt.Errorf("decode stored sample payload %s: %w", p.ID, err))
 		return
 	}
-	patched, err := s.applyJSONPatch(c, map[string]any{"payload": payload, "version": p.Version}, samplePayloadEditable)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	body, err := decodeValid[patchedSamplePayload](c, s.validator, patched, nil)
+	body, err := patchAs[patchedSamplePayload](s, c, map[string]any{"payload": payload, "version": p.Version}, samplePayloadEditable)
 	if err != nil {
 		s.fail(c, err)
 		return
