@@ -204,17 +204,17 @@ func TestUnknownAndMalformedCatalogIdsAreNotFound(t *testing.T) {
 	}
 }
 
-// The catalog drives the public API and publishing with no restart: an
-// event added through the API is subscribable at once; deactivated or
-// archived, it is refused everywhere.
+// The catalog drives the public API and publishing with no restart, in
+// every API process: an event added through one server is subscribable at
+// once through another; deactivated or archived, it is refused everywhere.
 func TestCatalogChangesApplyToPublicWebhooksAndPublishingAtOnce(t *testing.T) {
-	h := newHarness(t)
+	other, h := newHarness(t), newHarness(t) // two API processes on one database
 	admin := adminToken(t)
 	tok, _ := integrator(t, "P-1")
 	publisher := token(t, auth.Principal{ClientID: "pub", Roles: []auth.Role{auth.RolePublisher}})
 	shift := findCategory(t, h, admin, "shift")
 	code := "shift.live-" + testenv.RandomID(3)
-	ev := mustStatus(t, h.do(http.MethodPost, eventsURL(shift), admin, map[string]any{"name": "Live", "code": code, "version": "v1"}), http.StatusCreated)
+	ev := mustStatus(t, other.do(http.MethodPost, eventsURL(shift), admin, map[string]any{"name": "Live", "code": code, "version": "v1"}), http.StatusCreated)
 	t.Cleanup(func() {
 		// Other tests pin the seeded list; leave the shift category as it was.
 		_ = testDB.DB.CatalogEventLifecycle(context.Background(), shift["id"].(string), ev["id"].(string), "delete", "cleanup")
@@ -226,14 +226,14 @@ func TestCatalogChangesApplyToPublicWebhooksAndPublishingAtOnce(t *testing.T) {
 
 	publishBody := map[string]any{"eventType": code, "facilityId": "P-1", "data": map[string]any{}}
 	for _, step := range []struct{ off, on string }{{"deactivate", "activate"}, {"archive", "restore"}} {
-		expectJSON(t, h.do(http.MethodPost, eventURL(shift, ev)+"/"+step.off, admin, nil), http.StatusOK, valueTrue)
+		expectJSON(t, other.do(http.MethodPost, eventURL(shift, ev)+"/"+step.off, admin, nil), http.StatusOK, valueTrue)
 		expectJSON(t, h.do(http.MethodPost, facilityPath, tok, map[string]any{"url": "https://example.com/live", "events": []string{code}}),
 			http.StatusBadRequest, badRequest("each value in events must be one of the following values: "+facilityEvents))
 		r := h.do(http.MethodPost, "/api/v2/events", publisher, publishBody)
 		if r.status != http.StatusBadRequest || !strings.Contains(r.raw, "eventType must be one of the following values: ") || strings.Contains(r.raw, code) {
 			t.Errorf("publish of a %sd event: %d %s", step.off, r.status, r.raw)
 		}
-		expectJSON(t, h.do(http.MethodPost, eventURL(shift, ev)+"/"+step.on, admin, nil), http.StatusOK, valueTrue)
+		expectJSON(t, other.do(http.MethodPost, eventURL(shift, ev)+"/"+step.on, admin, nil), http.StatusOK, valueTrue)
 		mustStatus(t, h.do(http.MethodPost, facilityPath, tok, map[string]any{"url": "https://example.com/live", "events": []string{code}}), http.StatusCreated)
 	}
 }

@@ -1,0 +1,28 @@
+package api
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"testing"
+)
+
+// A write added to the catalog's route table without a role would be open
+// to any token; the table is checked as a whole.
+func TestEveryCatalogWriteNeedsAdmin(t *testing.T) {
+	s := NewServer(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Options{})
+	routes := s.ecgRoutes()
+	if len(routes) != 26 {
+		t.Errorf("%d catalog routes, want 26 (seed 003's catalog half)", len(routes))
+	}
+	for _, r := range routes {
+		admin := slices.Equal(r.roles, adminOnly)
+		switch {
+		case r.method != http.MethodGet && !admin:
+			t.Errorf("%s %s is a write open to any token", r.method, r.path)
+		case r.method == http.MethodGet && r.roles != nil && !admin:
+			t.Errorf("%s %s has roles %v", r.method, r.path, r.roles)
+		}
+	}
+}
