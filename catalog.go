@@ -135,3 +135,34 @@ var (
 	ErrCategoryHasEvents     = &Error{Code: ECONFLICT, Message: "Webhook category still has webhook events"}
 	ErrCategoryCodeInUse     = &Error{Code: ECONFLICT, Message: "Webhook category code cannot change while the category has webhook events"}
 )
+
+// SubscriptionInput is what creating or patching a subscription sets.
+type SubscriptionInput struct {
+	PostURI       string
+	Events        []string
+	Version       string
+	IsDevelopment bool
+}
+
+// SubscriptionFilter narrows an organization's subscription list. EventID
+// is a catalog event's id or code; subscriptions to all events match any.
+type SubscriptionFilter struct {
+	Version string
+	EventID string
+	Page    Page
+}
+
+// SecretHistoryEntry is one secret a subscription has had: current while
+// ExpiresAt is nil, else signing until ExpiresAt (the rotation overlap).
+type SecretHistoryEntry struct {
+	ID        string
+	SecretKey string
+	CreatedAt time.Time
+	ExpiresAt *time.Time
+}
+
+// Subscription errors in the ECG module's wording.
+var (
+	ErrSubscriptionNotFound = &Error{Code: ENOTFOUND, Message: "Webhook subscription not found"}
+	ErrSecretNotFound       = &Error{Code: ENOTFOUND, Message: "Webhook secret not found"}
+)

@@ -99,6 +99,10 @@ type DeliveryTarget struct {
 	Delivery Delivery
 	Event    Event
 	Webhook  Webhook
+	// EventTypeRetired is set once the catalog no longer has the event type
+	// in use (it, or its category, deactivated, archived or deleted): the
+	// delivery goes to nobody.
+	EventTypeRetired bool
 }
 
 // MaxLogTotal caps the count of a log search: counting every match of a

@@ -26,16 +26,19 @@ type Webhook struct {
 	URL            string
 	Events         []string
 	Facilities     []string
-	Secrets        []string
-	Active         bool
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	DeletedAt      *time.Time
+	// Secrets sign deliveries: the current ones first, then any rotated-out
+	// secret of a subscription still inside its rotation overlap.
+	Secrets    []string
+	Active     bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	ArchivedAt *time.Time // only organization subscriptions are archived
+	DeletedAt  *time.Time
 }
 
 // Deliverable reports whether new attempts may still be made to the webhook.
 func (w *Webhook) Deliverable() bool {
-	return w.Active && w.DeletedAt == nil
+	return w.Active && w.ArchivedAt == nil && w.DeletedAt == nil
 }
 
 // Subscribes reports whether the webhook listens to eventType.

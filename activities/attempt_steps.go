@@ -150,8 +150,9 @@ func (a *Activities) loadTarget(ctx context.Context, deliveryID string) (*hookfl
 	return t, nil
 }
 
-// loadDeliverable loads the delivery's target; when its webhook takes no
-// more attempts (deleted, deactivated) it ends the delivery and says why.
+// loadDeliverable loads the delivery's target; when it takes no more
+// attempts (its webhook deleted, archived or deactivated, or its event type
+// out of use in the catalog) it ends the delivery and says why.
 func (a *Activities) loadDeliverable(ctx context.Context, deliveryID string) (*hookflow.DeliveryTarget, string, error) {
 	t, err := a.loadTarget(ctx, deliveryID)
 	if err != nil {
@@ -159,12 +160,16 @@ func (a *Activities) loadDeliverable(ctx context.Context, deliveryID string) (*h
 	}
 	reason := ""
 	switch {
-	case t.Webhook.Deliverable():
-		return t, "", nil
 	case t.Webhook.DeletedAt != nil:
 		reason = "webhook deleted"
-	default:
+	case t.Webhook.ArchivedAt != nil:
+		reason = "webhook archived"
+	case !t.Webhook.Active:
 		reason = "webhook deactivated"
+	case t.EventTypeRetired:
+		reason = "event type no longer in use in the catalog: delivered to nobody"
+	default:
+		return t, "", nil
 	}
 	if err := a.store.FailDelivery(ctx, deliveryID, reason); err != nil {
 		return nil, "", err
@@ -178,7 +183,11 @@ func (a *Activities) send(ctx context.Context, t *hookflow.DeliveryTarget) (egre
 	if err != nil {
 		return egress.Response{}, fmt.Errorf("render event %s: %w", t.Event.ID, err)
 	}
-	headers, err := signing.Headers(t.Event.ID, a.now(), body, t.Webhook.Secrets)
+	decode := signing.DecodeSecret
+	if t.Webhook.Kind == hookflow.KindOrganization {
+		decode = signing.DecodeSubscriptionSecret // any string of 8 to 256 characters
+	}
+	headers, err := signing.HeadersWith(decode, t.Event.ID, a.now(), body, t.Webhook.Secrets)
 	if err != nil {
 		// A webhook without a usable secret cannot be fixed by retrying the
 		// activity; a failed attempt lets the schedule run its course.

@@ -44,3 +44,25 @@ func DecodeSecret(secret string) ([]byte, error) {
 	}
 	return key, nil
 }
+
+// KeyDecoder turns a stored secret into its HMAC key.
+type KeyDecoder func(secret string) ([]byte, error)
+
+// Subscription secret lengths, in characters, for a secret set by hand.
+const (
+	MinSubscriptionSecretLength = 8
+	MaxSubscriptionSecretLength = 256
+)
+
+// DecodeSubscriptionSecret returns the HMAC key of an organization
+// subscription's secret (ECG module): a whsec_ key as Standard Webhooks
+// decodes it, any other string its UTF-8 bytes.
+func DecodeSubscriptionSecret(secret string) ([]byte, error) {
+	if strings.HasPrefix(secret, SecretPrefix) {
+		return DecodeSecret(secret)
+	}
+	if secret == "" {
+		return nil, ErrInvalidSecret
+	}
+	return []byte(secret), nil
+}

@@ -33,12 +33,17 @@ var (
 // per secret, space separated, so receivers holding either secret of a
 // rotation can verify.
 func Sign(msgID string, ts time.Time, body []byte, secrets []string) (string, error) {
+	return SignWith(DecodeSecret, msgID, ts, body, secrets)
+}
+
+// SignWith is Sign with secrets turned into keys by decode.
+func SignWith(decode KeyDecoder, msgID string, ts time.Time, body []byte, secrets []string) (string, error) {
 	if len(secrets) == 0 {
 		return "", errors.New("sign: no secrets")
 	}
 	sigs := make([]string, 0, len(secrets))
 	for _, s := range secrets {
-		key, err := DecodeSecret(s)
+		key, err := decode(s)
 		if err != nil {
 			return "", fmt.Errorf("sign: %w", err)
 		}
@@ -49,7 +54,12 @@ func Sign(msgID string, ts time.Time, body []byte, secrets []string) (string, er
 
 // Headers returns the three Standard Webhooks headers of a signed message.
 func Headers(msgID string, ts time.Time, body []byte, secrets []string) (http.Header, error) {
-	sig, err := Sign(msgID, ts, body, secrets)
+	return HeadersWith(DecodeSecret, msgID, ts, body, secrets)
+}
+
+// HeadersWith is Headers with secrets turned into keys by decode.
+func HeadersWith(decode KeyDecoder, msgID string, ts time.Time, body []byte, secrets []string) (http.Header, error) {
+	sig, err := SignWith(decode, msgID, ts, body, secrets)
 	if err != nil {
 		return nil, err
 	}

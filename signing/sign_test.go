@@ -95,3 +95,53 @@ func TestDecodeSecretBounds(t *testing.T) {
 		}
 	}
 }
+
+// A subscription's secret set by hand signs with its UTF-8 bytes; during a
+// rotation overlap one header carries the new and the old signature, each
+// verifiable by the reference library on its own.
+func TestSubscriptionSecretsSignWithTheirBytesAndBothKeysOfARotationVerify(t *testing.T) {
+	current, err := signing.GenerateSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const handSet = "ecg-secret-key"
+	body := []byte(`{"id":"evt_9","eventType":"shift.created","createdAt":"2026-11-24T10:00:00Z","data":{}}`)
+	h, err := signing.HeadersWith(signing.DecodeSubscriptionSecret, "evt_9", time.Now(), body, []string{current, handSet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(strings.Fields(h.Get(signing.HeaderSignature))); n != 2 {
+		t.Fatalf("%d signatures during the overlap, want 2", n)
+	}
+	byCurrent, err := standardwebhooks.NewWebhook(current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byOld, err := standardwebhooks.NewWebhookRaw([]byte(handSet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, wh := range map[string]*standardwebhooks.Webhook{"new whsec_ key": byCurrent, "old UTF-8 key": byOld} {
+		if err := wh.Verify(body, h); err != nil {
+			t.Errorf("reference library does not verify with the %s: %v", name, err)
+		}
+	}
+	// After the overlap only the new key signs: the old one no longer verifies.
+	after, err := signing.HeadersWith(signing.DecodeSubscriptionSecret, "evt_9", time.Now(), body, []string{current})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := byOld.Verify(body, after); err == nil {
+		t.Error("the rotated-out key verifies a delivery signed after the overlap")
+	}
+	if err := byCurrent.Verify(body, after); err != nil {
+		t.Errorf("the current key: %v", err)
+	}
+	// A plain string is a key of its own bytes, not base64 (unlike a public webhook's secret).
+	if key, err := signing.DecodeSubscriptionSecret(seedSecretA); err != nil || string(key) != seedSecretA {
+		t.Errorf("DecodeSubscriptionSecret(%q) = %q, %v; want its bytes", seedSecretA, key, err)
+	}
+	if _, err := signing.DecodeSubscriptionSecret("whsec_not base64!"); err == nil {
+		t.Error("a whsec_ key that is not base64 decodes")
+	}
+}

@@ -46,9 +46,10 @@ func (db *DB) Delivery(ctx context.Context, id string) (*hookflow.Delivery, erro
 	return &d, nil
 }
 
-// DeliveryTarget loads, in one query, a delivery with its event and its
+// DeliveryTarget loads, in one query, a delivery with its event, its
 // webhook as it is now, deleted or not, so the attempt uses the current URL
-// and secrets.
+// and signing secrets, and whether the catalog still has its event type in
+// use.
 func (db *DB) DeliveryTarget(ctx context.Context, deliveryID string) (*hookflow.DeliveryTarget, error) {
 	uid, err := uuid.Parse(deliveryID)
 	if err != nil {
@@ -56,10 +57,13 @@ func (db *DB) DeliveryTarget(ctx context.Context, deliveryID string) (*hookflow.
 	}
 	var t hookflow.DeliveryTarget
 	var webhookID uuid.UUID
-	dest := append([]any{&t.Event.Data, &t.Event.CreatedAt, &t.Event.FacilityID, &t.Event.ClientID, &t.Event.OrganizationID},
+	dest := append([]any{&t.Event.Data, &t.Event.CreatedAt, &t.Event.FacilityID, &t.Event.ClientID, &t.Event.OrganizationID, &t.EventTypeRetired},
 		webhookDest(&t.Webhook, &webhookID)...)
 	t.Delivery, err = scanDelivery(db.pool.QueryRow(ctx, `
 		SELECT `+deliveryColumns+`, e.payload, e.created_at, coalesce(e.facility_id, ''), coalesce(e.client_id, ''), coalesce(e.organization_id, ''),
+			NOT EXISTS (SELECT 1 FROM webhook_events ce JOIN webhook_categories cc ON cc.id = ce.category_id
+				WHERE ce.code = d.event_type AND ce.active AND ce.archived_at IS NULL AND ce.deleted_at IS NULL
+				  AND cc.active AND cc.archived_at IS NULL AND cc.deleted_at IS NULL),
 			`+webhookColumns+`
 		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
 		WHERE d.id = $1`, uid), dest...)

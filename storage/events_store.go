@@ -25,7 +25,7 @@ func (db *DB) PublishEvent(ctx context.Context, ev *hookflow.Event, category str
 		), matched AS (
 			SELECT w.id, w.client_id, coalesce(w.organization_id, '') AS organization_id, w.url, w.created_at
 			FROM webhooks w
-			WHERE EXISTS (SELECT 1 FROM ev) AND w.deleted_at IS NULL AND w.active
+			WHERE EXISTS (SELECT 1 FROM ev) AND w.deleted_at IS NULL AND w.archived_at IS NULL AND w.active
 			  AND (w.events @> ARRAY[$2]::text[] OR w.events @> ARRAY['all']::text[])
 			  AND (   (w.kind = 'facility' AND $7 = 'shift' AND $3 <> '' AND w.facilities @> ARRAY[$3]::text[])
 			       OR (w.kind = 'user' AND $7 = 'facility' AND $4 <> '' AND w.client_id = $4)

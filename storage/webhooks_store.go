@@ -13,14 +13,18 @@ import (
 )
 
 const webhookColumns = `w.id, w.kind, w.client_id, coalesce(w.organization_id, ''), w.url, w.events, w.facilities,
-	w.active, w.created_at, w.updated_at, w.deleted_at,
-	coalesce((SELECT array_agg(s.secret ORDER BY s.position) FROM webhook_secrets s
-	          WHERE s.webhook_id = w.id AND s.revoked_at IS NULL), '{}')`
+	w.active, w.created_at, w.updated_at, w.archived_at, w.deleted_at,
+	` + signingSecrets + ``
+
+// signingSecrets are the secrets that sign now: the current ones in order,
+// then rotated-out ones still inside their overlap, newest first.
+const signingSecrets = `coalesce((SELECT array_agg(s.secret ORDER BY s.revoked_at IS NOT NULL, s.position, s.created_at DESC)
+	FROM webhook_secrets s WHERE s.webhook_id = w.id AND (s.revoked_at IS NULL OR s.expires_at > now())), '{}')`
 
 // webhookDest lists where webhookColumns scan to; the id lands in *id.
 func webhookDest(w *hookflow.Webhook, id *uuid.UUID) []any {
 	return []any{id, &w.Kind, &w.ClientID, &w.OrganizationID, &w.URL, &w.Events, &w.Facilities,
-		&w.Active, &w.CreatedAt, &w.UpdatedAt, &w.DeletedAt, &w.Secrets}
+		&w.Active, &w.CreatedAt, &w.UpdatedAt, &w.ArchivedAt, &w.DeletedAt, &w.Secrets}
 }
 
 func scanWebhook(row pgx.Row) (*hookflow.Webhook, error) {

@@ -1,0 +1,103 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookflow/hookflow"
+)
+
+// A subscription has one current secret (revoked_at NULL). Rotating it
+// revokes the current one, which keeps signing until its expires_at (the
+// rotation overlap), and adds the new one as current. The rows stay as the
+// secret history.
+
+const secretHistoryColumns = `s.id, s.secret, s.created_at, CASE WHEN s.revoked_at IS NULL THEN NULL ELSE coalesce(s.expires_at, s.revoked_at) END`
+
+func scanSecretHistory(row pgx.Row) (hookflow.SecretHistoryEntry, error) {
+	var e hookflow.SecretHistoryEntry
+	var id uuid.UUID
+	if err := row.Scan(&id, &e.SecretKey, &e.CreatedAt, &e.ExpiresAt); err != nil {
+		return e, err
+	}
+	e.ID = id.String()
+	return e, nil
+}
+
+// SubscriptionSecret returns the secret of a subscription that is current
+// now, or that was current at the instant at when it is given.
+func (db *DB) SubscriptionSecret(ctx context.Context, orgID, id string, at *time.Time) (string, error) {
+	sub, err := db.Subscription(ctx, orgID, id)
+	if err != nil {
+		return "", err
+	}
+	if at == nil {
+		return sub.SecretKey, nil
+	}
+	var secret string
+	err = db.pool.QueryRow(ctx, `SELECT s.secret FROM webhook_secrets s
+		WHERE s.webhook_id = $1 AND s.created_at <= $2 AND (s.revoked_at IS NULL OR s.revoked_at > $2)
+		ORDER BY s.created_at DESC, s.position LIMIT 1`, sub.ID, *at).Scan(&secret)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", hookflow.ErrSecretNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("load secret of subscription %s at %s: %w", id, at, err)
+	}
+	return secret, nil
+}
+
+// RotateSubscriptionSecret makes secret the subscription's current secret;
+// the one it replaces keeps signing for overlap. It returns the new history
+// entry.
+func (db *DB) RotateSubscriptionSecret(ctx context.Context, orgID, id, secret string, overlap time.Duration) (*hookflow.SecretHistoryEntry, error) {
+	uid, err := parseID(id, hookflow.ErrSubscriptionNotFound)
+	if err != nil {
+		return nil, err
+	}
+	// The row lock orders concurrent rotations: each revokes its predecessor.
+	return inLocked(ctx, db, subscriptionRef(orgID, uid), "UPDATE", func(tx pgx.Tx) (*hookflow.SecretHistoryEntry, error) {
+		if _, err := tx.Exec(ctx, `UPDATE webhook_secrets SET revoked_at = now(), expires_at = now() + $2::interval
+			WHERE webhook_id = $1 AND revoked_at IS NULL`, uid, overlap); err != nil {
+			return nil, fmt.Errorf("revoke secret of subscription %s: %w", id, err)
+		}
+		e, err := scanSecretHistory(tx.QueryRow(ctx, `INSERT INTO webhook_secrets AS s (webhook_id, secret, position) VALUES ($1, $2, 0)
+			RETURNING `+secretHistoryColumns, uid, secret))
+		if err != nil {
+			return nil, fmt.Errorf("insert secret of subscription %s: %w", id, unstorable(err))
+		}
+		return &e, nil
+	})
+}
+
+// SubscriptionSecretHistory lists a page of a subscription's secrets by
+// creation time, and how many there are.
+func (db *DB) SubscriptionSecretHistory(ctx context.Context, orgID, id string, p hookflow.Page) ([]hookflow.SecretHistoryEntry, int, error) {
+	sub, err := db.Subscription(ctx, orgID, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM webhook_secrets WHERE webhook_id = $1`, sub.ID).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count secrets of subscription %s: %w", id, err)
+	}
+	dir := "ASC"
+	if p.Descending {
+		dir = "DESC"
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+secretHistoryColumns+` FROM webhook_secrets s WHERE s.webhook_id = $1
+		ORDER BY s.created_at `+dir+`, s.id `+dir+` OFFSET $2 LIMIT $3`, sub.ID, p.Skip, p.Take)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list secrets of subscription %s: %w", id, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.SecretHistoryEntry, error) { return scanSecretHistory(row) })
+	if err != nil {
+		return nil, 0, fmt.Errorf("list secrets of subscription %s: %w", id, err)
+	}
+	return out, total, nil
+}

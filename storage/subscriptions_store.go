@@ -1,0 +1,169 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookflow/hookflow"
+)
+
+// Organization subscriptions (ECG module) are webhooks of kind organization:
+// the same rows the delivery engine routes to, seen through the columns
+// subscriptionColumns reads. Every read and write is scoped to the
+// organization, so another organization's id is not found.
+
+// subscriptionRef names a subscription of an organization for the
+// lifecycle mechanism.
+func subscriptionRef(orgID string, id uuid.UUID) entityRef {
+	return entityRef{table: "webhooks", id: id, notFound: hookflow.ErrSubscriptionNotFound,
+		scope: []scoped{{"kind", string(hookflow.KindOrganization)}, {"organization_id", orgID}}}
+}
+
+// subscriptionOrder is the list order by creation time.
+func subscriptionOrder(p hookflow.Page) string {
+	if p.Descending {
+		return `ORDER BY w.created_at DESC, w.id DESC`
+	}
+	return `ORDER BY w.created_at, w.id`
+}
+
+// CatalogVersions lists the versions of the events in use, in order, for
+// the versions a subscription may take.
+func (db *DB) CatalogVersions(ctx context.Context) ([]string, error) {
+	rows, err := db.pool.Query(ctx, `SELECT DISTINCT e.version FROM `+liveEvents+` ORDER BY e.version`)
+	if err != nil {
+		return nil, fmt.Errorf("list catalog versions: %w", err)
+	}
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list catalog versions: %w", err)
+	}
+	return versions, nil
+}
+
+// CreateSubscription stores a subscription of an organization with its
+// first secret; by is the token's subject.
+func (db *DB) CreateSubscription(ctx context.Context, orgID string, in hookflow.SubscriptionInput, secret, by string) (*hookflow.Subscription, error) {
+	var out *hookflow.Subscription
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var id uuid.UUID
+		err := tx.QueryRow(ctx, `
+			INSERT INTO webhooks (kind, client_id, organization_id, url, events, version, is_development, active, created_by, updated_by)
+			VALUES ('organization', '', $1, $2, $3, $4, $5, true, $6, $6)
+			RETURNING id`, orgID, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("insert subscription: %w", unstorable(err))
+		}
+		if err := insertSecrets(ctx, tx, id, []string{secret}); err != nil {
+			return err
+		}
+		out, err = subscription(ctx, tx, orgID, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Subscription loads an organization's subscription, archived or not; a
+// deleted one, another organization's, or a malformed id is not found.
+func (db *DB) Subscription(ctx context.Context, orgID, id string) (*hookflow.Subscription, error) {
+	uid, err := parseID(id, hookflow.ErrSubscriptionNotFound)
+	if err != nil {
+		return nil, err
+	}
+	return subscription(ctx, db.pool, orgID, uid)
+}
+
+func subscription(ctx context.Context, q querier, orgID string, id uuid.UUID) (*hookflow.Subscription, error) {
+	s, err := scanSubscription(q.QueryRow(ctx, `SELECT `+subscriptionColumns("w")+` FROM webhooks w
+		WHERE w.id = $1 AND w.kind = 'organization' AND w.organization_id = $2 AND w.deleted_at IS NULL`, id, orgID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, hookflow.ErrSubscriptionNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load subscription %s: %w", id, err)
+	}
+	return &s, nil
+}
+
+// Subscriptions lists a page of an organization's subscriptions that are
+// neither archived nor deleted, and how many there are. The event filter
+// takes a catalog event's id or code and matches subscriptions to it or to
+// all events.
+func (db *DB) Subscriptions(ctx context.Context, orgID string, f hookflow.SubscriptionFilter) ([]hookflow.Subscription, int, error) {
+	const visible = ` FROM webhooks w
+		WHERE w.kind = 'organization' AND w.organization_id = $1 AND w.deleted_at IS NULL AND w.archived_at IS NULL
+		  AND ($2 = '' OR w.version = $2)
+		  AND ($3 = '' OR w.events && ARRAY[coalesce((SELECT e.code FROM webhook_events e WHERE e.id::text = $3 LIMIT 1), $3), 'all'])`
+	var total int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*)`+visible, orgID, f.Version, f.EventID).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count subscriptions of %s: %w", orgID, unstorable(err))
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+subscriptionColumns("w")+visible+` `+subscriptionOrder(f.Page)+` OFFSET $4 LIMIT $5`,
+		orgID, f.Version, f.EventID, f.Page.Skip, f.Page.Take)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list subscriptions of %s: %w", orgID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Subscription, error) { return scanSubscription(row) })
+	if err != nil {
+		return nil, 0, fmt.Errorf("list subscriptions of %s: %w", orgID, err)
+	}
+	return out, total, nil
+}
+
+// UpdateSubscription replaces a subscription's editable fields; the next
+// attempt of any pending delivery posts to the new URL.
+func (db *DB) UpdateSubscription(ctx context.Context, orgID, id string, in hookflow.SubscriptionInput, by string) (*hookflow.Subscription, error) {
+	uid, err := parseID(id, hookflow.ErrSubscriptionNotFound)
+	if err != nil {
+		return nil, err
+	}
+	return inLocked(ctx, db, subscriptionRef(orgID, uid), "UPDATE", func(tx pgx.Tx) (*hookflow.Subscription, error) {
+		_, err := tx.Exec(ctx, `UPDATE webhooks SET url = $2, events = $3, version = $4, is_development = $5, updated_at = now(), updated_by = $6
+			WHERE id = $1`, uid, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by)
+		if err != nil {
+			return nil, fmt.Errorf("update subscription %s: %w", id, unstorable(err))
+		}
+		return subscription(ctx, tx, orgID, uid)
+	})
+}
+
+// SubscriptionLifecycle archives, restores, activates, deactivates or
+// deletes a subscription of an organization.
+func (db *DB) SubscriptionLifecycle(ctx context.Context, orgID, id string, action hookflow.LifecycleAction, by string) error {
+	uid, err := parseID(id, hookflow.ErrSubscriptionNotFound)
+	if err != nil {
+		return err
+	}
+	return applyLifecycle(ctx, db.pool, subscriptionRef(orgID, uid), action, by)
+}
+
+// RemoveSubscriptionEvent takes one event off a subscription; event is a
+// catalog event's id or a code the subscription lists. One it does not
+// list is not found. Removing the last leaves the subscription with none.
+func (db *DB) RemoveSubscriptionEvent(ctx context.Context, orgID, id, event, by string) error {
+	uid, err := parseID(id, hookflow.ErrSubscriptionNotFound)
+	if err != nil {
+		return err
+	}
+	_, err = inLocked(ctx, db, subscriptionRef(orgID, uid), "UPDATE", func(tx pgx.Tx) (struct{}, error) {
+		tag, err := tx.Exec(ctx, `
+			WITH target AS (SELECT coalesce((SELECT e.code FROM webhook_events e WHERE e.id::text = $2 LIMIT 1), $2) AS code)
+			UPDATE webhooks w SET events = array_remove(w.events, target.code), updated_at = now(), updated_by = $3
+			FROM target WHERE w.id = $1 AND target.code = ANY (w.events)`, uid, event, by)
+		if err != nil {
+			return struct{}{}, fmt.Errorf("remove event from subscription %s: %w", id, unstorable(err))
+		}
+		if tag.RowsAffected() == 0 {
+			return struct{}{}, hookflow.ErrCatalogEventNotFound
+		}
+		return struct{}{}, nil
+	})
+	return err
+}
