@@ -113,7 +113,7 @@ func (s *Server) patchCatalogEvent(c *gin.Context) {
 		return
 	}
 	doc := map[string]any{"name": e.Name, "code": e.Code, "description": e.Description, "version": e.Version}
-	body, err := patchAs[catalogEventBody](s, c, doc, catalogEventEditable, codeInCategory(e.Category.Code))
+	body, err := patchAs[catalogEventBody](s, c, doc, catalogEventEditable, nil, codeInCategory(e.Category.Code))
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -79,7 +79,7 @@ func (s *Server) patchCategory(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	body, err := patchAs[categoryBody](s, c, map[string]any{"name": cat.Name, "code": cat.Code, "description": cat.Description}, categoryEditable)
+	body, err := patchAs[categoryBody](s, c, map[string]any{"name": cat.Name, "code": cat.Code, "description": cat.Description}, categoryEditable, nil)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -39,13 +39,14 @@ type harness struct {
 func newHarness(t *testing.T, mutate ...func(*api.Deps, *api.Options)) *harness {
 	t.Helper()
 	deps := api.Deps{
-		Logger:   testenv.DiscardLogger(),
-		Verifier: auth.NewVerifier(testKeys),
-		Database: testDB.DB,
-		Temporal: worker.TemporalPinger{Client: testTemporal},
-		Webhooks: testDB.DB,
-		Logs:     testDB.DB,
-		Catalog:  testDB.DB,
+		Logger:        testenv.DiscardLogger(),
+		Verifier:      auth.NewVerifier(testKeys),
+		Database:      testDB.DB,
+		Temporal:      worker.TemporalPinger{Client: testTemporal},
+		Webhooks:      testDB.DB,
+		Logs:          testDB.DB,
+		Catalog:       testDB.DB,
+		Subscriptions: testDB.DB,
 		// No worker polls this queue: these tests publish nothing.
 		Dispatcher: dispatch.New(testDB.DB, testTemporal, dispatch.Options{TaskQueue: "api-tests-" + testenv.RandomID(4)}, testenv.DiscardLogger()),
 	}

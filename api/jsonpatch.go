@@ -36,14 +36,15 @@ const maxPatchOperations = 100
 var patchMediaTypes = []string{"application/json-patch+json", "application/json"}
 
 // patchAs applies the request's JSON Patch to doc (editable paths only) and
-// validates the result like a create body of type B, extra rules included.
-func patchAs[B any](s *Server, c *gin.Context, doc map[string]any, editable []string, extra ...extraRule) (B, error) {
+// validates the result like a create body of type B, allowed values and
+// extra rules included.
+func patchAs[B any](s *Server, c *gin.Context, doc map[string]any, editable []string, allowed fieldValues, extra ...extraRule) (B, error) {
 	patched, err := s.applyJSONPatch(c, doc, editable)
 	if err != nil {
 		var zero B
 		return zero, err
 	}
-	return decodeValid[B](c, s.validator, patched, nil, extra...)
+	return decodeValid[B](c, s.validator, patched, allowed, extra...)
 }
 
 // applyJSONPatch applies the request's JSON Patch to doc, whose paths in

@@ -110,7 +110,7 @@ func (s *Server) patchSamplePayload(c *gin.Context) {
 		s.fail(c, fmt.Errorf("decode stored sample payload %s: %w", p.ID, err))
 		return
 	}
-	body, err := patchAs[patchedSamplePayload](s, c, map[string]any{"payload": payload, "version": p.Version}, samplePayloadEditable)
+	body, err := patchAs[patchedSamplePayload](s, c, map[string]any{"payload": payload, "version": p.Version}, samplePayloadEditable, nil)
 	if err != nil {
 		s.fail(c, err)
 		return

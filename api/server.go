@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,6 +22,9 @@ type Pinger interface {
 type Options struct {
 	MaxPayloadBytes   int64
 	AllowInsecureURLs bool // http:// webhook URLs pass validation (development)
+	// SecretRotationOverlap is how long a subscription's rotated-out secret
+	// keeps signing; zero stops it at once.
+	SecretRotationOverlap time.Duration
 }
 
 // Observer instruments every request and serves the metrics scrape.
@@ -31,15 +35,17 @@ type Observer interface {
 
 // Deps are the collaborators the handlers use.
 type Deps struct {
-	Logger     *slog.Logger
-	Verifier   *auth.Verifier
-	Database   Pinger
-	Temporal   Pinger
-	Webhooks   WebhookStore
-	Logs       LogStore
-	Catalog    CatalogStore
-	Dispatcher Dispatcher
-	Metrics    Observer // optional: no /metrics without it
+	Logger   *slog.Logger
+	Verifier *auth.Verifier
+	Database Pinger
+	Temporal Pinger
+	Webhooks WebhookStore
+	Logs     LogStore
+	Catalog  CatalogStore
+	// Subscriptions keeps organization subscriptions and their secrets.
+	Subscriptions SubscriptionStore
+	Dispatcher    Dispatcher
+	Metrics       Observer // optional: no /metrics without it
 }
 
 // Server routes HTTP requests to handlers.
@@ -71,6 +77,7 @@ func NewServer(deps Deps, opts Options) *Server {
 
 	s.mount(s.publicRoutes())
 	s.mount(s.ecgRoutes())
+	s.mount(s.organizationRoutes())
 
 	// Built-in receivers for trying a webhook; deliveries carry no token.
 	e.POST("/api/webhook-processors/success-response", testProcessor(http.StatusOK))

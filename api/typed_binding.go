@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"reflect"
 	"regexp"
 	"sort"
@@ -35,6 +36,7 @@ var typedMessages = map[string]string{
 	"not_empty":     "{field} should not be empty",
 	"boolean":       "{field} must be a boolean value",
 	"int":           "{field} must be an integer number",
+	"url_address":   "{field} must be a URL address",
 	"category_code": "{field} must match /" + categoryCodePattern + "/ regular expression",
 	"event_code":    "{field} must match /" + eventCodePattern + "/ regular expression",
 	"version":       "{field} must match /" + versionPattern + "/ regular expression",
@@ -71,6 +73,10 @@ func (val *Validator) registerTypedRules() {
 		}
 		_, err := strconv.ParseInt(s, 10, 64)
 		return err == nil
+	}, true))
+	must(val.v.RegisterValidation("url_address", func(fl validator.FieldLevel) bool {
+		s, ok := value(fl).(string)
+		return ok && isURLAddress(s)
 	}, true))
 	for tag, pattern := range map[string]string{"category_code": categoryCodePattern, "event_code": eventCodePattern, "version": versionPattern} {
 		re := regexp.MustCompile(pattern)
@@ -131,7 +137,7 @@ func (val *Validator) checkObject(ctx context.Context, t reflect.Type, obj map[s
 		fctx := withAllowedValues(ctx, values)
 		for _, rule := range rules {
 			// A missing value has no elements or length to speak of.
-			if raw == nil && (strings.HasPrefix(rule, "each_") || strings.HasPrefix(rule, "max_length") || rule == "text") {
+			if raw == nil && (strings.HasPrefix(rule, "each_") || boundRules[ruleName(rule)]) {
 				continue
 			}
 			if err := val.v.VarCtx(fctx, raw, rule); err != nil {
@@ -243,4 +249,14 @@ func bindQueryInto[T any](s *Server, c *gin.Context, allowed fieldValues) (T, er
 		obj[key] = values[0]
 	}
 	return decodeValid[T](c, s.validator, obj, allowed)
+}
+
+// isURLAddress accepts an absolute http or https URL with a host, no user
+// information and a port, if any, from 1 to 65535.
+func isURLAddress(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Hostname() == "" || u.User != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return false
+	}
+	return validPort(s)
 }

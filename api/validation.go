@@ -58,6 +58,7 @@ var messages = map[string]string{
 	"oneof":           "{field} must be one of the following values: {param}",
 	"object":          "{field} must be an object",
 	"max_length":      "{field} must be shorter than or equal to {param} characters",
+	"min_length":      "{field} must be longer than or equal to {param} characters",
 	"each_max_length": "each value in {field} must be shorter than or equal to {param} characters",
 	"text":            "{field} must be valid UTF-8 without NUL characters",
 	"each_text":       "each value in {field} must be valid UTF-8 without NUL characters",
@@ -119,6 +120,10 @@ func NewValidator(allowInsecure bool) *Validator {
 	must(val.v.RegisterValidation("max_length", func(fl validator.FieldLevel) bool {
 		s, ok := value(fl).(string)
 		return !ok || utf8.RuneCountInString(s) <= paramInt(fl)
+	}, true))
+	must(val.v.RegisterValidation("min_length", func(fl validator.FieldLevel) bool {
+		s, ok := value(fl).(string)
+		return !ok || utf8.RuneCountInString(s) >= paramInt(fl)
 	}, true))
 	must(val.v.RegisterValidation("each_max_length", func(fl validator.FieldLevel) bool {
 		limit := paramInt(fl)
@@ -333,7 +338,7 @@ func (val *Validator) Check(ctx context.Context, req any, allowed []string, part
 // boundRules limit a value that is there; a missing one is reported by
 // the field's type rule alone.
 var boundRules = map[string]bool{
-	"max_length": true, "max_items": true, "max_allowed": true, "max_num": true,
+	"max_length": true, "min_length": true, "max_items": true, "max_allowed": true, "max_num": true,
 	"text": true, "header_safe": true, "url_port": true,
 }
 

@@ -43,6 +43,10 @@ type Config struct {
 	DeliveryTimeout time.Duration   // HOOKFLOW_DELIVERY_TIMEOUT, 15s
 	LogRetention    time.Duration   // HOOKFLOW_LOG_RETENTION, 336h
 	MaxPayloadBytes int64           // HOOKFLOW_MAX_PAYLOAD_BYTES, 262144
+
+	// SecretRotationOverlap is how long a subscription's rotated-out secret
+	// keeps signing: HOOKFLOW_SECRET_ROTATION_OVERLAP, 24h.
+	SecretRotationOverlap time.Duration
 }
 
 // Production reports whether the service runs in production mode.
@@ -72,6 +76,8 @@ func Load(getenv func(string) string) (Config, error) {
 		DeliveryTimeout:     r.positiveDuration("HOOKFLOW_DELIVERY_TIMEOUT", "15s"),
 		LogRetention:        r.positiveDuration("HOOKFLOW_LOG_RETENTION", "336h"),
 		MaxPayloadBytes:     r.positiveInt("HOOKFLOW_MAX_PAYLOAD_BYTES", 262144),
+
+		SecretRotationOverlap: r.positiveDuration("HOOKFLOW_SECRET_ROTATION_OVERLAP", "24h"),
 	}
 	if cfg.Env != EnvDevelopment && cfg.Env != EnvProduction {
 		r.fail("HOOKFLOW_ENV", "must be %q or %q, got %q", EnvDevelopment, EnvProduction, cfg.Env)

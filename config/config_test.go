@@ -30,6 +30,9 @@ func TestLoadDefaultsMatchTheContract(t *testing.T) {
 	if cfg.DeliveryTimeout != 15*time.Second || cfg.LogRetention != 336*time.Hour || cfg.MaxPayloadBytes != 262144 {
 		t.Errorf("unexpected defaults: timeout %v retention %v max %d", cfg.DeliveryTimeout, cfg.LogRetention, cfg.MaxPayloadBytes)
 	}
+	if cfg.SecretRotationOverlap != 24*time.Hour {
+		t.Errorf("SecretRotationOverlap = %v, want 24h", cfg.SecretRotationOverlap)
+	}
 	if cfg.AllowInsecureURLs || cfg.AllowPrivateTargets || cfg.Production() {
 		t.Errorf("guards must be on by default: %+v", cfg)
 	}
@@ -44,6 +47,7 @@ func TestLoadReportsEveryBadVariableByName(t *testing.T) {
 		{"bad bool", map[string]string{"HOOKFLOW_ALLOW_INSECURE_URLS": "yes please"}, []string{"HOOKFLOW_ALLOW_INSECURE_URLS"}},
 		{"bad duration", map[string]string{"HOOKFLOW_DELIVERY_TIMEOUT": "soon"}, []string{"HOOKFLOW_DELIVERY_TIMEOUT"}},
 		{"negative duration", map[string]string{"HOOKFLOW_LOG_RETENTION": "-1h"}, []string{"HOOKFLOW_LOG_RETENTION"}},
+		{"bad rotation overlap", map[string]string{"HOOKFLOW_SECRET_ROTATION_OVERLAP": "a day"}, []string{"HOOKFLOW_SECRET_ROTATION_OVERLAP"}},
 		{"bad schedule", map[string]string{"HOOKFLOW_RETRY_SCHEDULE": "5s,later"}, []string{"HOOKFLOW_RETRY_SCHEDULE"}},
 		{"bad size", map[string]string{"HOOKFLOW_MAX_PAYLOAD_BYTES": "0"}, []string{"HOOKFLOW_MAX_PAYLOAD_BYTES"}},
 		{"bad cidr", map[string]string{"HOOKFLOW_ALLOWED_TARGET_CIDRS": "10.0.0.0/8,nope"}, []string{"HOOKFLOW_ALLOWED_TARGET_CIDRS"}},

@@ -87,7 +87,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	// Every answer the tests get is also checked against the OpenAPI document.
 	srv := httptest.NewServer(testenv.CheckedAgainstOpenAPI(t, api.NewServer(api.Deps{
 		Logger: logger, Verifier: auth.NewVerifier(testKeys), Database: db, Temporal: worker.TemporalPinger{Client: tc},
-		Webhooks: db, Logs: db, Catalog: db, Dispatcher: d,
+		Webhooks: db, Logs: db, Catalog: db, Subscriptions: db, Dispatcher: d,
 	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true})))
 	t.Cleanup(srv.Close)
 	return &stack{t: t, url: srv.URL, queue: queue, dispatcher: d}

@@ -14,7 +14,7 @@ import (
 
 const webhookColumns = `w.id, w.kind, w.client_id, coalesce(w.organization_id, ''), w.url, w.events, w.facilities,
 	w.active, w.created_at, w.updated_at, w.archived_at, w.deleted_at,
-	` + signingSecrets + ``
+	` + signingSecrets
 
 // signingSecrets are the secrets that sign now: the current ones in order,
 // then rotated-out ones still inside their overlap, newest first.

@@ -124,16 +124,18 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 	// Only a worker in this process can take eager starts.
 	dispatcher := newDispatcher(db, tc, cfg, r.worker, logger)
 	server := api.NewServer(api.Deps{
-		Logger:     logger,
-		Verifier:   auth.NewVerifier(keys),
-		Database:   db,
-		Temporal:   worker.TemporalPinger{Client: tc},
-		Webhooks:   db,
-		Logs:       db,
-		Catalog:    db,
-		Dispatcher: m.CountPublishes(dispatcher),
-		Metrics:    m,
-	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, AllowInsecureURLs: cfg.AllowInsecureURLs})
+		Logger:        logger,
+		Verifier:      auth.NewVerifier(keys),
+		Database:      db,
+		Temporal:      worker.TemporalPinger{Client: tc},
+		Webhooks:      db,
+		Logs:          db,
+		Catalog:       db,
+		Subscriptions: db,
+		Dispatcher:    m.CountPublishes(dispatcher),
+		Metrics:       m,
+	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, AllowInsecureURLs: cfg.AllowInsecureURLs,
+		SecretRotationOverlap: cfg.SecretRotationOverlap})
 	return serve(ctx, ln, server, "api listening", logger)
 }
 
