@@ -56,6 +56,7 @@ type stackOptions struct {
 	temporal     client.Client // for the dispatcher; the shared one when nil
 	db           *storage.DB   // for the API and dispatcher; the package's when nil
 	maxBodyBytes int64
+	overlap      time.Duration // a rotated-out subscription secret keeps signing this long
 }
 
 func newStack(t *testing.T, o stackOptions) *stack {
@@ -88,7 +89,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	srv := httptest.NewServer(testenv.CheckedAgainstOpenAPI(t, api.NewServer(api.Deps{
 		Logger: logger, Verifier: auth.NewVerifier(testKeys), Database: db, Temporal: worker.TemporalPinger{Client: tc},
 		Webhooks: db, Logs: db, Catalog: db, Subscriptions: db, Dispatcher: d,
-	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true})))
+	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true, SecretRotationOverlap: o.overlap})))
 	t.Cleanup(srv.Close)
 	return &stack{t: t, url: srv.URL, queue: queue, dispatcher: d}
 }
