@@ -46,6 +46,22 @@ func versionsMessage(t *testing.T, h *harness, tok, org string) string {
 	return msgs[0]
 }
 
+// shiftEventID finds the id of a seeded shift event through the catalog API.
+func shiftEventID(t *testing.T, h *harness, tok, code string) string {
+	t.Helper()
+	for _, cat := range mustStatus(t, h.do(http.MethodGet, "/api/webhook-categories?take=100", tok, nil), http.StatusOK)["data"].([]any) {
+		if cat := cat.(map[string]any); cat["code"] == "shift" {
+			for _, ev := range mustStatus(t, h.do(http.MethodGet, categoryURL(cat)+"/webhook-events?take=100", tok, nil), http.StatusOK)["data"].([]any) {
+				if ev := ev.(map[string]any); ev["code"] == code {
+					return ev["id"].(string)
+				}
+			}
+		}
+	}
+	t.Fatalf("no shift event %s in the catalog", code)
+	return ""
+}
+
 func subscriptionIDs(t *testing.T, r response) []string {
 	t.Helper()
 	body := mustStatus(t, r, http.StatusOK)
@@ -190,16 +206,7 @@ func TestListSubscriptionsFiltersAndPages(t *testing.T) {
 	newSubscription(t, h, orgToken(t, elsewhere), elsewhere, "shift.created")
 	expectJSON(t, h.do(http.MethodPost, subscriptionURL(org, archived)+"/archive", tok, nil), http.StatusOK, valueTrue)
 
-	var shiftCreatedID string
-	for _, cat := range mustStatus(t, h.do(http.MethodGet, "/api/webhook-categories?take=100", tok, nil), http.StatusOK)["data"].([]any) {
-		if cat := cat.(map[string]any); cat["code"] == "shift" {
-			for _, ev := range mustStatus(t, h.do(http.MethodGet, categoryURL(cat)+"/webhook-events?take=100", tok, nil), http.StatusOK)["data"].([]any) {
-				if ev := ev.(map[string]any); ev["code"] == "shift.created" {
-					shiftCreatedID = ev["id"].(string)
-				}
-			}
-		}
-	}
+	shiftCreatedID := shiftEventID(t, h, tok, "shift.created")
 	id := func(m map[string]any) string { return m["id"].(string) }
 	tests := []struct {
 		query string
@@ -296,16 +303,7 @@ func TestRemoveOneEventFromASubscription(t *testing.T) {
 	tok := orgToken(t, org)
 	sub := newSubscription(t, h, tok, org, "shift.created", "shift.cancelled")
 	url := subscriptionURL(org, sub)
-	var cancelledID string
-	for _, cat := range mustStatus(t, h.do(http.MethodGet, "/api/webhook-categories?take=100", tok, nil), http.StatusOK)["data"].([]any) {
-		if cat := cat.(map[string]any); cat["code"] == "shift" {
-			for _, ev := range mustStatus(t, h.do(http.MethodGet, categoryURL(cat)+"/webhook-events?take=100", tok, nil), http.StatusOK)["data"].([]any) {
-				if ev := ev.(map[string]any); ev["code"] == "shift.cancelled" {
-					cancelledID = ev["id"].(string)
-				}
-			}
-		}
-	}
+	cancelledID := shiftEventID(t, h, tok, "shift.cancelled")
 	expectJSON(t, h.do(http.MethodDelete, url+"/events/"+cancelledID, tok, nil), http.StatusOK, valueTrue)
 	expectJSON(t, h.do(http.MethodDelete, url+"/events/"+cancelledID, tok, nil), http.StatusNotFound, notFoundOf("Webhook event"))
 	expectJSON(t, h.do(http.MethodDelete, url+"/events/facility.creation.accepted", tok, nil), http.StatusNotFound, notFoundOf("Webhook event"))
