@@ -115,3 +115,28 @@ func TestAScheduledAttemptOfASettledDeliveryEndsWithoutAnIntent(t *testing.T) {
 		t.Errorf("%d intents, want none", n)
 	}
 }
+
+// Begin makes no attempt to an archived webhook, nor of an event type the
+// catalog no longer has in use, and ends the delivery with the reason.
+func TestBeginEndsADeliveryOfAnArchivedWebhookOrARetiredEventType(t *testing.T) {
+	ctx := context.Background()
+	archived := seedWebhook(t)
+	if _, err := testDB.DB.Pool().Exec(ctx, `UPDATE webhooks SET archived_at = now() WHERE id = $1`, archived); err != nil {
+		t.Fatal(err)
+	}
+	_, toArchived := seedDelivery(t, archived, time.Minute, "retrying", 1)
+	_, retired := seedDelivery(t, seedWebhook(t), time.Minute, "retrying", 1)
+	if _, err := testDB.DB.Pool().Exec(ctx, `UPDATE deliveries SET event_type = 'gone.from-the-catalog' WHERE id = $1`, retired); err != nil {
+		t.Fatal(err)
+	}
+	for id, reason := range map[uuid.UUID]string{toArchived: "webhook archived", retired: "event type no longer in use in the catalog: delivered to nobody"} {
+		res := runStep[activities.BeginInput, activities.BeginResult](t, "Begin",
+			activities.BeginInput{DeliveryID: id.String(), Kind: hookflow.ScheduledAttempt, Key: "run/1"})
+		if !res.Ended || res.Reason != reason || res.AttemptID != "" {
+			t.Errorf("Begin = %+v, want ended: %s", res, reason)
+		}
+		if n := count(t, `SELECT count(*) FROM deliveries WHERE id = $1 AND status = 'failed' AND failure_reason = $2`, id, reason); n != 1 {
+			t.Errorf("delivery %s not failed with %q", id, reason)
+		}
+	}
+}
