@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -69,8 +70,8 @@ func (s *Server) orgScoped(routes []route) []route {
 				s.fail(c, errForbidden)
 				return
 			}
-			if !hookflow.IsText(organizationID(c)) {
-				s.fail(c, hookflow.ErrSubscriptionNotFound) // no organization has such an id
+			if id := organizationID(c); !hookflow.IsText(id) || utf8.RuneCountInString(id) > hookflow.MaxIDLength {
+				s.fail(c, hookflow.ErrSubscriptionNotFound) // no organization has such an id (org_id claims are bounded alike)
 				return
 			}
 			handler(c)

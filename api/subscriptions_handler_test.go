@@ -187,8 +187,13 @@ func TestOrganizationRoutesAdmitAdminAndTheOrganizationsTokensOnly(t *testing.T)
 		expectJSON(t, h.patch(base, tok, op("replace", "/postUri", "https://example.org")), http.StatusNotFound, notFoundOf("Webhook subscription"))
 		expectJSON(t, h.do(http.MethodPost, base+"/webhook-secret-histories", tok, map[string]any{"secretKey": "long-enough"}), http.StatusNotFound, notFoundOf("Webhook subscription"))
 	}
+	// An organization id no token could carry is no organization's.
+	admin := adminToken(t)
+	for _, id := range []string{"org%00x", strings.Repeat("o", 300)} {
+		expectJSON(t, h.do(http.MethodGet, subscriptionsURL(id), admin, nil), http.StatusNotFound, notFoundOf("Webhook subscription"))
+	}
 	// The foreign subscription is untouched and admin reaches it.
-	got := mustStatus(t, h.do(http.MethodGet, subscriptionURL(other, foreign), adminToken(t), nil), http.StatusOK)
+	got := mustStatus(t, h.do(http.MethodGet, subscriptionURL(other, foreign), admin, nil), http.StatusOK)
 	if got["activeInfo"].(map[string]any)["isActive"] != true || strs(got["events"])[0] != "all" {
 		t.Errorf("foreign subscription changed: %v", got)
 	}
