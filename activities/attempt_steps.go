@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -102,10 +104,18 @@ func (a *Activities) Post(ctx context.Context, in PostInput) (PostOutcome, error
 	if err != nil {
 		return PostOutcome{}, err
 	}
-	resp, err := a.send(ctx, t)
+	req, err := a.prepare(t)
 	if err != nil {
 		return PostOutcome{}, err
 	}
+	if req.Err == nil {
+		// Kept before the POST, so the history shows what was sent even when
+		// the answer never comes back.
+		if err := a.store.RecordRequest(ctx, in.AttemptID, req.Body, sentHeaders(req.Headers), req.Timestamp); err != nil {
+			return PostOutcome{}, fmt.Errorf("record request of %s: %w", in.DeliveryID, err)
+		}
+	}
+	resp := a.post(ctx, req)
 	out := PostOutcome{
 		URL: t.Webhook.URL, StatusCode: resp.StatusCode, Body: resp.Body, DurationMs: resp.Duration.Milliseconds(),
 		RetryAfter: resp.RetryAfter, Success: resp.Success(), FinishedAt: a.now(),
@@ -177,23 +187,59 @@ func (a *Activities) loadDeliverable(ctx context.Context, deliveryID string) (*h
 	return t, reason, nil
 }
 
-// send signs the event with every current secret and posts it.
-func (a *Activities) send(ctx context.Context, t *hookflow.DeliveryTarget) (egress.Response, error) {
+// signedRequest is an attempt's request, or why it cannot be signed.
+type signedRequest struct {
+	egress.Request
+	Timestamp int64
+	Err       error
+}
+
+// prepare renders the event and signs it with every current secret.
+func (a *Activities) prepare(t *hookflow.DeliveryTarget) (signedRequest, error) {
 	body, err := t.Event.Envelope()
 	if err != nil {
-		return egress.Response{}, fmt.Errorf("render event %s: %w", t.Event.ID, err)
+		return signedRequest{}, fmt.Errorf("render event %s: %w", t.Event.ID, err)
 	}
 	decode := signing.DecodeSecret
 	if t.Webhook.Kind == hookflow.KindOrganization {
 		decode = signing.DecodeSubscriptionSecret // any string of 8 to 256 characters
 	}
-	headers, err := signing.HeadersWith(decode, t.Event.ID, a.now(), body, t.Webhook.Secrets)
+	now := a.now()
+	headers, err := signing.HeadersWith(decode, t.Event.ID, now, body, t.Webhook.Secrets)
 	if err != nil {
 		// A webhook without a usable secret cannot be fixed by retrying the
 		// activity; a failed attempt lets the schedule run its course.
-		return egress.Response{Err: fmt.Errorf("cannot sign: %w", err)}, nil
+		return signedRequest{Err: fmt.Errorf("cannot sign: %w", err)}, nil
 	}
-	return a.poster.Post(ctx, egress.Request{URL: t.Webhook.URL, Body: body, Headers: headers}, a.now), nil
+	return signedRequest{Request: egress.Request{URL: t.Webhook.URL, Body: body, Headers: headers}, Timestamp: now.Unix()}, nil
+}
+
+// post sends a prepared request; one that could not be signed is a failed
+// attempt.
+func (a *Activities) post(ctx context.Context, req signedRequest) egress.Response {
+	if req.Err != nil {
+		return egress.Response{Err: req.Err}
+	}
+	return a.poster.Post(ctx, req.Request, a.now)
+}
+
+// send signs the event with every current secret and posts it.
+func (a *Activities) send(ctx context.Context, t *hookflow.DeliveryTarget) (egress.Response, error) {
+	req, err := a.prepare(t)
+	if err != nil {
+		return egress.Response{}, err
+	}
+	return a.post(ctx, req), nil
+}
+
+// sentHeaders are the headers an attempt records: the signed ones and the
+// content type, one value each (the secrets themselves never leave).
+func sentHeaders(h http.Header) map[string]string {
+	out := map[string]string{"content-type": "application/json"}
+	for name := range h {
+		out[strings.ToLower(name)] = h.Get(name)
+	}
+	return out
 }
 
 // attemptError is the error an attempt's row shows.

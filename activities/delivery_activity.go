@@ -19,6 +19,7 @@ type Store interface {
 	RecordAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error
 	BeginAttempt(ctx context.Context, deliveryID, key, url string, kind hookflow.AttemptKind) (string, error)
 	CompleteAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error
+	RecordRequest(ctx context.Context, attemptID string, body []byte, headers map[string]string, timestamp int64) error
 	FailDelivery(ctx context.Context, deliveryID, reason string) error
 }
 

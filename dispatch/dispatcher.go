@@ -146,13 +146,18 @@ func forEach(ctx context.Context, deliveries []hookflow.Delivery, fn func(contex
 }
 
 func (d *Dispatcher) input(del hookflow.Delivery) workflows.DeliveryInput {
-	return workflows.DeliveryInput{
+	in := workflows.DeliveryInput{
 		DeliveryID: del.ID, EventID: del.EventID, WebhookID: del.WebhookID, EventType: del.EventType,
 		FacilityID: del.FacilityID, ClientID: del.ClientID, OrganizationID: del.OrganizationID,
 		RetrySchedule: workflows.Durations(d.opts.RetrySchedule), AttemptTimeout: workflows.Duration(d.opts.AttemptTimeout),
 		// A delivery the sweep restarts continues its schedule.
 		RetriesDone: del.AttemptCount,
 	}
+	if del.AttemptCount == 0 && del.NextRetryAt != nil {
+		// A post scheduled for later waits on the workflow's timer.
+		in.NotBefore = del.NextRetryAt
+	}
+	return in
 }
 
 // A publish retried after a partial failure finds the same workflow ids: a
@@ -263,6 +268,24 @@ func (d *Dispatcher) retryEnded(ctx context.Context, del *hookflow.Delivery, key
 		return res, fmt.Errorf("manual retry of %s: %w", del.ID, err)
 	}
 	return res, nil
+}
+
+// Start starts the workflow of one delivery stored outside a publish (a
+// post added through the ECG API); starting it again starts nothing.
+func (d *Dispatcher) Start(ctx context.Context, del hookflow.Delivery) error {
+	return d.start(ctx, del)
+}
+
+// Settle tells a delivery's workflow that a receiver reported its success
+// later: its pending retries end. A workflow that already ended has
+// nothing to stop.
+func (d *Dispatcher) Settle(ctx context.Context, deliveryID string) error {
+	err := d.temporal.SignalWorkflow(ctx, WorkflowID(deliveryID), "", workflows.SettledSignal, nil)
+	var notFound *serviceerror.NotFound
+	if err != nil && !errors.As(err, &notFound) {
+		return fmt.Errorf("signal delivery %s settled: %w", deliveryID, err)
+	}
+	return nil
 }
 
 // WebhookRemoved ends the pending retries of a deleted webhook at once

@@ -21,10 +21,14 @@ func (db *DB) BeginAttempt(ctx context.Context, deliveryID, key, url string, kin
 		return "", ErrDeliveryNotFound
 	}
 	var id uuid.UUID
-	// DO UPDATE (a no-op) rather than DO NOTHING, so that RETURNING yields
-	// the existing row's id too.
+	// A delivery's first attempt takes the delivery's id, so that the
+	// activity (and activation) a client holds before the first post is
+	// the one it reads afterwards. DO UPDATE (a no-op) rather than DO
+	// NOTHING, so that RETURNING yields the existing row's id too.
 	err = db.pool.QueryRow(ctx, `
-		INSERT INTO attempt_intents (id, delivery_id, key, manual, url) VALUES ($1, $2, $3, $4, $5)
+		INSERT INTO attempt_intents (id, delivery_id, key, manual, url)
+		VALUES (CASE WHEN EXISTS (SELECT 1 FROM attempt_intents WHERE delivery_id = $2)
+		               OR EXISTS (SELECT 1 FROM attempts WHERE delivery_id = $2) THEN $1 ELSE $2 END, $2, $3, $4, $5)
 		ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key
 		RETURNING id`, uuid.New(), uid, key, kind == hookflow.ManualAttempt, url).Scan(&id)
 	if err != nil {
@@ -34,6 +38,23 @@ func (db *DB) BeginAttempt(ctx context.Context, deliveryID, key, url string, kin
 		return "", fmt.Errorf("begin attempt of %s: %w", deliveryID, err)
 	}
 	return id.String(), nil
+}
+
+// RecordRequest keeps, on the intent of an attempt, the exact body and the
+// headers it is about to send and its webhook-timestamp; completing the
+// attempt copies them onto its row. A POST made again overwrites them, so
+// they are always those of the last request sent.
+func (db *DB) RecordRequest(ctx context.Context, attemptID string, body []byte, headers map[string]string, timestamp int64) error {
+	uid, err := uuid.Parse(attemptID)
+	if err != nil {
+		return fmt.Errorf("attempt id %q: %w", attemptID, err)
+	}
+	_, err = db.pool.Exec(ctx, `UPDATE attempt_intents SET request_body = $2, request_headers = $3, webhook_timestamp = $4 WHERE id = $1`,
+		uid, string(body), headers, timestamp)
+	if err != nil {
+		return fmt.Errorf("record request of attempt %s: %w", attemptID, err)
+	}
+	return nil
 }
 
 // CompleteAttempt records the outcome of the attempt begun as a.ID and moves

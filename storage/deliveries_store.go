@@ -80,8 +80,8 @@ func (db *DB) DeliveryTarget(ctx context.Context, deliveryID string) (*hookflow.
 // RecordAttempt stores an attempt, numbered after the delivery's last, and
 // moves the delivery's status, in one statement: success settles it; a
 // scheduled failure is retrying with a NextRetryAt, failed without; a manual
-// failure leaves the schedule alone. A manual attempt is linked to the
-// attempt it retries. An attempt with an ID completes the intent of that id
+// failure leaves the schedule alone. Every attempt after a delivery's first
+// is linked to the attempt before it (retryingFromPostId). An attempt with an ID completes the intent of that id
 // (see BeginAttempt). Two attempts of one delivery racing for a number make
 // the later fail on the unique number; its activity retries.
 func (db *DB) RecordAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error {
@@ -100,17 +100,20 @@ func (db *DB) RecordAttempt(ctx context.Context, a *hookflow.Attempt, kind hookf
 	var retryingFrom *uuid.UUID
 	err = db.pool.QueryRow(ctx, `
 		WITH d AS (
-			SELECT id FROM deliveries WHERE id = $1 FOR UPDATE
+			SELECT id, retrying_from_id FROM deliveries WHERE id = $1 FOR UPDATE
 		), last AS (
 			SELECT a.id, a.attempt_number FROM attempts a WHERE a.delivery_id = $1 ORDER BY a.attempt_number DESC LIMIT 1
 		), ins AS (
 			INSERT INTO attempts (id, delivery_id, attempt_number, retrying_from_id, manual, url, response_status,
-			                      response_body, error, duration_ms, success, next_retry_at, created_at)
+			                      response_body, error, duration_ms, success, next_retry_at, created_at,
+			                      request_body, request_headers, webhook_timestamp)
 			SELECT $2, d.id, coalesce((SELECT attempt_number FROM last), 0) + 1,
-			       CASE WHEN $3 THEN (SELECT id FROM last) END, $3, $4, nullif($5, 0), $6, nullif($7, ''), $8, $9, $10,
+			       -- Every attempt after the first retries the one before; a
+			       -- first attempt may retry a post the delivery was added for.
+			       coalesce((SELECT id FROM last), d.retrying_from_id), $3, $4, nullif($5, 0), $6, nullif($7, ''), $8, $9, $10,
 			       -- An attempt is dated when it began, however late it is recorded.
-			       coalesce((SELECT created_at FROM attempt_intents WHERE id = $2), now())
-			FROM d
+			       coalesce(i.created_at, now()), i.request_body, i.request_headers, i.webhook_timestamp
+			FROM d LEFT JOIN attempt_intents i ON i.id = $2
 			RETURNING attempt_number, retrying_from_id, created_at
 		), upd AS (
 			UPDATE deliveries SET

@@ -22,6 +22,9 @@ const (
 	// WebhookRemovedSignal cuts a backoff short after the webhook was
 	// deleted, so the next attempt finds it gone and ends the delivery.
 	WebhookRemovedSignal = "webhook-removed"
+	// SettledSignal says a receiver reported the delivery's success later
+	// (an outcome): it counts as succeeded and its pending retries end.
+	SettledSignal = "delivery-settled"
 	// JitterFraction spreads retries by up to ±20% so that a receiver that
 	// comes back is not hit by every delivery at the same second.
 	JitterFraction = 0.2
@@ -48,6 +51,8 @@ type DeliveryInput struct {
 	// RetriesDone is how much of the schedule earlier runs used, when the
 	// recovery sweep restarts a delivery whose workflow died.
 	RetriesDone int `json:",omitempty"`
+	// NotBefore delays the first attempt of a post scheduled for later.
+	NotBefore *time.Time `json:",omitempty"`
 }
 
 // DeliveryResult is how a delivery ended; a failed delivery's workflow
@@ -92,7 +97,13 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 		return DeliveryResult{}, fmt.Errorf("register %s: %w", RetryNowUpdate, err)
 	}
 	workflow.Go(ctx, d.watchRemoval)
+	workflow.Go(ctx, d.watchSettled)
 	d.describe(ctx)
+	if in.NotBefore != nil && in.RetriesDone == 0 {
+		if err := d.waitUntil(ctx, *in.NotBefore); err != nil {
+			return DeliveryResult{}, err
+		}
+	}
 
 	for retry := min(in.RetriesDone, len(in.RetrySchedule)); !d.settled; retry++ {
 		var nextDelay *time.Duration
@@ -158,6 +169,45 @@ func (d *delivery) watchRemoval(ctx workflow.Context) {
 			d.cancelWait()
 		}
 	}
+}
+
+// watchSettled ends the delivery as succeeded when a receiver's outcome
+// says so: a running backoff is cut short and no attempt follows.
+func (d *delivery) watchSettled(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, SettledSignal)
+	for {
+		ch.Receive(ctx, nil)
+		if d.settled {
+			continue
+		}
+		d.settled = true
+		d.result = DeliveryResult{Status: hookflow.StatusSucceeded, Attempts: d.attempts}
+		if d.cancelWait != nil {
+			d.cancelWait()
+		}
+	}
+}
+
+// waitUntil holds the first attempt of a post scheduled for later, on a
+// timer the Temporal UI shows; a removal or an outcome ends it early. A
+// retry-now is refused meanwhile: nothing was posted yet.
+func (d *delivery) waitUntil(ctx workflow.Context, at time.Time) error {
+	delay := at.Sub(workflow.Now(ctx))
+	if delay <= 0 || d.removed || d.settled {
+		return nil
+	}
+	d.nextTry = &at
+	if err := d.upsert(ctx, hookflow.StatusPending); err != nil {
+		return err
+	}
+	d.describe(ctx)
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	d.cancelWait = cancel
+	summary := "scheduled post at " + at.UTC().Format(time.RFC3339)
+	_ = workflow.NewTimerWithOptions(timerCtx, delay, workflow.TimerOptions{Summary: summary}).Get(ctx, nil)
+	d.cancelWait, d.nextTry = nil, nil
+	cancel()
+	return nil
 }
 
 // wait sleeps until the next scheduled attempt, or until a manual retry
