@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS activity_outcomes (
     id               uuid PRIMARY KEY,
     delivery_id      uuid NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
     retrying_from_id uuid NOT NULL,
+    -- The post the receiver's outcome is about, as the client named it.
+    original_activity_id uuid,
     success          boolean NOT NULL,
     http_status_code integer,
     error            text,
