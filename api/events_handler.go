@@ -16,6 +16,8 @@ type Dispatcher interface {
 	Publish(ctx context.Context, ev *hookflow.Event) (dispatch.Published, error)
 	RetryNow(ctx context.Context, d *hookflow.Delivery, idempotencyKey string) (*hookflow.Attempt, error)
 	WebhookRemoved(ctx context.Context, webhookID string) error
+	Start(ctx context.Context, d hookflow.Delivery) error
+	Settle(ctx context.Context, deliveryID string) error
 }
 
 // publishBody is the body of POST /api/v2/events.

@@ -47,6 +47,7 @@ func newHarness(t *testing.T, mutate ...func(*api.Deps, *api.Options)) *harness 
 		Logs:          testDB.DB,
 		Catalog:       testDB.DB,
 		Subscriptions: testDB.DB,
+		Activity:      testDB.DB,
 		// No worker polls this queue: these tests publish nothing.
 		Dispatcher: dispatch.New(testDB.DB, testTemporal, dispatch.Options{TaskQueue: "api-tests-" + testenv.RandomID(4)}, testenv.DiscardLogger()),
 	}

@@ -18,6 +18,8 @@ import (
 type LogStore interface {
 	SearchLogs(ctx context.Context, f hookflow.LogFilter) ([]hookflow.LogEntry, int, error)
 	Delivery(ctx context.Context, id string) (*hookflow.Delivery, error)
+	LogEntry(ctx context.Context, id string) (*hookflow.LogEntry, error)
+	Attempts(ctx context.Context, deliveryID string) ([]*hookflow.Attempt, error)
 }
 
 // logsQuery is the query of seed 004.

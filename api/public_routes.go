@@ -24,6 +24,7 @@ func (s *Server) publicRoutes() []route {
 	}
 	return append(routes,
 		route{http.MethodGet, "/api/v2/public/webhooks/logs", s.searchLogs, logReaders},
+		route{http.MethodGet, "/api/v2/public/webhooks/logs/:logId", s.getLog, logReaders},
 		route{http.MethodPost, "/api/v2/public/webhooks/logs/:logId/retry", s.retryLog, logReaders},
 		route{http.MethodPost, "/api/v2/events", s.publishEvent, []auth.Role{auth.RolePublisher}})
 }

@@ -44,8 +44,10 @@ type Deps struct {
 	Catalog  CatalogStore
 	// Subscriptions keeps organization subscriptions and their secrets.
 	Subscriptions SubscriptionStore
-	Dispatcher    Dispatcher
-	Metrics       Observer // optional: no /metrics without it
+	// Activity keeps the subscriptions' post history.
+	Activity   ActivityStore
+	Dispatcher Dispatcher
+	Metrics    Observer // optional: no /metrics without it
 }
 
 // Server routes HTTP requests to handlers.
@@ -78,6 +80,7 @@ func NewServer(deps Deps, opts Options) *Server {
 	s.mount(s.publicRoutes())
 	s.mount(s.ecgRoutes())
 	s.mount(s.organizationRoutes())
+	s.mount(s.ecgActivityRoutes())
 
 	// Built-in receivers for trying a webhook; deliveries carry no token.
 	e.POST("/api/webhook-processors/success-response", testProcessor(http.StatusOK))

@@ -88,7 +88,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	// Every answer the tests get is also checked against the OpenAPI document.
 	srv := httptest.NewServer(testenv.CheckedAgainstOpenAPI(t, api.NewServer(api.Deps{
 		Logger: logger, Verifier: auth.NewVerifier(testKeys), Database: db, Temporal: worker.TemporalPinger{Client: tc},
-		Webhooks: db, Logs: db, Catalog: db, Subscriptions: db, Dispatcher: d,
+		Webhooks: db, Logs: db, Catalog: db, Subscriptions: db, Activity: db, Dispatcher: d,
 	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true, SecretRotationOverlap: o.overlap})))
 	t.Cleanup(srv.Close)
 	return &stack{t: t, url: srv.URL, queue: queue, dispatcher: d}

@@ -132,6 +132,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		Logs:          db,
 		Catalog:       db,
 		Subscriptions: db,
+		Activity:      db,
 		Dispatcher:    m.CountPublishes(dispatcher),
 		Metrics:       m,
 	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, AllowInsecureURLs: cfg.AllowInsecureURLs,
