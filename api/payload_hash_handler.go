@@ -20,10 +20,15 @@ var errNoSecret = &hookflow.Error{Code: hookflow.ECONFLICT, Message: "Webhook su
 
 // hashView is a payload with its hash.
 type hashView struct {
-	Payload   string        `json:"payload"`
-	Hash      string        `json:"hash"`
-	CreatedAt int64         `json:"createdAt"`
-	Activity  *activityView `json:"activity"` // null in a preview
+	Payload   string `json:"payload"`
+	Hash      string `json:"hash"`
+	CreatedAt int64  `json:"createdAt"`
+}
+
+// generatedView is a generated payload with its hash and its activity.
+type generatedView struct {
+	hashView
+	Activity *activityView `json:"activity"` // null in a preview
 }
 
 // payloadModeQuery is the query of webhooks-payloads.
@@ -80,7 +85,7 @@ func (s *Server) webhooksPayload(c *gin.Context) {
 	}
 	now := time.Now()
 	ev := hookflow.Event{ID: uuid.NewString(), EventType: body.EventType, CreatedAt: now.Truncate(time.Microsecond), Data: body.Data}
-	out := hashView{CreatedAt: now.Unix()}
+	out := generatedView{hashView: hashView{CreatedAt: now.Unix()}}
 	if q.Mode == "preview" {
 		payload, err := ev.Envelope()
 		if err != nil {
