@@ -84,7 +84,7 @@ var includeValues = []string{"subscription", "event"}
 
 // includes reads include, repeated or comma-separated, and checks each value.
 func includes(c *gin.Context) ([]string, []string) {
-	var out, failures []string
+	var out []string
 	for _, v := range c.QueryArray("include") {
 		for _, item := range strings.Split(v, ",") {
 			item = strings.TrimSpace(item)
@@ -94,7 +94,7 @@ func includes(c *gin.Context) ([]string, []string) {
 			out = append(out, item)
 		}
 	}
-	return out, failures
+	return out, nil
 }
 
 // activityFilter binds and checks a list query for the subscription.
@@ -291,7 +291,8 @@ func (s *Server) addActivity(c *gin.Context) {
 }
 
 // retryActivity posts the activity's delivery again at once (see
-// dispatch.Dispatcher.RetryNow) and answers the new post.
+// dispatch.Dispatcher.RetryNow) and answers the new post; the same
+// Idempotency-Key answers the same post, as for the logs' retry.
 func (s *Server) retryActivity(c *gin.Context) {
 	sub, err := s.subscriptionWebhook(c)
 	if err != nil {
@@ -307,12 +308,19 @@ func (s *Server) retryActivity(c *gin.Context) {
 		s.fail(c, hookflow.ErrActivityNotPosted)
 		return
 	}
+	key := c.GetHeader("Idempotency-Key")
+	if key != "" {
+		if failures := s.validator.Check(c, &retryHeaders{IdempotencyKey: key}, nil, false); len(failures) > 0 {
+			s.fail(c, hookflow.Invalid(failures...))
+			return
+		}
+	}
 	del, err := s.deps.Activity.Delivery(c, a.DeliveryID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	attempt, err := s.deps.Dispatcher.RetryNow(c, del, "")
+	attempt, err := s.deps.Dispatcher.RetryNow(c, del, key)
 	if err != nil {
 		s.fail(c, err)
 		return

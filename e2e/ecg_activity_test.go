@@ -279,3 +279,31 @@ func TestActivityBadInputGetsTheSeedsMessages(t *testing.T) {
 		t.Errorf("bad input stored %v activities", got)
 	}
 }
+
+func TestRetryingAnActivityAfterItsDeliveryEndedPostsALinkedManualRetry(t *testing.T) {
+	s := newStack(t, stackOptions{guard: openGuard}) // no retries: one post, then failed
+	rcv := newReceiver(t, http.StatusServiceUnavailable)
+	sub := newOrgSub(t, rcv.URL)
+	first := s.must(http.StatusCreated, http.MethodPost, sub.base()+"/activity", sub.token, map[string]any{
+		"type": 2, "payload": map[string]any{"n": 1}, "rawMessage": map[string]any{}, "eventId": "shift.created"})["id"].(string)
+	eventually(t, 10*time.Second, "the delivery to fail", func() bool {
+		return s.must(http.StatusOK, http.MethodGet, sub.base()+"/activity?status=failed", sub.token, nil)["total"] == float64(1)
+	})
+	rcv.setStatuses(http.StatusOK)
+
+	r := s.do(http.MethodPost, sub.base()+"/activity/"+first+"/retry", sub.token, nil, "Idempotency-Key", "desk-7")
+	if r.status != http.StatusCreated {
+		t.Fatalf("retry = %d %s", r.status, r.raw)
+	}
+	if r.body["type"] != float64(1) || r.body["success"] != true || r.body["retryingFromPostId"] != first || r.body["payload"] != string(rcv.request(1).body) {
+		t.Errorf("retry = %v", r.body)
+	}
+	again := s.do(http.MethodPost, sub.base()+"/activity/"+first+"/retry", sub.token, nil, "Idempotency-Key", "desk-7")
+	if again.status != http.StatusCreated || again.body["id"] != r.body["id"] || rcv.count() != 2 {
+		t.Errorf("repeated retry = %d %v after %d posts, want the same post and no new one", again.status, again.body["id"], rcv.count())
+	}
+	activation := s.must(http.StatusOK, http.MethodGet, sub.base()+"/activations/"+first, sub.token, nil)
+	if activation["success"] != true || activation["httpStatusCode"] != float64(200) {
+		t.Errorf("activation = %v", activation)
+	}
+}
