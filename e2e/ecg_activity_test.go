@@ -154,12 +154,18 @@ func TestAPostScheduledForLaterWaitsForItsTime(t *testing.T) {
 	// Posting it by hand before its time is refused: nothing was posted.
 	expect(t, s.do(http.MethodPost, sub.base()+"/activity/"+added["id"].(string)+"/retry", sub.token, nil), http.StatusConflict,
 		`{"message":"Webhook activity has not been posted yet","error":"Conflict","statusCode":409}`)
-	eventually(t, 15*time.Second, "the scheduled post", func() bool { return rcv.count() == 1 })
+	var posted map[string]any
+	eventually(t, 15*time.Second, "the scheduled post to be made and recorded", func() bool {
+		posted = s.must(http.StatusOK, http.MethodGet, sub.base()+"/activity/"+added["id"].(string)+"?mode=flat", sub.token, nil)
+		return posted["postedAt"] != nil
+	})
+	if rcv.count() != 1 {
+		t.Fatalf("receiver got %d posts, want 1", rcv.count())
+	}
 	if at := rcv.request(0).at; at.Before(due) {
 		t.Errorf("posted at %v, before its time %v", at, due)
 	}
-	posted := s.must(http.StatusOK, http.MethodGet, sub.base()+"/activity/"+added["id"].(string)+"?mode=flat", sub.token, nil)
-	if posted["postedAt"] == nil || posted["success"] != true || posted["payload"] != string(rcv.request(0).body) {
+	if posted["id"] != added["id"] || posted["success"] != true || posted["payload"] != string(rcv.request(0).body) {
 		t.Errorf("activity after its post = %v", posted)
 	}
 }

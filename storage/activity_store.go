@@ -199,13 +199,101 @@ func (db *DB) ActivityTree(ctx context.Context, subscriptionID, id string) ([]ho
 	return tree, nil
 }
 
-// activationColumns render a delivery (d) as its first post, with the
-// latest post's answer and the delivery's success and next retry.
+// activationFrom renders a delivery (d) as its first post (fa), with the
+// latest post's answer (la).
 const activationFrom = `
 	FROM deliveries d
 	LEFT JOIN LATERAL (SELECT a.id FROM attempts a WHERE a.delivery_id = d.id ORDER BY a.attempt_number LIMIT 1) fa ON true
 	LEFT JOIN LATERAL (SELECT a.response_status, a.response_body, a.error FROM attempts a WHERE a.delivery_id = d.id
 	                   ORDER BY a.attempt_number DESC LIMIT 1) la ON true`
+
+const activationColumns = `coalesce(fa.id, d.id), d.status, d.next_retry_at, la.response_status, la.response_body, la.error`
+
+// activationRow is what a delivery adds to its first post.
+type activationRow struct {
+	firstID    uuid.UUID
+	status     string
+	nextRetry  *time.Time
+	lastStatus *int
+	lastBody   *string
+	lastError  *string
+}
+
+func scanActivationRow(row pgx.Row) (activationRow, error) {
+	var r activationRow
+	err := row.Scan(&r.firstID, &r.status, &r.nextRetry, &r.lastStatus, &r.lastBody, &r.lastError)
+	return r, err
+}
+
+// apply turns the first post into the activation: the delivery's success
+// and next retry, the latest post's answer.
+func (r activationRow) apply(first *hookflow.Activity) {
+	first.Success = r.status == string(hookflow.StatusSucceeded)
+	first.NextRetryAt = r.nextRetry
+	if r.lastStatus == nil && r.lastError == nil {
+		return
+	}
+	first.HTTPStatusCode, first.Error, first.RawResponse = 0, "", nil
+	if r.lastStatus != nil {
+		first.HTTPStatusCode = *r.lastStatus
+		body := ""
+		if r.lastBody != nil {
+			body = *r.lastBody
+		}
+		first.RawResponse, _ = json.Marshal(body)
+	}
+	if r.lastError != nil {
+		first.Error = *r.lastError
+	}
+}
+
+// postsByID loads posts of the subscription by id, in one query.
+func (db *DB) postsByID(ctx context.Context, sub uuid.UUID, ids []uuid.UUID) (map[string]hookflow.Activity, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+postColumns+` FROM (`+postsOf+`) p`+postDetails+` WHERE p.id = ANY($2)`, sub, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load posts: %w", err)
+	}
+	posts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Activity, error) { return scanPost(row) })
+	if err != nil {
+		return nil, fmt.Errorf("load posts: %w", err)
+	}
+	out := make(map[string]hookflow.Activity, len(posts))
+	for _, p := range posts {
+		out[p.ID] = p
+	}
+	return out, nil
+}
+
+// activations renders the deliveries a query over activationFrom selects,
+// in its order.
+func (db *DB) activations(ctx context.Context, sub uuid.UUID, query string, args ...any) ([]hookflow.Activity, error) {
+	rows, err := db.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list activations: %w", err)
+	}
+	found, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (activationRow, error) { return scanActivationRow(row) })
+	if err != nil {
+		return nil, fmt.Errorf("list activations: %w", err)
+	}
+	ids := make([]uuid.UUID, 0, len(found))
+	for _, r := range found {
+		ids = append(ids, r.firstID)
+	}
+	posts, err := db.postsByID(ctx, sub, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]hookflow.Activity, 0, len(found))
+	for _, r := range found {
+		first, ok := posts[r.firstID.String()]
+		if !ok {
+			continue // purged between the two reads
+		}
+		r.apply(&first)
+		out = append(out, first)
+	}
+	return out, nil
+}
 
 // Activations lists a subscription's deliveries, each as its first post.
 func (db *DB) Activations(ctx context.Context, f hookflow.ActivityFilter) ([]hookflow.Activity, int, error) {
@@ -229,22 +317,10 @@ func (db *DB) Activations(ctx context.Context, f hookflow.ActivityFilter) ([]hoo
 	}
 	dir := direction(f.Page)
 	args = append(args, f.Page.Take, f.Page.Skip)
-	rows, err := db.pool.Query(ctx, `SELECT coalesce(fa.id, d.id) `+activationFrom+cond+` ORDER BY d.created_at `+dir+`, d.id `+dir+
+	out, err := db.activations(ctx, sub, `SELECT `+activationColumns+activationFrom+cond+` ORDER BY d.created_at `+dir+`, d.id `+dir+
 		` LIMIT $`+strconv.Itoa(len(args)-1)+` OFFSET $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list activations: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-	if err != nil {
-		return nil, 0, fmt.Errorf("list activations: %w", err)
-	}
-	out := make([]hookflow.Activity, 0, len(ids))
-	for _, id := range ids {
-		a, err := db.Activation(ctx, f.SubscriptionID, id.String())
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, *a)
+		return nil, 0, err
 	}
 	return out, total, nil
 }
@@ -258,41 +334,15 @@ func (db *DB) Activation(ctx context.Context, subscriptionID, id string) (*hookf
 	if err1 != nil || err2 != nil {
 		return nil, hookflow.ErrActivationNotFound
 	}
-	var deliveryID, firstID uuid.UUID
-	var status string
-	var nextRetry *time.Time
-	var lastStatus *int
-	var lastBody, lastError *string
-	err := db.pool.QueryRow(ctx, `SELECT d.id, coalesce(fa.id, d.id), d.status, d.next_retry_at, la.response_status, la.response_body, la.error`+
-		activationFrom+` WHERE d.webhook_id = $1 AND (d.id = $2 OR fa.id = $2)`, sub, uid).
-		Scan(&deliveryID, &firstID, &status, &nextRetry, &lastStatus, &lastBody, &lastError)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, hookflow.ErrActivationNotFound
-	}
+	out, err := db.activations(ctx, sub, `SELECT `+activationColumns+activationFrom+
+		` WHERE d.webhook_id = $1 AND (d.id = $2 OR fa.id = $2)`, sub, uid)
 	if err != nil {
 		return nil, fmt.Errorf("load activation %s: %w", id, err)
 	}
-	first, err := db.Activity(ctx, subscriptionID, firstID.String())
-	if err != nil {
-		return nil, err
+	if len(out) == 0 {
+		return nil, hookflow.ErrActivationNotFound
 	}
-	first.Success = status == string(hookflow.StatusSucceeded)
-	first.NextRetryAt = nextRetry
-	if lastStatus != nil || lastError != nil {
-		first.HTTPStatusCode, first.Error, first.RawResponse = 0, "", nil
-		if lastStatus != nil {
-			first.HTTPStatusCode = *lastStatus
-			body := ""
-			if lastBody != nil {
-				body = *lastBody
-			}
-			first.RawResponse, _ = json.Marshal(body)
-		}
-		if lastError != nil {
-			first.Error = *lastError
-		}
-	}
-	return first, nil
+	return &out[0], nil
 }
 
 // AddActivityPost stores a post added through the API: an event carrying
