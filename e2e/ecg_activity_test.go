@@ -313,3 +313,27 @@ func TestRetryingAnActivityAfterItsDeliveryEndedPostsALinkedManualRetry(t *testi
 		t.Errorf("activation = %v", activation)
 	}
 }
+
+func TestRetryingAnActivityDuringItsBackoffPostsAtOnceThroughTheWorkflow(t *testing.T) {
+	s := newStack(t, stackOptions{guard: openGuard, schedule: []time.Duration{time.Hour}})
+	rcv := newReceiver(t, http.StatusInternalServerError, http.StatusOK)
+	sub := newOrgSub(t, rcv.URL)
+	first := s.must(http.StatusCreated, http.MethodPost, sub.base()+"/activity", sub.token, map[string]any{
+		"type": 2, "payload": map[string]any{"n": 1}, "rawMessage": map[string]any{}, "eventId": "shift.created"})["id"].(string)
+	eventually(t, 10*time.Second, "the first post to fail and wait", func() bool {
+		return s.must(http.StatusOK, http.MethodGet, sub.base()+"/activations/"+first, sub.token, nil)["nextRetryAt"] != nil
+	})
+	retry := s.must(http.StatusCreated, http.MethodPost, sub.base()+"/activity/"+first+"/retry", sub.token, nil)
+	if retry["type"] != float64(1) || retry["success"] != true || retry["retryingFromPostId"] != first {
+		t.Errorf("retry = %v", retry)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := testTemporal.GetWorkflow(ctx, "delivery-"+first, "").Get(ctx, nil); err != nil {
+		t.Fatalf("the delivery's workflow did not end after the manual success: %v", err)
+	}
+	tree := s.must(http.StatusOK, http.MethodGet, sub.base()+"/activity/"+first+"?mode=nested", sub.token, nil)
+	if kids := children(tree); len(kids) != 1 || kids[0]["id"] != retry["id"] {
+		t.Errorf("tree children = %v, want the manual retry", kids)
+	}
+}
