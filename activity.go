@@ -86,6 +86,11 @@ type ActivityPost struct {
 	CreatedBy      string
 }
 
+// MaxPostDelay bounds how far ahead a post may be scheduled: well inside
+// the default log retention (14 days), which would otherwise purge the
+// event before its post.
+const MaxPostDelay = 7 * 24 * time.Hour
+
 // Outcome is what a receiver reported later about a post.
 type Outcome struct {
 	ActivityID         string // the post it reports on

@@ -253,13 +253,24 @@ func uuidField(name string) extraRule {
 	}
 }
 
+// notTooFarAhead refuses a date past hookflow.MaxPostDelay from now.
+func notTooFarAhead(name string) extraRule {
+	return func(obj map[string]any) []string {
+		v, _ := obj[name].(string)
+		if at, err := time.Parse(time.RFC3339Nano, v); err == nil && time.Until(at) > hookflow.MaxPostDelay {
+			return []string{name + " must not be more than 7 days ahead"}
+		}
+		return nil
+	}
+}
+
 func (s *Server) addActivity(c *gin.Context) {
 	sub, err := s.subscriptionWebhook(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	body, err := bindJSON[activityBody](s, c, nil, uuidField("retryingFromPostId"))
+	body, err := bindJSON[activityBody](s, c, nil, uuidField("retryingFromPostId"), notTooFarAhead("postedAt"))
 	if err != nil {
 		s.fail(c, err)
 		return

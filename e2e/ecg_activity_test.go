@@ -259,6 +259,8 @@ func TestActivityBadInputGetsTheSeedsMessages(t *testing.T) {
 			"type must not be greater than 3", "payload must be an object", "rawMessage should not be empty", "rawMessage must be an object",
 			"eventId should not be empty", "eventId must be a string", "postedAt must be RFC 3339 date", "property extra should not exist",
 			"retryingFromPostId must be a UUID"}},
+		{http.MethodPost, activity, map[string]any{"type": 2, "payload": map[string]any{}, "rawMessage": map[string]any{}, "eventId": "shift.created",
+			"postedAt": time.Now().Add(8 * 24 * time.Hour).Format(time.RFC3339)}, []string{"postedAt must not be more than 7 days ahead"}},
 		{http.MethodPost, activity + "/" + sub.id + "/outcomes", map[string]any{"originalActivityId": "x", "success": "maybe", "httpStatusCode": 42}, []string{
 			"success must be a boolean value", "httpStatusCode must not be less than 100", "error must be a string",
 			"rawResponse should not be empty", "originalActivityId must be a UUID"}},

@@ -90,7 +90,10 @@ func TestActivityOfAnotherSubscriptionIsNotFound(t *testing.T) {
 	for _, err := range []error{
 		func() error { _, err := testDB.DB.Activity(ctx, b.ID, del.ID); return err }(),
 		func() error { _, err := testDB.DB.ActivityTree(ctx, b.ID, del.ID); return err }(),
-		func() error { _, _, err := testDB.DB.RecordOutcome(ctx, b.ID, hookflow.Outcome{ActivityID: del.ID}); return err }(),
+		func() error {
+			_, _, err := testDB.DB.RecordOutcome(ctx, b.ID, hookflow.Outcome{ActivityID: del.ID})
+			return err
+		}(),
 		func() error { _, err := testDB.DB.Activity(ctx, a.ID, "not-a-uuid"); return err }(),
 	} {
 		if err != hookflow.ErrActivityNotFound {
