@@ -305,12 +305,7 @@ func (s *Server) addActivity(c *gin.Context) {
 // dispatch.Dispatcher.RetryNow) and answers the new post; the same
 // Idempotency-Key answers the same post, as for the logs' retry.
 func (s *Server) retryActivity(c *gin.Context) {
-	sub, err := s.subscriptionWebhook(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	a, err := s.deps.Activity.Activity(c, sub.ID, c.Param("activityId"))
+	sub, a, err := s.pathActivity(c)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -73,6 +73,19 @@ func (s *Server) subscriptionWebhook(c *gin.Context) (*hookflow.Webhook, error) 
 	return w, err
 }
 
+// pathActivity loads the path's subscription and its activity.
+func (s *Server) pathActivity(c *gin.Context) (*hookflow.Webhook, *hookflow.Activity, error) {
+	sub, err := s.subscriptionWebhook(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := s.deps.Activity.Activity(c, sub.ID, c.Param("activityId"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return sub, a, nil
+}
+
 // addPost stores a post added through the API and starts its delivery;
 // when the start fails nothing stays behind and the answer is a 503.
 func (s *Server) addPost(c *gin.Context, post hookflow.ActivityPost) (*hookflow.Activity, error) {

@@ -155,12 +155,7 @@ func (s *Server) validateHash(c *gin.Context) {
 }
 
 func (s *Server) getHash(c *gin.Context) {
-	sub, err := s.subscriptionWebhook(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	a, err := s.deps.Activity.Activity(c, sub.ID, c.Param("activityId"))
+	sub, a, err := s.pathActivity(c)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -89,43 +89,50 @@ func scanPost(row pgx.Row, extra ...any) (hookflow.Activity, error) {
 	return a, nil
 }
 
-// activityConditions turns a filter into conditions on posts (p) and their
-// deliveries (d); args continue after the subscription ($1).
-func activityConditions(f hookflow.ActivityFilter, args *[]any, status string) []string {
+// listConditions starts a list's arguments with the subscription and turns
+// the filter into conditions on its posts (p) or deliveries (d); succeeded
+// and failed are what the status filter means for the list at hand.
+func listConditions(f hookflow.ActivityFilter, succeeded, failed string) ([]any, []string, error) {
+	sub, err := uuid.Parse(f.SubscriptionID)
+	if err != nil {
+		return nil, nil, hookflow.ErrSubscriptionNotFound
+	}
+	args := []any{sub}
 	var where []string
+	switch f.Status {
+	case hookflow.ActivitySucceeded:
+		where = append(where, succeeded)
+	case hookflow.ActivityFailed:
+		where = append(where, failed)
+	}
 	if f.EventCode != "" {
-		*args = append(*args, f.EventCode)
-		where = append(where, "d.event_type = $"+strconv.Itoa(len(*args)))
+		args = append(args, f.EventCode)
+		where = append(where, "d.event_type = $"+strconv.Itoa(len(args)))
 	}
-	if status != "" {
-		where = append(where, status)
-	}
-	return where
+	return args, where, nil
 }
 
-func direction(p hookflow.Page) string {
+// pageOf orders a list by creation time (column at, then id) and takes
+// one page of it, adding the page's arguments to args.
+func pageOf(p hookflow.Page, at, id string, args *[]any) string {
+	dir := "ASC"
 	if p.Descending {
-		return "DESC"
+		dir = "DESC"
 	}
-	return "ASC"
+	*args = append(*args, p.Take, p.Skip)
+	return ` ORDER BY ` + at + ` ` + dir + `, ` + id + ` ` + dir +
+		` LIMIT $` + strconv.Itoa(len(*args)-1) + ` OFFSET $` + strconv.Itoa(len(*args))
 }
 
 // Activities lists a subscription's posts by creation time.
 func (db *DB) Activities(ctx context.Context, f hookflow.ActivityFilter) ([]hookflow.Activity, int, error) {
-	sub, err := uuid.Parse(f.SubscriptionID)
+	// A failed post is one made that failed; a post to come is neither.
+	args, where, err := listConditions(f, "p.success", "NOT p.success AND p.posted_at IS NOT NULL")
 	if err != nil {
-		return nil, 0, hookflow.ErrSubscriptionNotFound
-	}
-	args := []any{sub}
-	status := ""
-	switch f.Status {
-	case hookflow.ActivitySucceeded:
-		status = "p.success"
-	case hookflow.ActivityFailed:
-		status = "NOT p.success AND p.posted_at IS NOT NULL"
+		return nil, 0, err
 	}
 	cond := ""
-	if where := activityConditions(f, &args, status); len(where) > 0 {
+	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	from := `FROM (` + postsOf + `) p` + postDetails + cond
@@ -133,10 +140,7 @@ func (db *DB) Activities(ctx context.Context, f hookflow.ActivityFilter) ([]hook
 	if err := db.pool.QueryRow(ctx, `SELECT count(*) `+from, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count activities: %w", err)
 	}
-	dir := direction(f.Page)
-	args = append(args, f.Page.Take, f.Page.Skip)
-	rows, err := db.pool.Query(ctx, `SELECT `+postColumns+` `+from+` ORDER BY p.created_at `+dir+`, p.id `+dir+
-		` LIMIT $`+strconv.Itoa(len(args)-1)+` OFFSET $`+strconv.Itoa(len(args)), args...)
+	rows, err := db.pool.Query(ctx, `SELECT `+postColumns+` `+from+pageOf(f.Page, "p.created_at", "p.id", &args), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list activities: %w", err)
 	}
@@ -297,28 +301,17 @@ func (db *DB) activations(ctx context.Context, sub uuid.UUID, query string, args
 
 // Activations lists a subscription's deliveries, each as its first post.
 func (db *DB) Activations(ctx context.Context, f hookflow.ActivityFilter) ([]hookflow.Activity, int, error) {
-	sub, err := uuid.Parse(f.SubscriptionID)
+	args, where, err := listConditions(f, "d.status = 'succeeded'", "d.status <> 'succeeded' AND d.attempt_count > 0")
 	if err != nil {
-		return nil, 0, hookflow.ErrSubscriptionNotFound
+		return nil, 0, err
 	}
-	args := []any{sub}
-	status := ""
-	switch f.Status {
-	case hookflow.ActivitySucceeded:
-		status = "d.status = 'succeeded'"
-	case hookflow.ActivityFailed:
-		status = "d.status <> 'succeeded' AND d.attempt_count > 0"
-	}
-	where := append([]string{"d.webhook_id = $1"}, activityConditions(f, &args, status)...)
-	cond := " WHERE " + strings.Join(where, " AND ")
+	cond := " WHERE " + strings.Join(append([]string{"d.webhook_id = $1"}, where...), " AND ")
 	var total int
 	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM deliveries d`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count activations: %w", err)
 	}
-	dir := direction(f.Page)
-	args = append(args, f.Page.Take, f.Page.Skip)
-	out, err := db.activations(ctx, sub, `SELECT `+activationColumns+activationFrom+cond+` ORDER BY d.created_at `+dir+`, d.id `+dir+
-		` LIMIT $`+strconv.Itoa(len(args)-1)+` OFFSET $`+strconv.Itoa(len(args)), args...)
+	out, err := db.activations(ctx, args[0].(uuid.UUID),
+		`SELECT `+activationColumns+activationFrom+cond+pageOf(f.Page, "d.created_at", "d.id", &args), args...)
 	if err != nil {
 		return nil, 0, err
 	}
