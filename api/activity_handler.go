@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -102,7 +103,9 @@ func (s *Server) activityFilter(c *gin.Context, sub *hookflow.Webhook) (hookflow
 	q, err := bindQueryInto[activityListQuery](s, c, nil)
 	inc, failures := includes(c)
 	if err != nil {
-		if appErr, ok := err.(*hookflow.Error); ok && appErr.Code == hookflow.EINVALID {
+		// Every failed rule at once: the query's and include's.
+		var appErr *hookflow.Error
+		if errors.As(err, &appErr) && appErr.Code == hookflow.EINVALID {
 			return hookflow.ActivityFilter{}, nil, hookflow.Invalid(append(appErr.Details, failures...)...)
 		}
 		return hookflow.ActivityFilter{}, nil, err
