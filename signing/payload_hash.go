@@ -10,12 +10,12 @@ import (
 )
 
 // PayloadHash is the ECG module's hash of a payload: the lowercase hex
-// HMAC-SHA256 of "<createdAt>.<payload>", keyed with the secret (see
-// hashKey).
+// HMAC-SHA256 of "<createdAt>.<payload>", keyed with the secret as
+// subscriptions' secrets are (DecodeSubscriptionSecret).
 func PayloadHash(secret string, createdAt int64, payload string) (string, error) {
-	key, err := hashKey(secret)
+	key, err := DecodeSubscriptionSecret(secret)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("payload hash: %w", err)
 	}
 	h := hmac.New(sha256.New, key)
 	h.Write([]byte(strconv.FormatInt(createdAt, 10)))
@@ -42,20 +42,4 @@ func ValidPayloadHash(secrets []string, createdAt int64, payload, hash string) b
 		}
 	}
 	return false
-}
-
-// hashKey is the HMAC key of a secret: a whsec_ secret is decoded as
-// Standard Webhooks keys are, any other string is its UTF-8 bytes.
-func hashKey(secret string) ([]byte, error) {
-	if strings.HasPrefix(secret, SecretPrefix) {
-		key, err := DecodeSecret(secret)
-		if err != nil {
-			return nil, fmt.Errorf("payload hash: %w", err)
-		}
-		return key, nil
-	}
-	if secret == "" {
-		return nil, fmt.Errorf("payload hash: no secret")
-	}
-	return []byte(secret), nil
 }
