@@ -339,3 +339,26 @@ func TestRetryingAnActivityDuringItsBackoffPostsAtOnceThroughTheWorkflow(t *test
 		t.Errorf("tree children = %v, want the manual retry", kids)
 	}
 }
+
+func TestValidateHashAcceptsARotatedOutSecretDuringItsOverlapOnly(t *testing.T) {
+	for _, c := range []struct {
+		overlap time.Duration
+		oldOK   bool
+	}{{time.Hour, true}, {0, false}} {
+		s := newStack(t, stackOptions{guard: openGuard, overlap: c.overlap})
+		sub := newOrgSub(t, "http://127.0.0.1:1/unused")
+		old := sub.secret
+		s.must(http.StatusOK, http.MethodPut, sub.base()+"/secrets", sub.token, nil)
+		current := s.must(http.StatusOK, http.MethodGet, sub.base()+"/secrets", sub.token, nil)["secretKey"].(string)
+		if current == old {
+			t.Fatal("the rotation kept the secret")
+		}
+		for secret, want := range map[string]bool{old: c.oldOK, current: true} {
+			got := s.must(http.StatusOK, http.MethodPost, sub.hashBase()+"/validate-hash", sub.token,
+				map[string]any{"payload": "{vitals:100}", "hash": independentHash(t, secret, 12345, "{vitals:100}"), "createdAt": 12345})
+			if got["value"] != want {
+				t.Errorf("overlap %v: a hash under the %s secret validates %v, want %v", c.overlap, map[bool]string{true: "old", false: "new"}[secret == old], got["value"], want)
+			}
+		}
+	}
+}
