@@ -11,11 +11,13 @@ import (
 	"github.com/hookflow/hookflow/internal/testenv"
 )
 
+// newOrgWebhook creates a subscription to one event that the package's
+// other tests do not list, since they share the database.
 func newOrgWebhook(t *testing.T) *hookflow.Webhook {
 	t.Helper()
 	id := testenv.RandomID(4)
 	w := &hookflow.Webhook{Kind: hookflow.KindOrganization, ClientID: "org-client-" + id, OrganizationID: "org-" + id,
-		URL: "https://example.com/" + id, Events: []string{"all"}, Secrets: []string{"ecg-secret-key"}}
+		URL: "https://example.com/" + id, Events: []string{"shift.request.created"}, Secrets: []string{"ecg-secret-key"}}
 	if err := testDB.DB.CreateWebhook(context.Background(), w); err != nil {
 		t.Fatal(err)
 	}
