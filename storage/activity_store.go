@@ -177,14 +177,22 @@ func (db *DB) ActivityTree(ctx context.Context, subscriptionID, id string) ([]ho
 	if err1 != nil || err2 != nil {
 		return nil, hookflow.ErrActivityNotFound
 	}
+	// The tree is walked by id through the retrying_from_id indexes; only
+	// its posts are rendered, each found by its primary key.
 	rows, err := db.pool.Query(ctx, `
-		WITH RECURSIVE posts AS (`+postsOf+`), tree AS (
-			SELECT posts.*, 1 AS level FROM posts WHERE posts.id = $2
+		WITH RECURSIVE tree (id, level) AS (
+			SELECT $2::uuid, 1
 			UNION ALL
-			SELECT c.*, t.level + 1 FROM posts c JOIN tree t ON c.retrying_from_id = t.id
+			SELECT c.id, t.level + 1 FROM tree t CROSS JOIN LATERAL (
+				SELECT a.id FROM attempts a WHERE a.retrying_from_id = t.id
+				UNION ALL
+				SELECT o.id FROM activity_outcomes o WHERE o.retrying_from_id = t.id
+				UNION ALL
+				SELECT d.id FROM deliveries d WHERE d.retrying_from_id = t.id
+				  AND NOT EXISTS (SELECT 1 FROM attempts x WHERE x.delivery_id = d.id)) c
 		)
-		SELECT `+postColumns+`, p.level FROM tree p`+postDetails+`
-		ORDER BY p.level = 1 DESC, p.created_at, p.id`, sub, root)
+		SELECT `+postColumns+`, tree.level FROM (`+postsOf+`) p JOIN tree ON tree.id = p.id`+postDetails+`
+		ORDER BY tree.level = 1 DESC, p.created_at, p.id`, sub, root)
 	if err != nil {
 		return nil, fmt.Errorf("load activity %s: %w", id, err)
 	}
