@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +64,19 @@ func TestSettledSignalDuringTheScheduledWaitPostsNothing(t *testing.T) {
 	res := result(t, env)
 	if res.Status != hookflow.StatusSucceeded || len(r.calls) != 0 {
 		t.Fatalf("result = %+v after %d attempts, want settled without a post", res, len(r.calls))
+	}
+}
+
+func TestAScheduledPostSaysWhenItIsDue(t *testing.T) {
+	env, _ := newEnv(t, ok)
+	in := input()
+	at := env.Now().Add(time.Hour).UTC()
+	in.NotBefore = &at
+	var during string
+	env.RegisterDelayedCallback(func() { during = currentDetails(t, env) }, time.Minute)
+	env.ExecuteWorkflow(DeliveryWorkflow, in)
+	result(t, env)
+	if want := "**Scheduled**: the first post is due at " + at.Format(time.RFC3339); !strings.HasPrefix(during, want) {
+		t.Errorf("details during the wait = %q, want it to start with %q", during, want)
 	}
 }
