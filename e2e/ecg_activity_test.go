@@ -2,10 +2,13 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"testing"
 	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/hookflow/hookflow/auth"
 )
@@ -151,6 +154,10 @@ func TestAPostScheduledForLaterWaitsForItsTime(t *testing.T) {
 	if rcv.count() != 0 {
 		t.Fatal("posted before its time")
 	}
+	// The wait is a named timer of the delivery's workflow: what the Temporal UI shows.
+	eventually(t, 5*time.Second, "the scheduled-post timer", func() bool {
+		return timerSummaries(t, "delivery-"+added["id"].(string))["scheduled post at "+due.Format(time.RFC3339)]
+	})
 	// Posting it by hand before its time is refused: nothing was posted.
 	expect(t, s.do(http.MethodPost, sub.base()+"/activity/"+added["id"].(string)+"/retry", sub.token, nil), http.StatusConflict,
 		`{"message":"Webhook activity has not been posted yet","error":"Conflict","statusCode":409}`)
@@ -361,4 +368,25 @@ func TestValidateHashAcceptsARotatedOutSecretDuringItsOverlapOnly(t *testing.T) 
 			}
 		}
 	}
+}
+
+// timerSummaries lists the summaries of the timers a workflow started.
+func timerSummaries(t *testing.T, workflowID string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	iter := testTemporal.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			return out // not started yet
+		}
+		if ev.GetEventType() != enumspb.EVENT_TYPE_TIMER_STARTED {
+			continue
+		}
+		var summary string
+		if p := ev.GetUserMetadata().GetSummary(); p != nil && json.Unmarshal(p.GetData(), &summary) == nil {
+			out[summary] = true
+		}
+	}
+	return out
 }
