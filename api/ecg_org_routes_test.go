@@ -37,6 +37,7 @@ func TestEveryOrganizationRouteRefusesOtherOrganizationsTokens(t *testing.T) {
 	if len(routes) < 14 {
 		t.Fatalf("%d organization routes, want at least the 14 of subscriptions and secrets", len(routes))
 	}
+	routes = append(routes, s.ecgActivityRoutes()...) // activity, activations, payload hashes
 	for _, r := range routes {
 		if !strings.HasPrefix(r.path, organizationPath+"/") {
 			t.Errorf("%s %s is outside %s", r.method, r.path, organizationPath)
