@@ -18,7 +18,8 @@ import (
 )
 
 // Helpers of the ECG activity tests. Subscriptions are webhooks of kind
-// organization, created through the store until their own API lands.
+// organization, created through the store so that a test knows its secret
+// and its client (the owner the public logs answer) up front.
 
 // orgSub is an organization subscription with a token of its organization.
 type orgSub struct {
