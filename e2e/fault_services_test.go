@@ -142,9 +142,17 @@ func (s *faultServices) pgCtl(args ...string) error {
 }
 
 func (s *faultServices) startPostgres() error {
-	return s.pgCtl("-l", filepath.Join(filepath.Dir(s.pgDir), "pg.log"), "start",
+	logFile := filepath.Join(filepath.Dir(s.pgDir), "pg.log")
+	err := s.pgCtl("-l", logFile, "start",
 		"-o", fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k /tmp -c max_connections=100 -c fsync=off", s.pgPort))
+	if err != nil {
+		// The cluster's directory is removed at the end: keep what its log says.
+		out, _ := os.ReadFile(logFile)
+		return fmt.Errorf("%w\npg.log:\n%s", err, tail(out, 2000))
+	}
+	return nil
 }
+
 
 // stopPostgres stops the cluster the way a crash or an operator would:
 // connections drop at once.
