@@ -153,7 +153,6 @@ func (s *faultServices) startPostgres() error {
 	return nil
 }
 
-
 // stopPostgres stops the cluster the way a crash or an operator would:
 // connections drop at once.
 func (s *faultServices) stopPostgres() error { return s.pgCtl("stop", "-m", "fast") }
