@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -35,11 +36,20 @@ type benchConfig struct {
 	only         string
 	fresh        bool
 	keepData     bool
+	portRange    string
+	temporalPort int
+	workers      int
+	floorAttrs   int
+	floorUpsert  bool
+	noisy        noisyConfig
+	soak         soakConfig
 }
 
 type runner struct {
 	cfg         benchConfig
 	temporalPID int
+	temporalDir string // the benchmark's own dev server's store, "" on a shared one
+	postmaster  int
 	rcv         *receiver
 	temporal    client.Client
 	logger      *slog.Logger
@@ -61,7 +71,19 @@ func main() {
 	flag.IntVar(&cfg.searchRounds, "search-rounds", 25, "rounds of log search queries")
 	flag.BoolVar(&cfg.fresh, "fresh-temporal", true, "run the scenarios on a Temporal dev server of their own, on a new on-disk store, so figures do not drift as the shared store grows")
 	flag.BoolVar(&cfg.keepData, "keep-data", false, "keep each scenario's database for inspection")
-	flag.StringVar(&cfg.only, "only", "", "comma-separated scenarios to run (burst,paced,fanout,storm,logs,limit); all when empty")
+	flag.StringVar(&cfg.portRange, "ports", "", "first-last: listen addresses for Hookflow and the receiver from this range (a shared machine); any free port when empty")
+	flag.IntVar(&cfg.temporalPort, "temporal-port", 7243, "port of the benchmark's own Temporal dev server (its UI on the next port)")
+	flag.IntVar(&cfg.floorAttrs, "floor-attributes", -1, "search attributes the floor's workflows start with: the first k of a delivery's; all of them when negative")
+	flag.BoolVar(&cfg.floorUpsert, "floor-upsert", true, "the floor's workflows make a delivery's final search attribute upsert")
+	flag.IntVar(&cfg.workers, "workers", 2, "worker processes beside one api process in the scale-out burst")
+	flag.Float64Var(&cfg.noisy.rate, "noisy-rate", 100, "events per second in the noisy-neighbour runs")
+	flag.DurationVar(&cfg.noisy.duration, "noisy-duration", 60*time.Second, "length of each noisy-neighbour run")
+	flag.DurationVar(&cfg.noisy.deliveryTimeout, "noisy-delivery-timeout", 0, "HOOKFLOW_DELIVERY_TIMEOUT of the noisy-neighbour runs; the product's default (15s) when 0")
+	flag.Float64Var(&cfg.soak.rate, "soak-rate", 100, "events per second in the soak")
+	flag.DurationVar(&cfg.soak.duration, "soak-duration", 10*time.Minute, "length of the soak")
+	flag.DurationVar(&cfg.soak.retention, "soak-retention", 2*time.Minute, "HOOKFLOW_LOG_RETENTION during the soak, so that the purge deletes rows while it runs")
+	flag.DurationVar(&cfg.soak.purgeEvery, "soak-purge-every", time.Minute, "how often the soak triggers the retention schedule (what `hookflow purge` does)")
+	flag.StringVar(&cfg.only, "only", "", "comma-separated scenarios to run (floor,burst,scaleout,paced,noisy,fanout,storm,soak,logs,limit); all when empty")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -97,92 +119,132 @@ func run(ctx context.Context, cfg benchConfig) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	stamp := time.Now().UTC().Format("20060102-150405")
-	temporalPID := 0
+	r := &runner{cfg: cfg, logger: logger}
 	if cfg.fresh {
 		dir, err := filepath.Abs(filepath.Join(cfg.out, stamp+"-temporal"))
 		if err != nil {
 			return err
 		}
-		addr, pid, stopTemporal, err := startTemporal(ctx, dir)
+		addr, pid, stopTemporal, err := startTemporal(ctx, dir, cfg.temporalPort)
 		if err != nil {
 			return err
 		}
 		defer stopTemporal()
-		cfg.temporal, temporalPID = addr, pid
+		cfg.temporal, r.temporalPID, r.temporalDir = addr, pid, dir
+		r.cfg = cfg
 	}
 	tc, err := client.DialContext(ctx, client.Options{HostPort: cfg.temporal, Logger: sdklog.NewStructuredLogger(logger)})
 	if err != nil {
 		return fmt.Errorf("connect to Temporal: %w", err)
 	}
 	defer tc.Close()
-	rcv, err := newReceiver()
+	r.temporal = tc
+	pp, err := newPorts(cfg.portRange)
 	if err != nil {
 		return err
 	}
-	r := &runner{cfg: cfg, rcv: rcv, temporal: tc, logger: logger, temporalPID: temporalPID}
+	rcvAddr, err := pp.addr()
+	if err != nil {
+		return err
+	}
+	if r.rcv, err = newReceiver(rcvAddr); err != nil {
+		return err
+	}
 	logDir := filepath.Join(cfg.out, stamp+"-logs")
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
 		return err
 	}
-	sc := stackConfig{binary: cfg.binary, baseURL: cfg.databaseURL, temporal: cfg.temporal, retrySchedule: "5s,5m,30m,2h,5h,10h,10h", logDir: logDir, http: newHTTPClient(), keepData: cfg.keepData}
+	sc := stackConfig{binary: cfg.binary, baseURL: cfg.databaseURL, temporal: cfg.temporal, retrySchedule: "5s,5m,30m,2h,5h,10h,10h", logDir: logDir, http: newHTTPClient(), keepData: cfg.keepData, ports: pp}
+	if admin, err := adminURL(cfg.databaseURL); err == nil {
+		r.postmaster = findPostmaster(ctx, admin)
+	}
 
 	var results []*result
-	scenario := func(name, schedule string, fn func(*stack) (*result, error)) error {
-		if !cfg.wants(name) {
+	scenario := func(st step) error {
+		if !cfg.wants(st.name) {
 			return nil
 		}
-		fmt.Fprintf(os.Stderr, "bench: %s...\n", name)
-		c := sc
-		if schedule != "" {
-			c.retrySchedule = schedule
+		fmt.Fprintf(os.Stderr, "bench: %s...\n", st.name)
+		var s *stack
+		if st.stack != nil {
+			c := sc
+			st.stack(&c)
+			var err error
+			if s, err = startStack(ctx, c, st.name); err != nil {
+				return fmt.Errorf("%s: %w", st.name, err)
+			}
+			defer s.stop(context.WithoutCancel(ctx))
 		}
-		s, err := startStack(ctx, c, strings.ReplaceAll(name, " ", "_"))
+		res, err := st.run(s)
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		defer s.stop(context.WithoutCancel(ctx))
-		res, err := fn(s)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return fmt.Errorf("%s: %w", st.name, err)
 		}
 		results = append(results, res)
 		return nil
 	}
-	steps := []struct {
-		name, schedule string
-		fn             func(*stack) (*result, error)
-	}{
-		{"burst", "", func(s *stack) (*result, error) { return r.burst(ctx, s) }},
-		{"paced", "", func(s *stack) (*result, error) { return r.paced(ctx, s) }},
-		{"fanout", "", func(s *stack) (*result, error) { return r.fanOut(ctx, s, "fan-out 1x100", 100, 1) }},
-		{"fanout", "", func(s *stack) (*result, error) { return r.fanOut(ctx, s, "fan-out 200x10", 10, 200) }},
-		{"storm", "1s,2s,4s,4s,4s,4s,4s,4s", func(s *stack) (*result, error) { return r.retryStorm(ctx, s) }},
-		{"logs", "", func(s *stack) (*result, error) { return r.logSearch(ctx, s) }},
-	}
-	for _, st := range steps {
-		if err := scenario(st.name, st.schedule, st.fn); err != nil {
+	for _, st := range r.steps(ctx) {
+		if err := scenario(st); err != nil {
 			return err
 		}
-	}
-	if cfg.wants("limit") {
-		fmt.Fprintln(os.Stderr, "bench: limit...")
-		res, err := r.limit(ctx)
-		if err != nil {
-			return err
-		}
-		results = append(results, res)
 	}
 	return writeReport(cfg, stamp, results)
 }
 
+// step is one scenario: run gets a fresh stack configured by stack, or none
+// when stack is nil (the engine's floor, the direct POST limit).
+type step struct {
+	name  string
+	stack func(*stackConfig)
+	run   func(*stack) (*result, error)
+}
+
+func (r *runner) steps(ctx context.Context) []step {
+	plain := func(*stackConfig) {}
+	retries := func(schedule string) func(*stackConfig) {
+		return func(c *stackConfig) { c.retrySchedule = schedule }
+	}
+	noisy := func(c *stackConfig) {
+		if r.cfg.noisy.deliveryTimeout > 0 {
+			c.env = append(c.env, "HOOKFLOW_DELIVERY_TIMEOUT="+r.cfg.noisy.deliveryTimeout.String())
+		}
+	}
+	return []step{
+		{"floor", nil, func(*stack) (*result, error) { return r.floor(ctx) }},
+		{"burst", plain, func(s *stack) (*result, error) { return r.burst(ctx, s, "burst") }},
+		{"scaleout", func(c *stackConfig) { c.workers = r.cfg.workers }, func(s *stack) (*result, error) {
+			return r.burst(ctx, s, fmt.Sprintf("burst, api + %d workers", r.cfg.workers))
+		}},
+		{"paced", plain, func(s *stack) (*result, error) { return r.paced(ctx, s) }},
+		{"noisy", noisy, func(s *stack) (*result, error) { return r.noisyNeighbour(ctx, s, false) }},
+		{"noisy", noisy, func(s *stack) (*result, error) { return r.noisyNeighbour(ctx, s, true) }},
+		{"fanout", plain, func(s *stack) (*result, error) { return r.fanOut(ctx, s, "fan-out 1x100", 100, 1) }},
+		{"fanout", plain, func(s *stack) (*result, error) { return r.fanOut(ctx, s, "fan-out 200x10", 10, 200) }},
+		{"storm", retries("1s,2s,4s,4s,4s,4s,4s,4s"), func(s *stack) (*result, error) { return r.retryStorm(ctx, s) }},
+		{"soak", func(c *stackConfig) { c.env = append(c.env, "HOOKFLOW_LOG_RETENTION="+r.cfg.soak.retention.String()) },
+			func(s *stack) (*result, error) { return r.soak(ctx, s) }},
+		{"logs", plain, func(s *stack) (*result, error) { return r.logSearch(ctx, s) }},
+		{"limit", nil, func(*stack) (*result, error) { return r.limit(ctx) }},
+	}
+}
+
+// adminURL is the maintenance database on the same server.
+func adminURL(databaseURL string) (string, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/postgres"
+	return u.String(), nil
+}
+
 // startTemporal runs a dev server of the benchmark's own, the way `make run`
 // does (scripts/services.sh), on a new on-disk store in dir.
-func startTemporal(ctx context.Context, dir string) (addr string, pid int, stop func(), err error) {
+func startTemporal(ctx context.Context, dir string, port int) (addr string, pid int, stop func(), err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", 0, nil, err
 	}
 	env := append(os.Environ(),
-		"HOOKFLOW_TEMPORAL_PORT=7243", "HOOKFLOW_TEMPORAL_UI_PORT=8243",
+		"HOOKFLOW_TEMPORAL_PORT="+strconv.Itoa(port), "HOOKFLOW_TEMPORAL_UI_PORT="+strconv.Itoa(port+1),
 		"HOOKFLOW_TEMPORAL_DB="+filepath.Join(dir, "temporal.db"),
 		"HOOKFLOW_TEMPORAL_PID="+filepath.Join(dir, "temporal.pid"),
 		"HOOKFLOW_TEMPORAL_LOG="+filepath.Join(dir, "temporal.log"))
@@ -199,5 +261,5 @@ func startTemporal(ctx context.Context, dir string) (addr string, pid int, stop 
 		_, _ = runWithEnv(context.Background(), env, script, "temporal-down")
 		_ = os.RemoveAll(dir)
 	}
-	return "127.0.0.1:7243", pid, stop, nil
+	return "127.0.0.1:" + strconv.Itoa(port), pid, stop, nil
 }

@@ -50,17 +50,26 @@ func (s *stack) call(ctx context.Context, method, path string, body any, want in
 // createWebhooks registers n facility webhooks on facility F-0 at the receiver.
 func (s *stack) createWebhooks(ctx context.Context, receiverURL string, n int) error {
 	for i := range n {
-		body := map[string]any{"url": fmt.Sprintf("%s/w/%d", receiverURL, i), "events": []string{"all"}, "facilities": []string{"F-0"}}
-		if _, err := s.call(ctx, http.MethodPost, "/api/v2/public/webhooks/facility", body, http.StatusCreated); err != nil {
+		if err := s.createWebhook(ctx, fmt.Sprintf("%s/w/%d", receiverURL, i), "F-0"); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// publish posts one event with a chosen id.
-func (s *stack) publish(ctx context.Context, id string) error {
-	body := map[string]any{"id": id, "eventType": "shift.created", "facilityId": "F-0", "data": map[string]any{"shiftId": id, "startsAt": "2026-11-24T08:00:00Z", "role": "RN"}}
+// createWebhook registers one webhook for every event of one facility.
+func (s *stack) createWebhook(ctx context.Context, url, facility string) error {
+	body := map[string]any{"url": url, "events": []string{"all"}, "facilities": []string{facility}}
+	_, err := s.call(ctx, http.MethodPost, "/api/v2/public/webhooks/facility", body, http.StatusCreated)
+	return err
+}
+
+// publish posts one event with a chosen id on facility F-0.
+func (s *stack) publish(ctx context.Context, id string) error { return s.publishTo(ctx, id, "F-0") }
+
+// publishTo posts one event with a chosen id on a facility.
+func (s *stack) publishTo(ctx context.Context, id, facility string) error {
+	body := map[string]any{"id": id, "eventType": "shift.created", "facilityId": facility, "data": map[string]any{"shiftId": id, "startsAt": "2026-11-24T08:00:00Z", "role": "RN"}}
 	_, err := s.call(ctx, http.MethodPost, "/api/v2/events", body, http.StatusAccepted)
 	return err
 }

@@ -4,23 +4,30 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
 
-// receiver answers deliveries and remembers when each first arrived.
+// receiver answers deliveries and remembers when each first arrived. Paths
+// under /hang/ hold every request until the sender gives up, paths under
+// /fail/ answer 500: the bad webhooks of the noisy-neighbour run.
 type receiver struct {
 	srv      *http.Server
 	url      string
 	mu       sync.Mutex
 	first    map[string]time.Time // webhook-id + path -> first receipt
 	requests int
+	bad      int       // requests to /hang/ and /fail/
 	failTill time.Time // answer 500 until then (retry storm)
 	notify   chan struct{}
 }
 
-func newReceiver() (*receiver, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// maxHold bounds a held request should the sender never hang up.
+const maxHold = 5 * time.Minute
+
+func newReceiver(addr string) (*receiver, error) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
@@ -32,6 +39,19 @@ func newReceiver() (*receiver, error) {
 
 func (r *receiver) handle(w http.ResponseWriter, req *http.Request) {
 	_, _ = io.Copy(io.Discard, req.Body)
+	switch {
+	case strings.HasPrefix(req.URL.Path, "/hang/"):
+		r.countBad()
+		select {
+		case <-req.Context().Done():
+		case <-time.After(maxHold):
+		}
+		return
+	case strings.HasPrefix(req.URL.Path, "/fail/"):
+		r.countBad()
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
 	now := time.Now()
 	key := req.Header.Get("webhook-id") + req.URL.Path
 	r.mu.Lock()
@@ -54,11 +74,17 @@ func (r *receiver) handle(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+func (r *receiver) countBad() {
+	r.mu.Lock()
+	r.bad++
+	r.mu.Unlock()
+}
+
 // reset forgets every receipt.
 func (r *receiver) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.first, r.requests, r.failTill = map[string]time.Time{}, 0, time.Time{}
+	r.first, r.requests, r.bad, r.failTill = map[string]time.Time{}, 0, 0, time.Time{}
 }
 
 func (r *receiver) failUntil(t time.Time) {
@@ -94,4 +120,11 @@ func (r *receiver) snapshot() (map[string]time.Time, int) {
 		out[k] = v
 	}
 	return out, r.requests
+}
+
+// badRequests counts the requests the bad webhooks received.
+func (r *receiver) badRequests() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bad
 }

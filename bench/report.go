@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,7 +12,10 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 type report struct {
@@ -21,6 +25,14 @@ type report struct {
 	Results []*result `json:"results"`
 	// BurstToLimit is Hookflow's burst rate over the direct POST rate.
 	BurstToLimit float64 `json:"burstToLimitRatio,omitempty"`
+	// BurstToFloor is Hookflow's burst rate over the engine's floor (one
+	// workflow with a no-op local activity each) in the same run.
+	BurstToFloor float64 `json:"burstToFloorRatio,omitempty"`
+	// ScaleOutToFloor is the api + workers burst over the floor.
+	ScaleOutToFloor float64 `json:"scaleOutToFloorRatio,omitempty"`
+	// NoisyP99Ratio is the healthy webhooks' p99 beside two bad ones over
+	// the same run with none (target at most 1.5).
+	NoisyP99Ratio float64 `json:"noisyNeighbourP99Ratio,omitempty"`
 }
 
 func machine() string {
@@ -38,18 +50,27 @@ func machine() string {
 
 func writeReport(cfg benchConfig, stamp string, results []*result) error {
 	rep := report{When: time.Now().UTC().Format(time.RFC3339), Machine: machine(), Command: "make bench " + strings.Join(os.Args[1:], " "), Results: results}
-	var burst, limit float64
+	var burst, scaleOut, floor, limit, noisyBase, noisy float64
 	for _, r := range results {
-		switch r.Name {
-		case "burst":
+		switch {
+		case r.Name == "burst":
 			burst = r.DeliveriesPerSec
-		case "limit (direct POSTs)":
+		case strings.HasPrefix(r.Name, "burst, api + "):
+			scaleOut = r.DeliveriesPerSec
+		case strings.HasPrefix(r.Name, "floor"):
+			floor = r.DeliveriesPerSec
+		case r.Name == "limit (direct POSTs)":
 			limit = r.DeliveriesPerSec
+		case r.Name == noisyBaselineName:
+			noisyBase = r.LatencyMs["p99"]
+		case r.Name == noisyName:
+			noisy = r.LatencyMs["p99"]
 		}
 	}
-	if burst > 0 && limit > 0 {
-		rep.BurstToLimit = burst / limit
-	}
+	rep.BurstToLimit = ratio(burst, limit)
+	rep.BurstToFloor = ratio(burst, floor)
+	rep.ScaleOutToFloor = ratio(scaleOut, floor)
+	rep.NoisyP99Ratio = ratio(noisy, noisyBase)
 	base := filepath.Join(cfg.out, stamp)
 	js, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
@@ -65,6 +86,11 @@ func writeReport(cfg benchConfig, stamp string, results []*result) error {
 	for _, r := range results {
 		if r.Name == "paced" && len(r.latencies) > 0 {
 			if err := latencyChart(r, base+"-paced-latency.png"); err != nil {
+				return err
+			}
+		}
+		if r.Soak != nil && len(r.Soak.Samples) > 0 {
+			if err := soakChart(r, base+"-soak.png"); err != nil {
 				return err
 			}
 		}
@@ -88,10 +114,46 @@ func markdown(rep report) string {
 			num(r.DeliveriesPerSec), num(r.PublishesPerSec), num(r.LatencyMs["p50"]), num(r.LatencyMs["p95"]), num(r.LatencyMs["p99"]),
 			r.Lost, cpu, num(r.HistoryEvents), r.Notes)
 	}
+	b.WriteString("\n")
+	if rep.BurstToFloor > 0 {
+		fmt.Fprintf(&b, "Burst rate is %.2f of the engine's floor (the same workflows with a no-op local activity, same run; target 0.85).\n", rep.BurstToFloor)
+	}
+	if rep.ScaleOutToFloor > 0 {
+		fmt.Fprintf(&b, "The api + workers burst is %.2f of the floor.\n", rep.ScaleOutToFloor)
+	}
 	if rep.BurstToLimit > 0 {
-		fmt.Fprintf(&b, "\nBurst rate is %.2f%% of the machine's limit (direct signed POSTs, same concurrency).\n", rep.BurstToLimit*100)
+		fmt.Fprintf(&b, "Burst rate is %.2f%% of the machine's limit (direct signed POSTs, same concurrency).\n", rep.BurstToLimit*100)
+	}
+	if rep.NoisyP99Ratio > 0 {
+		fmt.Fprintf(&b, "Healthy webhooks' p99 beside two bad ones is %.2fx their p99 without (target at most 1.5x).\n", rep.NoisyP99Ratio)
+	}
+	for _, r := range rep.Results {
+		if r.Soak != nil {
+			soakMarkdown(&b, r.Soak)
+		}
 	}
 	return b.String()
+}
+
+// ratio is a/b rounded, 0 when either is missing.
+func ratio(a, b float64) float64 {
+	if a <= 0 || b <= 0 {
+		return 0
+	}
+	return math.Round(a/b*1000) / 1000
+}
+
+func soakMarkdown(b *strings.Builder, f *soakFigures) {
+	b.WriteString("\nSoak, p99 ms per minute:")
+	for _, v := range f.P99PerMinuteMs {
+		fmt.Fprintf(b, " %.1f", v)
+	}
+	b.WriteString("\n\n| memory MB (RSS; PostgreSQL PSS) | start | end |\n| --- | --- | --- |\n")
+	for _, k := range []string{"hookflow", "temporal", "postgres"} {
+		fmt.Fprintf(b, "| %s | %.1f | %.1f |\n", k, f.MemoryStartMB[k], f.MemoryEndMB[k])
+	}
+	fmt.Fprintf(b, "\nStore growth per 1000 deliveries: Temporal (SQLite + WAL) %.0f bytes, PostgreSQL tables %.0f bytes (%d to %d bytes; %d deliveries kept after %d purges).\n",
+		f.TemporalStoreBytesPer1000, f.PostgresBytesPer1000, f.PostgresBytesStart, f.PostgresBytesEnd, f.DeliveriesKept, f.PurgesTriggered)
 }
 
 func num(v float64) string {
@@ -117,4 +179,51 @@ func latencyChart(r *result, path string) error {
 	}
 	p.Add(h)
 	return p.Save(8*vg.Inch, 4*vg.Inch, path)
+}
+
+// soakChart draws the soak's p99 per 10 s and memory over time, one above
+// the other.
+func soakChart(r *result, path string) error {
+	lat, mem := plot.New(), plot.New()
+	lat.Title.Text = r.Name + ": p99 publish-to-receipt latency per 10 s"
+	lat.Y.Label.Text = "p99 (ms)"
+	mem.Title.Text = "memory (RSS; PostgreSQL PSS)"
+	mem.Y.Label.Text = "MB"
+	mem.Legend.Top, mem.Legend.Left = true, true
+	for _, p := range []*plot.Plot{lat, mem} {
+		p.X.Label.Text = "minutes"
+		p.Add(plotter.NewGrid())
+	}
+	series := func(f func(soakSample) float64) plotter.XYs {
+		var xy plotter.XYs
+		for _, s := range r.Soak.Samples {
+			if v := f(s); v > 0 {
+				xy = append(xy, plotter.XY{X: s.At / 60, Y: v})
+			}
+		}
+		return xy
+	}
+	if err := plotutil.AddLines(lat, "p99", series(func(s soakSample) float64 { return s.P99Ms })); err != nil {
+		return err
+	}
+	if err := plotutil.AddLines(mem,
+		"hookflow", series(func(s soakSample) float64 { return s.HookflowMB }),
+		"temporal", series(func(s soakSample) float64 { return s.TemporalMB }),
+		"postgres", series(func(s soakSample) float64 { return s.PostgresMB })); err != nil {
+		return err
+	}
+	img := vgimg.New(8*vg.Inch, 7*vg.Inch)
+	plots := [][]*plot.Plot{{lat}, {mem}}
+	canvases := plot.Align(plots, draw.Tiles{Rows: 2, Cols: 1, PadY: vg.Points(12), PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}, draw.New(img))
+	lat.Draw(canvases[0][0])
+	mem.Draw(canvases[1][0])
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -28,6 +28,7 @@ type result struct {
 	Attempts         int                `json:"attempts,omitempty"`
 	Lost             int                `json:"lost"`
 	Notes            string             `json:"notes,omitempty"`
+	Soak             *soakFigures       `json:"soak,omitempty"`
 	latencies        []time.Duration
 }
 
@@ -56,7 +57,7 @@ func cpuPer1000(c cpuSample, deliveries int) map[string]float64 {
 }
 
 // burst: n events from `concurrency` publishers to one webhook.
-func (r *runner) burst(ctx context.Context, s *stack) (*result, error) {
+func (r *runner) burst(ctx context.Context, s *stack, name string) (*result, error) {
 	if err := s.createWebhooks(ctx, r.rcv.url, 1); err != nil {
 		return nil, err
 	}
@@ -83,7 +84,7 @@ func (r *runner) burst(ctx context.Context, s *stack) (*result, error) {
 		return nil, err
 	}
 	published := time.Since(start)
-	res := r.throughput(ctx, s, "burst", n, start, cpu0)
+	res := r.throughput(ctx, s, name, n, start, cpu0)
 	res.PublishesPerSec = perSecond(n, published.Seconds())
 	return res, nil
 }
@@ -110,18 +111,10 @@ func (r *runner) paced(ctx context.Context, s *stack) (*result, error) {
 	}
 	r.rcv.reset()
 	n := int(r.cfg.rate * r.cfg.duration.Seconds())
-	interval := time.Duration(float64(time.Second) / r.cfg.rate)
-	sent := make([]time.Time, n)
 	cpu0 := r.cpu(s)
 	start := time.Now()
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(64)
-	for i := range n {
-		time.Sleep(time.Until(start.Add(time.Duration(i) * interval)))
-		sent[i] = time.Now()
-		g.Go(func() error { return s.publish(gctx, fmt.Sprintf("paced-%d", i)) })
-	}
-	if err := g.Wait(); err != nil {
+	sent, err := pace(ctx, r.cfg.rate, n, func(ctx context.Context, i int) error { return s.publish(ctx, fmt.Sprintf("paced-%d", i)) })
+	if err != nil {
 		return nil, err
 	}
 	ok := r.rcv.waitFor(n, 2*time.Minute)
@@ -135,6 +128,7 @@ func (r *runner) paced(ctx context.Context, s *stack) (*result, error) {
 	res.Deliveries, res.Lost = len(res.latencies), n-len(res.latencies)
 	res.LatencyMs = latencySummary(res.latencies)
 	res.DeliveriesPerSec = perSecond(res.Deliveries, r.cfg.duration.Seconds())
+	res.PublishesPerSec = sendRate(sent)
 	res.CPUSecPer1000 = cpuPer1000(r.cpu(s).since(cpu0), res.Deliveries)
 	if !ok {
 		res.Notes = "timed out waiting for deliveries"
@@ -248,17 +242,22 @@ func (r *runner) historyEvents(ctx context.Context, s *stack, sample int) float6
 	for rows.Next() {
 		var id string
 		if rows.Scan(&id) == nil {
-			ids = append(ids, id)
+			ids = append(ids, "delivery-"+id)
 		}
 	}
 	rows.Close()
+	return r.historyLength(ctx, ids)
+}
+
+// historyLength averages the history length of workflows.
+func (r *runner) historyLength(ctx context.Context, ids []string) float64 {
 	var mu sync.Mutex
 	total := 0
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	for _, id := range ids {
 		g.Go(func() error {
-			it := r.temporal.GetWorkflowHistory(gctx, "delivery-"+id, "", false, 0)
+			it := r.temporal.GetWorkflowHistory(gctx, id, "", false, 0)
 			count := 0
 			for it.HasNext() {
 				if _, err := it.Next(); err != nil {
@@ -278,7 +277,47 @@ func (r *runner) historyEvents(ctx context.Context, s *stack, sample int) float6
 	return round2(float64(total) / float64(len(ids)))
 }
 
-func (r *runner) cpu(s *stack) cpuSample { return sampleCPU(s.pid(), r.temporalPID) }
+func (r *runner) procs(s *stack) procs {
+	p := procs{temporal: r.temporalPID, postmaster: r.postmaster}
+	if s != nil {
+		p.hookflow = s.pids()
+	}
+	return p
+}
+
+func (r *runner) cpu(s *stack) cpuSample { return sampleCPU(r.procs(s)) }
+
+// pace calls publish n times at rate per second, at most 64 at once, and
+// returns when each call was made.
+func pace(ctx context.Context, rate float64, n int, publish func(context.Context, int) error) ([]time.Time, error) {
+	interval := time.Duration(float64(time.Second) / rate)
+	sent := make([]time.Time, n)
+	start := time.Now()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(64)
+	for i := range n {
+		select {
+		case <-gctx.Done():
+			if err := g.Wait(); err != nil {
+				return sent, err
+			}
+			return sent, ctx.Err()
+		case <-time.After(time.Until(start.Add(time.Duration(i) * interval))):
+		}
+		sent[i] = time.Now()
+		g.Go(func() error { return publish(gctx, i) })
+	}
+	return sent, g.Wait()
+}
+
+// sendRate is the publish rate pace achieved (below the asked rate when
+// publishes back up on a saturated machine).
+func sendRate(sent []time.Time) float64 {
+	if len(sent) < 2 || sent[0].IsZero() || sent[len(sent)-1].IsZero() {
+		return 0
+	}
+	return perSecond(len(sent)-1, sent[len(sent)-1].Sub(sent[0]).Seconds())
+}
 
 // lastReceipt is when the last delivery arrived, or start when none did.
 func lastReceipt(receipts map[string]time.Time, start time.Time) time.Time {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -19,9 +18,10 @@ import (
 
 const jwtSecret = "hookflow-bench-secret-that-is-long-enough"
 
-// stack is one `hookflow serve` on a database of its own.
+// stack is Hookflow on a database of its own: one `hookflow serve`, or one
+// `hookflow api` and some `hookflow worker` processes.
 type stack struct {
-	cmd    *exec.Cmd
+	procs  []*exec.Cmd
 	url    string
 	pool   *pgxpool.Pool
 	dbName string
@@ -40,18 +40,26 @@ type stackConfig struct {
 	logDir        string
 	http          *http.Client
 	keepData      bool
+	ports         *ports
+	// workers > 0 runs `api` and that many `worker` processes instead of `serve`.
+	workers int
+	// env adds HOOKFLOW_* settings of one scenario (a shorter retention...).
+	env []string
 }
 
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+// facilities the benchmark's token may publish to and subscribe on.
+func benchFacilities() []string {
+	var out []string
+	for i := range 10 {
+		out = append(out, fmt.Sprintf("F-%d", i))
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	for i := range noisyWebhooks {
+		out = append(out, noisyFacility(i))
+	}
+	return out
 }
 
-// startStack creates a fresh database and starts `hookflow serve` on it.
+// startStack creates a fresh database and starts Hookflow on it.
 func startStack(ctx context.Context, c stackConfig, name string) (*stack, error) {
 	u, err := url.Parse(c.baseURL)
 	if err != nil {
@@ -71,14 +79,9 @@ func startStack(ctx context.Context, c stackConfig, name string) (*stack, error)
 	}
 	dbURL := *u
 	dbURL.Path = "/" + s.dbName
-	addr, err := freePort()
-	if err != nil {
-		return nil, err
-	}
 	env := append(os.Environ(),
 		"HOOKFLOW_DATABASE_URL="+dbURL.String(),
 		"HOOKFLOW_TEMPORAL_ADDRESS="+c.temporal,
-		"HOOKFLOW_HTTP_ADDR="+addr,
 		"HOOKFLOW_TASK_QUEUE="+s.queue,
 		"HOOKFLOW_JWT_SECRET="+jwtSecret,
 		"HOOKFLOW_ALLOW_INSECURE_URLS=true",
@@ -86,33 +89,65 @@ func startStack(ctx context.Context, c stackConfig, name string) (*stack, error)
 		"HOOKFLOW_RETRY_SCHEDULE="+c.retrySchedule,
 		"HOOKFLOW_MAX_PAYLOAD_BYTES=1048576",
 	)
+	env = append(env, c.env...)
 	if out, err := runWithEnv(ctx, env, c.binary, "migrate"); err != nil {
 		return nil, fmt.Errorf("migrate: %w\n%s", err, out)
 	}
-	logFile, err := os.Create(filepath.Join(c.logDir, name+"-serve.log"))
-	if err != nil {
-		return nil, err
+	roles := []string{"serve"}
+	if c.workers > 0 {
+		roles = []string{"api"}
+		for range c.workers {
+			roles = append(roles, "worker")
+		}
 	}
-	s.cmd = exec.Command(c.binary, "serve")
-	s.cmd.Env = append(env, "GOMAXPROCS=2")
-	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start hookflow serve: %w", err)
-	}
-	s.url = "http://" + addr
-	if err := waitHealthy(ctx, s.url); err != nil {
-		s.stop(ctx)
-		return nil, err
+	for i, role := range roles {
+		addr, err := c.ports.addr()
+		if err != nil {
+			s.stop(ctx)
+			return nil, err
+		}
+		cmd, err := startProcess(c, env, addr, fmt.Sprintf("%s-%s-%d.log", name, role, i), role)
+		if err != nil {
+			s.stop(ctx)
+			return nil, err
+		}
+		s.procs = append(s.procs, cmd)
+		// A lone worker serves only /metrics on its address.
+		ready := "/healthcheck"
+		if role == "worker" {
+			ready = "/metrics"
+		} else {
+			s.url = "http://" + addr
+		}
+		if err := waitReady(ctx, "http://"+addr+ready); err != nil {
+			s.stop(ctx)
+			return nil, fmt.Errorf("hookflow %s: %w", role, err)
+		}
 	}
 	if s.pool, err = pgxpool.New(ctx, dbURL.String()); err != nil {
 		s.stop(ctx)
 		return nil, err
 	}
 	s.token, err = auth.Mint(auth.Keys{Secret: []byte(jwtSecret)}, auth.Principal{
-		Subject: "bench", ClientID: "bench-client", Facilities: []string{"F-0", "F-1", "F-2", "F-3", "F-4", "F-5", "F-6", "F-7", "F-8", "F-9"},
+		Subject: "bench", ClientID: "bench-client", Facilities: benchFacilities(),
 		Roles: []auth.Role{auth.RoleIntegrator, auth.RolePublisher},
 	}, 12*time.Hour, time.Now())
 	return s, err
+}
+
+func startProcess(c stackConfig, env []string, addr, logName, role string) (*exec.Cmd, error) {
+	logFile, err := os.Create(filepath.Join(c.logDir, logName))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(c.binary, role)
+	cmd.Env = append(env, "HOOKFLOW_HTTP_ADDR="+addr, "GOMAXPROCS=2")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("start hookflow %s: %w", role, err)
+	}
+	return cmd, nil
 }
 
 func runWithEnv(ctx context.Context, env []string, bin string, args ...string) (string, error) {
@@ -122,10 +157,11 @@ func runWithEnv(ctx context.Context, env []string, bin string, args ...string) (
 	return string(out), err
 }
 
-func waitHealthy(ctx context.Context, base string) error {
+// waitReady polls url until it answers 200.
+func waitReady(ctx context.Context, url string) error {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/healthcheck")
+		resp, err := http.Get(url)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -138,22 +174,24 @@ func waitHealthy(ctx context.Context, base string) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("hookflow serve at %s did not become healthy", base)
+	return fmt.Errorf("%s did not answer 200 within 60s", url)
 }
 
-// stop ends serve and drops the database.
+// stop ends the processes and drops the database.
 func (s *stack) stop(ctx context.Context) {
 	if s.pool != nil {
 		s.pool.Close()
 	}
-	if s.cmd != nil && s.cmd.Process != nil {
-		_ = s.cmd.Process.Signal(os.Interrupt)
+	for _, cmd := range s.procs {
+		_ = cmd.Process.Signal(os.Interrupt)
+	}
+	for _, cmd := range s.procs {
 		done := make(chan struct{})
-		go func() { _ = s.cmd.Wait(); close(done) }()
+		go func() { _ = cmd.Wait(); close(done) }()
 		select {
 		case <-done:
 		case <-time.After(20 * time.Second):
-			_ = s.cmd.Process.Kill()
+			_ = cmd.Process.Kill()
 		}
 	}
 	if s.keep {
@@ -166,4 +204,11 @@ func (s *stack) stop(ctx context.Context) {
 	}
 }
 
-func (s *stack) pid() int { return s.cmd.Process.Pid }
+// pids are the stack's Hookflow processes.
+func (s *stack) pids() []int {
+	out := make([]int, len(s.procs))
+	for i, cmd := range s.procs {
+		out[i] = cmd.Process.Pid
+	}
+	return out
+}

@@ -36,17 +36,7 @@ type Activities struct {
 // New builds a worker that runs deliveries, log purges and the stranded
 // delivery sweep.
 func New(c client.Client, opts Options, acts Activities) sdkworker.Worker {
-	concurrency := opts.Concurrency
-	if concurrency <= 0 {
-		concurrency = 256
-	}
-	w := sdkworker.New(c, opts.TaskQueue, sdkworker.Options{
-		MaxConcurrentLocalActivityExecutionSize: concurrency,
-		MaxConcurrentActivityExecutionSize:      concurrency,
-		MaxConcurrentWorkflowTaskExecutionSize:  concurrency,
-		MaxConcurrentWorkflowTaskPollers:        8,
-		MaxConcurrentActivityTaskPollers:        8, // every POST is an activity task
-	})
+	w := sdkworker.New(c, opts.TaskQueue, SDKOptions(opts))
 	w.RegisterWorkflow(workflows.DeliveryWorkflow)
 	w.RegisterWorkflow(workflows.ManualRetryWorkflow)
 	w.RegisterActivityWithOptions(acts.Delivery.Begin, activity.RegisterOptions{Name: workflows.BeginActivity})
@@ -59,6 +49,22 @@ func New(c client.Client, opts Options, acts Activities) sdkworker.Worker {
 	w.RegisterWorkflow(workflows.RecoveryWorkflow)
 	w.RegisterActivityWithOptions(acts.Recover, activity.RegisterOptions{Name: workflows.RecoverActivity})
 	return w
+}
+
+// SDKOptions are the Temporal worker settings of a delivery worker; the
+// benchmark's engine floor runs on the same.
+func SDKOptions(opts Options) sdkworker.Options {
+	concurrency := opts.Concurrency
+	if concurrency <= 0 {
+		concurrency = 256
+	}
+	return sdkworker.Options{
+		MaxConcurrentLocalActivityExecutionSize: concurrency,
+		MaxConcurrentActivityExecutionSize:      concurrency,
+		MaxConcurrentWorkflowTaskExecutionSize:  concurrency,
+		MaxConcurrentWorkflowTaskPollers:        8,
+		MaxConcurrentActivityTaskPollers:        8, // every POST is an activity task
+	}
 }
 
 // EnsureSearchAttributes registers on the namespace every delivery search
