@@ -47,6 +47,9 @@ type Config struct {
 	// SecretRotationOverlap is how long a subscription's rotated-out secret
 	// keeps signing: HOOKFLOW_SECRET_ROTATION_OVERLAP, 24h.
 	SecretRotationOverlap time.Duration
+	// PprofAddr serves Go's profiler (net/http/pprof) on an address of its
+	// own, for profiling under load; HOOKFLOW_PPROF_ADDR, unset: off.
+	PprofAddr string
 }
 
 // Production reports whether the service runs in production mode.
@@ -78,6 +81,7 @@ func Load(getenv func(string) string) (Config, error) {
 		MaxPayloadBytes:     r.positiveInt("HOOKFLOW_MAX_PAYLOAD_BYTES", 262144),
 
 		SecretRotationOverlap: r.positiveDuration("HOOKFLOW_SECRET_ROTATION_OVERLAP", "24h"),
+		PprofAddr:             r.str("HOOKFLOW_PPROF_ADDR", ""),
 	}
 	if cfg.Env != EnvDevelopment && cfg.Env != EnvProduction {
 		r.fail("HOOKFLOW_ENV", "must be %q or %q, got %q", EnvDevelopment, EnvProduction, cfg.Env)

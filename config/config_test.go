@@ -36,6 +36,9 @@ func TestLoadDefaultsMatchTheContract(t *testing.T) {
 	if cfg.AllowInsecureURLs || cfg.AllowPrivateTargets || cfg.Production() {
 		t.Errorf("guards must be on by default: %+v", cfg)
 	}
+	if cfg.PprofAddr != "" {
+		t.Errorf("the profiler must be off by default, got %q", cfg.PprofAddr)
+	}
 }
 
 func TestLoadReportsEveryBadVariableByName(t *testing.T) {

@@ -62,6 +62,13 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		return fmt.Errorf("listen on %s (HOOKFLOW_HTTP_ADDR): %w", cfg.HTTPAddr, err)
 	}
 	defer ln.Close()
+	if cfg.PprofAddr != "" {
+		stopProfiler, err := serveProfiler(ctx, cfg.PprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer stopProfiler()
+	}
 	db, err := storage.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err

@@ -267,3 +267,24 @@ func TestWorkerAloneServesItsMetricsOnTheHTTPAddress(t *testing.T) {
 		t.Errorf("a worker alone answers the API with %s", resp.Status)
 	}
 }
+
+func TestProfilerListensOnItsOwnAddressOnlyWhenAsked(t *testing.T) {
+	profiler := freeAddr(t)
+	s := startRole(t, "worker", "/metrics", map[string]string{"HOOKFLOW_PPROF_ADDR": profiler})
+	for _, c := range []struct {
+		url  string
+		want int
+	}{
+		{"http://" + profiler + "/debug/pprof/goroutine?debug=1", http.StatusOK},
+		{s.url + "/debug/pprof/goroutine?debug=1", http.StatusNotFound},
+	} {
+		resp, err := http.Get(c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s: %s, want %d", c.url, resp.Status, c.want)
+		}
+	}
+}
