@@ -68,6 +68,8 @@ func (r *runner) floor(ctx context.Context) (*result, error) {
 	defer w.Stop()
 
 	n := r.cfg.events
+	prof := r.startProfiles(ctx, nil, "floor")
+	defer prof.wait()
 	cpu0 := r.cpu(nil)
 	start := time.Now()
 	var next, sampled atomic.Int64

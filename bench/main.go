@@ -41,12 +41,16 @@ type benchConfig struct {
 	workers      int
 	floorAttrs   int
 	floorUpsert  bool
-	noisy        noisyConfig
-	soak         soakConfig
+	// profileSeconds > 0 profiles Hookflow and Temporal during the floor and
+	// the bursts.
+	profileSeconds int
+	noisy          noisyConfig
+	soak           soakConfig
 }
 
 type runner struct {
 	cfg         benchConfig
+	stamp       string
 	temporalPID int
 	temporalDir string // the benchmark's own dev server's store, "" on a shared one
 	postmaster  int
@@ -75,6 +79,7 @@ func main() {
 	flag.IntVar(&cfg.temporalPort, "temporal-port", 7243, "port of the benchmark's own Temporal dev server (its UI on the next port)")
 	flag.IntVar(&cfg.floorAttrs, "floor-attributes", -1, "search attributes the floor's workflows start with: the first k of a delivery's; all of them when negative")
 	flag.BoolVar(&cfg.floorUpsert, "floor-upsert", true, "the floor's workflows make a delivery's final search attribute upsert")
+	flag.IntVar(&cfg.profileSeconds, "profile", 0, "seconds of CPU profile of hookflow (pprof) and the dev server (perf) taken from the start of the floor and the bursts; off when 0 (a profiled run's figures are not comparable)")
 	flag.IntVar(&cfg.workers, "workers", 2, "worker processes beside one api process in the scale-out burst")
 	flag.Float64Var(&cfg.noisy.rate, "noisy-rate", 100, "events per second in the noisy-neighbour runs")
 	flag.DurationVar(&cfg.noisy.duration, "noisy-duration", 60*time.Second, "length of each noisy-neighbour run")
@@ -119,7 +124,7 @@ func run(ctx context.Context, cfg benchConfig) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	stamp := time.Now().UTC().Format("20060102-150405")
-	r := &runner{cfg: cfg, logger: logger}
+	r := &runner{cfg: cfg, logger: logger, stamp: stamp}
 	if cfg.fresh {
 		dir, err := filepath.Abs(filepath.Join(cfg.out, stamp+"-temporal"))
 		if err != nil {
@@ -154,7 +159,8 @@ func run(ctx context.Context, cfg benchConfig) error {
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
 		return err
 	}
-	sc := stackConfig{binary: cfg.binary, baseURL: cfg.databaseURL, temporal: cfg.temporal, retrySchedule: "5s,5m,30m,2h,5h,10h,10h", logDir: logDir, http: newHTTPClient(), keepData: cfg.keepData, ports: pp}
+	sc := stackConfig{binary: cfg.binary, baseURL: cfg.databaseURL, temporal: cfg.temporal, retrySchedule: "5s,5m,30m,2h,5h,10h,10h", logDir: logDir, http: newHTTPClient(), keepData: cfg.keepData, ports: pp,
+		profile: cfg.profileSeconds > 0}
 	if admin, err := adminURL(cfg.databaseURL); err == nil {
 		r.postmaster = findPostmaster(ctx, admin)
 	}

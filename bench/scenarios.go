@@ -63,6 +63,8 @@ func (r *runner) burst(ctx context.Context, s *stack, name string) (*result, err
 	}
 	r.rcv.reset()
 	n := r.cfg.events
+	prof := r.startProfiles(ctx, s, fileName(name))
+	defer prof.wait()
 	cpu0 := r.cpu(s)
 	start := time.Now()
 	var next atomic.Int64

@@ -28,6 +28,7 @@ type stack struct {
 	admin  string
 	token  string
 	queue  string
+	pprof  string // the profiler's address of serve or api, when asked
 	http   *http.Client
 	keep   bool // leave the database for inspection
 }
@@ -45,6 +46,8 @@ type stackConfig struct {
 	workers int
 	// env adds HOOKFLOW_* settings of one scenario (a shorter retention...).
 	env []string
+	// profile turns on the profiler of serve (or api).
+	profile bool
 }
 
 // facilities the benchmark's token may publish to and subscribe on.
@@ -106,7 +109,15 @@ func startStack(ctx context.Context, c stackConfig, name string) (*stack, error)
 			s.stop(ctx)
 			return nil, err
 		}
-		cmd, err := startProcess(c, env, addr, fmt.Sprintf("%s-%s-%d.log", name, role, i), role)
+		procEnv := env
+		if c.profile && i == 0 {
+			if s.pprof, err = c.ports.addr(); err != nil {
+				s.stop(ctx)
+				return nil, err
+			}
+			procEnv = append(append([]string(nil), env...), "HOOKFLOW_PPROF_ADDR="+s.pprof)
+		}
+		cmd, err := startProcess(c, procEnv, addr, fmt.Sprintf("%s-%s-%d.log", name, role, i), role)
 		if err != nil {
 			s.stop(ctx)
 			return nil, err
