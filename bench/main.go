@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -38,6 +39,8 @@ type benchConfig struct {
 	keepData     bool
 	portRange    string
 	temporalPort int
+	temporalBin  string
+	temporalDyn  string
 	workers      int
 	floorAttrs   int
 	floorUpsert  bool
@@ -76,6 +79,8 @@ func main() {
 	flag.BoolVar(&cfg.fresh, "fresh-temporal", true, "run the scenarios on a Temporal dev server of their own, on a new on-disk store, so figures do not drift as the shared store grows")
 	flag.BoolVar(&cfg.keepData, "keep-data", false, "keep each scenario's database for inspection")
 	flag.StringVar(&cfg.portRange, "ports", "", "first-last: listen addresses for Hookflow and the receiver from this range (a shared machine); any free port when empty")
+	flag.StringVar(&cfg.temporalBin, "temporal-bin", "", "Temporal CLI for the benchmark's own dev server; bin/temporal when empty")
+	flag.StringVar(&cfg.temporalDyn, "temporal-dynamic-config", "", "extra dynamic configuration of the benchmark's dev server, space-separated KEY=VALUE (experiments)")
 	flag.IntVar(&cfg.temporalPort, "temporal-port", 7243, "port of the benchmark's own Temporal dev server (its UI on the next port)")
 	flag.IntVar(&cfg.floorAttrs, "floor-attributes", -1, "search attributes the floor's workflows start with: the first k of a delivery's; all of them when negative")
 	flag.BoolVar(&cfg.floorUpsert, "floor-upsert", true, "the floor's workflows make a delivery's final search attribute upsert")
@@ -130,7 +135,7 @@ func run(ctx context.Context, cfg benchConfig) error {
 		if err != nil {
 			return err
 		}
-		addr, pid, stopTemporal, err := startTemporal(ctx, dir, cfg.temporalPort)
+		addr, pid, stopTemporal, err := startTemporal(ctx, dir, cfg.temporalPort, cfg.temporalBin, cfg.temporalDyn)
 		if err != nil {
 			return err
 		}
@@ -193,7 +198,19 @@ func run(ctx context.Context, cfg benchConfig) error {
 			return err
 		}
 	}
-	return writeReport(cfg, stamp, results)
+	return writeReport(cfg, stamp, temporalVersion(ctx, cfg.temporalBin), results)
+}
+
+// temporalVersion is what the CLI that runs the dev server says it is.
+func temporalVersion(ctx context.Context, bin string) string {
+	if bin == "" {
+		bin = "bin/temporal"
+	}
+	out, err := exec.CommandContext(ctx, bin, "--version").Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // step is one scenario: run gets a fresh stack configured by stack, or none
@@ -245,7 +262,7 @@ func adminURL(databaseURL string) (string, error) {
 
 // startTemporal runs a dev server of the benchmark's own, the way `make run`
 // does (scripts/services.sh), on a new on-disk store in dir.
-func startTemporal(ctx context.Context, dir string, port int) (addr string, pid int, stop func(), err error) {
+func startTemporal(ctx context.Context, dir string, port int, bin, dynamicConfig string) (addr string, pid int, stop func(), err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", 0, nil, err
 	}
@@ -253,7 +270,15 @@ func startTemporal(ctx context.Context, dir string, port int) (addr string, pid 
 		"HOOKFLOW_TEMPORAL_PORT="+strconv.Itoa(port), "HOOKFLOW_TEMPORAL_UI_PORT="+strconv.Itoa(port+1),
 		"HOOKFLOW_TEMPORAL_DB="+filepath.Join(dir, "temporal.db"),
 		"HOOKFLOW_TEMPORAL_PID="+filepath.Join(dir, "temporal.pid"),
-		"HOOKFLOW_TEMPORAL_LOG="+filepath.Join(dir, "temporal.log"))
+		"HOOKFLOW_TEMPORAL_LOG="+filepath.Join(dir, "temporal.log"),
+		"HOOKFLOW_TEMPORAL_DYNAMIC_CONFIG="+dynamicConfig)
+	if bin != "" {
+		abs, err := filepath.Abs(bin)
+		if err != nil {
+			return "", 0, nil, err
+		}
+		env = append(env, "HOOKFLOW_TEMPORAL_BIN="+abs)
+	}
 	script := "scripts/services.sh"
 	if out, err := runWithEnv(ctx, env, script, "temporal-up"); err != nil {
 		return "", 0, nil, fmt.Errorf("start the benchmark's Temporal: %w\n%s", err, out)

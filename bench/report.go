@@ -19,10 +19,12 @@ import (
 )
 
 type report struct {
-	When    string    `json:"when"`
-	Machine string    `json:"machine"`
-	Command string    `json:"command"`
-	Results []*result `json:"results"`
+	When    string `json:"when"`
+	Machine string `json:"machine"`
+	// Temporal is the version of the dev server the scenarios ran on.
+	Temporal string    `json:"temporal"`
+	Command  string    `json:"command"`
+	Results  []*result `json:"results"`
 	// BurstToLimit is Hookflow's burst rate over the direct POST rate.
 	BurstToLimit float64 `json:"burstToLimitRatio,omitempty"`
 	// BurstToFloor is Hookflow's burst rate over the engine's floor (one
@@ -48,8 +50,8 @@ func machine() string {
 	return fmt.Sprintf("%d cores (%s), %s/%s", runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH)
 }
 
-func writeReport(cfg benchConfig, stamp string, results []*result) error {
-	rep := report{When: time.Now().UTC().Format(time.RFC3339), Machine: machine(), Command: "make bench " + strings.Join(os.Args[1:], " "), Results: results}
+func writeReport(cfg benchConfig, stamp, temporal string, results []*result) error {
+	rep := report{When: time.Now().UTC().Format(time.RFC3339), Machine: machine(), Temporal: temporal, Command: "make bench " + strings.Join(os.Args[1:], " "), Results: results}
 	var burst, scaleOut, floor, limit, noisyBase, noisy float64
 	for _, r := range results {
 		switch {
@@ -102,7 +104,7 @@ func writeReport(cfg benchConfig, stamp string, results []*result) error {
 
 func markdown(rep report) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Hookflow benchmark, %s, on %s\n\n", rep.When, rep.Machine)
+	fmt.Fprintf(&b, "Hookflow benchmark, %s, on %s, %s\n\n", rep.When, rep.Machine, rep.Temporal)
 	b.WriteString("| scenario | deliveries | seconds | deliveries/s | publishes/s | p50 ms | p95 ms | p99 ms | lost | CPU s/1000 (hookflow, temporal, postgres, bench) | history events/delivery | notes |\n")
 	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range rep.Results {

@@ -10,7 +10,8 @@ pg_port=${HOOKFLOW_PG_PORT:-5432}
 pg_host=127.0.0.1
 temporal_port=${HOOKFLOW_TEMPORAL_PORT:-7233}
 temporal_ui_port=${HOOKFLOW_TEMPORAL_UI_PORT:-8233}
-temporal_bin="$root/bin/temporal"
+# HOOKFLOW_TEMPORAL_BIN: another build of the CLI (the benchmark compares versions).
+temporal_bin=${HOOKFLOW_TEMPORAL_BIN:-$root/bin/temporal}
 temporal_db=${HOOKFLOW_TEMPORAL_DB:-$data/temporal.db}
 temporal_pid=${HOOKFLOW_TEMPORAL_PID:-$data/temporal.pid}
 temporal_log=${HOOKFLOW_TEMPORAL_LOG:-$data/temporal.log}
@@ -98,6 +99,9 @@ temporal_up() {
     attrs+=(--search-attribute "$a=Keyword")
   done
   attrs+=(--search-attribute AttemptCount=Int --search-attribute NextRetryAt=Datetime)
+  # HOOKFLOW_TEMPORAL_DYNAMIC_CONFIG: extra KEY=VALUE settings, space-separated (the benchmark's experiments).
+  local extra=() kv
+  for kv in ${HOOKFLOW_TEMPORAL_DYNAMIC_CONFIG:-}; do extra+=(--dynamic-config-value "$kv"); done
   # setsid: the server outlives this script and the make target that ran it.
   # The dev server spends a tenth of its CPU in the garbage collector at the
   # default GOGC; memory is cheap here, CPU is not.
@@ -107,7 +111,7 @@ temporal_up() {
     --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
     --dynamic-config-value system.enableEagerWorkflowStart=true \
     --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
-    --log-level warn "${attrs[@]}" >"$temporal_log" 2>&1 < /dev/null &
+    --log-level warn "${attrs[@]}" ${extra[@]+"${extra[@]}"} >"$temporal_log" 2>&1 < /dev/null &
   echo $! >"$temporal_pid"
   local i
   for i in $(seq 1 120); do
