@@ -131,9 +131,30 @@ func memoryField(pids []int, file, key string) float64 {
 	return total
 }
 
-// cpuSample is the CPU used so far by each process of the stack, and by the
-// benchmark itself (publishers and receiver share the machine).
-type cpuSample struct{ hookflow, temporal, postgres, bench float64 }
+// cpuSample is the CPU used so far by each process of the stack, by the
+// benchmark itself (publishers and receiver share the machine), and by the
+// whole machine (what else ran shows in the difference).
+type cpuSample struct{ hookflow, temporal, postgres, bench, machine float64 }
+
+// machineBusySeconds is the CPU time the machine spent outside idle and
+// iowait, over all cores, from /proc/stat.
+func machineBusySeconds() float64 {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	var busy float64
+	for i := 1; i < len(f) && i <= 8; i++ {
+		if i == 4 || i == 5 {
+			continue
+		}
+		v, _ := strconv.ParseFloat(f[i], 64)
+		busy += v
+	}
+	return busy / clockTicks
+}
 
 // procs names the processes the benchmark watches.
 type procs struct {
@@ -155,6 +176,7 @@ func sampleCPU(p procs) cpuSample {
 		temporal: cpuSecondsOf(p.temporalPIDs()),
 		postgres: cpuSecondsOf(clusterPIDs(p.postmaster)),
 		bench:    cpuSecondsOf([]int{os.Getpid()}),
+		machine:  machineBusySeconds(),
 	}
 }
 
@@ -167,5 +189,5 @@ func sampleMemory(p procs) memSample {
 }
 
 func (a cpuSample) since(b cpuSample) cpuSample {
-	return cpuSample{hookflow: a.hookflow - b.hookflow, temporal: a.temporal - b.temporal, postgres: a.postgres - b.postgres, bench: a.bench - b.bench}
+	return cpuSample{hookflow: a.hookflow - b.hookflow, temporal: a.temporal - b.temporal, postgres: a.postgres - b.postgres, bench: a.bench - b.bench, machine: a.machine - b.machine}
 }

@@ -105,12 +105,12 @@ func writeReport(cfg benchConfig, stamp, temporal string, results []*result) err
 func markdown(rep report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Hookflow benchmark, %s, on %s, %s\n\n", rep.When, rep.Machine, rep.Temporal)
-	b.WriteString("| scenario | deliveries | seconds | deliveries/s | publishes/s | p50 ms | p95 ms | p99 ms | lost | CPU s/1000 (hookflow, temporal, postgres, bench) | history events/delivery | notes |\n")
+	b.WriteString("| scenario | deliveries | seconds | deliveries/s | publishes/s | p50 ms | p95 ms | p99 ms | lost | CPU s/1000 (hookflow, temporal, postgres, bench; other) | history events/delivery | notes |\n")
 	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range rep.Results {
 		cpu := ""
 		if r.CPUSecPer1000 != nil {
-			cpu = fmt.Sprintf("%.2f, %.2f, %.2f, %.2f", r.CPUSecPer1000["hookflow"], r.CPUSecPer1000["temporal"], r.CPUSecPer1000["postgres"], r.CPUSecPer1000["bench"])
+			cpu = fmt.Sprintf("%.2f, %.2f, %.2f, %.2f; %.2f", r.CPUSecPer1000["hookflow"], r.CPUSecPer1000["temporal"], r.CPUSecPer1000["postgres"], r.CPUSecPer1000["bench"], r.CPUSecPer1000["other"])
 		}
 		fmt.Fprintf(&b, "| %s | %d | %.2f | %s | %s | %s | %s | %s | %d | %s | %s | %s |\n", r.Name, r.Deliveries, r.Seconds,
 			num(r.DeliveriesPerSec), num(r.PublishesPerSec), num(r.LatencyMs["p50"]), num(r.LatencyMs["p95"]), num(r.LatencyMs["p99"]),
