@@ -171,6 +171,7 @@ func run(ctx context.Context, cfg benchConfig) error {
 	}
 
 	var results []*result
+	version := temporalVersion(ctx, cfg.temporalBin)
 	scenario := func(st step) error {
 		if !cfg.wants(st.name) {
 			return nil
@@ -191,14 +192,15 @@ func run(ctx context.Context, cfg benchConfig) error {
 			return fmt.Errorf("%s: %w", st.name, err)
 		}
 		results = append(results, res)
-		return nil
+		// Written after every scenario, so that a late failure keeps the rest.
+		return writeReport(cfg, stamp, version, results, false)
 	}
 	for _, st := range r.steps(ctx) {
 		if err := scenario(st); err != nil {
 			return err
 		}
 	}
-	return writeReport(cfg, stamp, temporalVersion(ctx, cfg.temporalBin), results)
+	return writeReport(cfg, stamp, version, results, true)
 }
 
 // temporalVersion is what the CLI that runs the dev server says it is.

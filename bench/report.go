@@ -50,7 +50,9 @@ func machine() string {
 	return fmt.Sprintf("%d cores (%s), %s/%s", runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH)
 }
 
-func writeReport(cfg benchConfig, stamp, temporal string, results []*result) error {
+// writeReport writes the JSON, Markdown and charts of the results so far,
+// and prints the table when final.
+func writeReport(cfg benchConfig, stamp, temporal string, results []*result, final bool) error {
 	rep := report{When: time.Now().UTC().Format(time.RFC3339), Machine: machine(), Temporal: temporal, Command: "make bench " + strings.Join(os.Args[1:], " "), Results: results}
 	var burst, scaleOut, floor, limit, noisyBase, noisy float64
 	for _, r := range results {
@@ -96,6 +98,9 @@ func writeReport(cfg benchConfig, stamp, temporal string, results []*result) err
 				return err
 			}
 		}
+	}
+	if !final {
+		return nil
 	}
 	fmt.Print(md)
 	fmt.Printf("\nResults: %s.json, %s.md\n", base, base)

@@ -154,7 +154,7 @@ func (r *runner) fanOut(ctx context.Context, s *stack, name string, webhooks, ev
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.cfg.concurrency)
 	for i := range events {
-		g.Go(func() error { return s.publish(gctx, fmt.Sprintf("%s-%d", name, i)) })
+		g.Go(func() error { return s.publish(gctx, fmt.Sprintf("%s-%d", fileName(name), i)) })
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
