@@ -159,8 +159,8 @@ func soakMarkdown(b *strings.Builder, f *soakFigures) {
 	for _, k := range []string{"hookflow", "temporal", "postgres"} {
 		fmt.Fprintf(b, "| %s | %.1f | %.1f |\n", k, f.MemoryStartMB[k], f.MemoryEndMB[k])
 	}
-	fmt.Fprintf(b, "\nStore growth per 1000 deliveries: Temporal (SQLite + WAL) %.0f bytes, PostgreSQL tables %.0f bytes (%d to %d bytes; %d deliveries kept after %d purges).\n",
-		f.TemporalStoreBytesPer1000, f.PostgresBytesPer1000, f.PostgresBytesStart, f.PostgresBytesEnd, f.DeliveriesKept, f.PurgesTriggered)
+	fmt.Fprintf(b, "\nStore growth per 1000 deliveries: Temporal (SQLite + WAL) %.0f bytes (at the end: database %d, WAL %d bytes), PostgreSQL tables %.0f bytes (%d to %d bytes; %d deliveries kept after %d purges).\n",
+		f.TemporalStoreBytesPer1000, f.TemporalDBBytes, f.TemporalWALBytes, f.PostgresBytesPer1000, f.PostgresBytesStart, f.PostgresBytesEnd, f.DeliveriesKept, f.PurgesTriggered)
 }
 
 func num(v float64) string {

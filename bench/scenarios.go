@@ -183,9 +183,16 @@ func (r *runner) retryStorm(ctx context.Context, s *stack) (*result, error) {
 	ok := r.rcv.waitFor(n, 5*time.Minute)
 	receipts, requests := r.rcv.snapshot()
 	last := lastReceipt(receipts, start)
+	// The receiver sees a POST a moment before its attempt is recorded.
 	var attempts, succeeded int
-	if err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM attempts), (SELECT count(*) FROM deliveries WHERE status = 'succeeded')`).Scan(&attempts, &succeeded); err != nil {
-		return nil, err
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM attempts), (SELECT count(*) FROM deliveries WHERE status = 'succeeded')`).Scan(&attempts, &succeeded); err != nil {
+			return nil, err
+		}
+		if succeeded >= n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	res := &result{Name: "retry storm", Deliveries: succeeded, Seconds: round2(last.Sub(start).Seconds()), Attempts: attempts, Lost: n - succeeded,
 		CPUSecPer1000: cpuPer1000(r.cpu(s).since(cpu0), n),

@@ -30,13 +30,17 @@ type soakFigures struct {
 	MemoryEndMB   map[string]float64 `json:"memoryEndMB"`
 	// Store growth per 1000 deliveries: the dev server's SQLite files, and
 	// PostgreSQL's tables with their indexes and TOAST (after the purge).
-	TemporalStoreBytesPer1000 float64      `json:"temporalStoreBytesPer1000Deliveries,omitempty"`
-	PostgresBytesPer1000      float64      `json:"postgresTableBytesPer1000Deliveries"`
-	PostgresBytesStart        int64        `json:"postgresTableBytesStart"`
-	PostgresBytesEnd          int64        `json:"postgresTableBytesEnd"`
-	DeliveriesKept            int          `json:"deliveriesKeptAfterPurges"`
-	PurgesTriggered           int          `json:"purgesTriggered"`
-	Samples                   []soakSample `json:"samples"`
+	TemporalStoreBytesPer1000 float64 `json:"temporalStoreBytesPer1000Deliveries,omitempty"`
+	// TemporalDBBytes and TemporalWALBytes are the SQLite files at the end:
+	// the WAL only shrinks at a checkpoint, which a busy server may defer.
+	TemporalDBBytes      int64        `json:"temporalDatabaseBytesEnd,omitempty"`
+	TemporalWALBytes     int64        `json:"temporalWALBytesEnd,omitempty"`
+	PostgresBytesPer1000 float64      `json:"postgresTableBytesPer1000Deliveries"`
+	PostgresBytesStart   int64        `json:"postgresTableBytesStart"`
+	PostgresBytesEnd     int64        `json:"postgresTableBytesEnd"`
+	DeliveriesKept       int          `json:"deliveriesKeptAfterPurges"`
+	PurgesTriggered      int          `json:"purgesTriggered"`
+	Samples              []soakSample `json:"samples"`
 }
 
 // soakSample is one point of the plot: p99 of the events sent in the 10 s
@@ -162,6 +166,8 @@ func (r *runner) soak(ctx context.Context, s *stack) (*result, error) {
 		fig.PostgresBytesPer1000 = round2(float64(fig.PostgresBytesEnd-fig.PostgresBytesStart) * k)
 		if store0 > 0 {
 			fig.TemporalStoreBytesPer1000 = round2(float64(r.temporalStoreBytes()-store0) * k)
+			fig.TemporalDBBytes = fileSize(filepath.Join(r.temporalDir, "temporal.db"))
+			fig.TemporalWALBytes = fileSize(filepath.Join(r.temporalDir, "temporal.db-wal"))
 		}
 	}
 	res.Soak = fig
@@ -226,6 +232,14 @@ func (r *runner) temporalStoreBytes() int64 {
 		}
 	}
 	return total
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
 }
 
 func mb(b float64) float64 { return round2(b / (1 << 20)) }
