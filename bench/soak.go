@@ -102,7 +102,7 @@ func (r *runner) soak(ctx context.Context, s *stack) (*result, error) {
 				return
 			case <-time.After(cfg.purgeEvery):
 			}
-			err := r.temporal.ScheduleClient().GetHandle(loadCtx, worker.RetentionScheduleID).Trigger(loadCtx, client.ScheduleTriggerOptions{})
+			err := r.temporal.ScheduleClient().GetHandle(loadCtx, worker.RetentionScheduleID(s.queue)).Trigger(loadCtx, client.ScheduleTriggerOptions{})
 			mu.Lock()
 			if err != nil && loadCtx.Err() == nil {
 				purgeErr = err
