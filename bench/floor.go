@@ -20,17 +20,37 @@ import (
 	"github.com/hookflow/hookflow/workflows"
 )
 
-// floorActivityName is the floor's local activity as registered.
-const floorActivityName = "FloorNoop"
+// The floor's activities as registered, and its results' names.
+const (
+	floorName      = "floor: engine only, one local activity"
+	splitFloorName = "floor: engine only, a split attempt's shape"
+
+	floorMarkActivity = "FloorMark"
+	floorIdleActivity = "FloorIdle"
+)
 
 // floorWorkflow is a delivery with nothing to deliver: the same input and
 // start, one local activity that does nothing, the final search attribute
 // upsert a delivery makes, and done. Its rate is the most the engine allows
-// with one workflow per delivery.
-func floorWorkflow(ctx workflow.Context, in workflows.DeliveryInput, upsert bool) error {
+// with one workflow per delivery. With split, it has the shape of a split
+// attempt instead: a local activity, a regular one (the POST), a local one.
+func floorWorkflow(ctx workflow.Context, in workflows.DeliveryInput, upsert, split bool) error {
 	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: time.Duration(in.AttemptTimeout)})
-	if err := workflow.ExecuteLocalActivity(ctx, floorActivityName).Get(ctx, nil); err != nil {
-		return fmt.Errorf("floor activity: %w", err)
+	if !split {
+		if err := workflow.ExecuteLocalActivity(ctx, floorMarkActivity).Get(ctx, nil); err != nil {
+			return fmt.Errorf("floor activity: %w", err)
+		}
+	} else {
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Duration(in.AttemptTimeout)})
+		for _, f := range []workflow.Future{
+			workflow.ExecuteLocalActivity(ctx, floorIdleActivity),
+			workflow.ExecuteActivity(actx, floorMarkActivity),
+			workflow.ExecuteLocalActivity(ctx, floorIdleActivity),
+		} {
+			if err := f.Get(ctx, nil); err != nil {
+				return fmt.Errorf("floor activity: %w", err)
+			}
+		}
 	}
 	if !upsert {
 		return nil
@@ -46,29 +66,32 @@ type floorActivity struct {
 	last atomic.Int64 // unix nanoseconds
 }
 
-func (a *floorActivity) Noop(context.Context) error {
+func (a *floorActivity) Mark(context.Context) error {
 	a.ran.Add(1)
 	a.last.Store(time.Now().UnixNano())
 	return nil
 }
 
+func (a *floorActivity) Idle(context.Context) error { return nil }
+
 // floor starts n floor workflows from `concurrency` starters on a worker of
 // the benchmark's own, with a delivery worker's settings, eager start and a
 // delivery's search attributes, and measures like the burst: from the first
 // start to the last activity.
-func (r *runner) floor(ctx context.Context) (*result, error) {
+func (r *runner) floor(ctx context.Context, split bool) (*result, error) {
 	queue := fmt.Sprintf("bench-floor-%d", time.Now().UnixNano())
 	acts := &floorActivity{}
 	w := sdkworker.New(r.temporal, queue, worker.SDKOptions(worker.Options{}))
 	w.RegisterWorkflowWithOptions(floorWorkflow, workflow.RegisterOptions{Name: "FloorWorkflow"})
-	w.RegisterActivityWithOptions(acts.Noop, activity.RegisterOptions{Name: floorActivityName})
+	w.RegisterActivityWithOptions(acts.Mark, activity.RegisterOptions{Name: floorMarkActivity})
+	w.RegisterActivityWithOptions(acts.Idle, activity.RegisterOptions{Name: floorIdleActivity})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start the floor's worker: %w", err)
 	}
 	defer w.Stop()
 
 	n := r.cfg.events
-	prof := r.startProfiles(ctx, nil, "floor")
+	prof := r.startProfiles(ctx, nil, fileName(map[bool]string{false: "floor", true: "floor-split"}[split]))
 	defer prof.wait()
 	cpu0 := r.cpu(nil)
 	start := time.Now()
@@ -81,7 +104,7 @@ func (r *runner) floor(ctx context.Context) (*result, error) {
 				if next.Add(1) > int64(n) {
 					return nil
 				}
-				id, err := r.startFloorWorkflow(gctx, queue)
+				id, err := r.startFloorWorkflow(gctx, queue, split)
 				if err != nil {
 					return err
 				}
@@ -102,10 +125,14 @@ func (r *runner) floor(ctx context.Context) (*result, error) {
 	ran := int(acts.ran.Load())
 	elapsed := time.Unix(0, acts.last.Load()).Sub(start).Seconds()
 	closed, err := r.waitClosed(ctx, queue, time.Minute)
-	res := &result{Name: "floor: engine only", Deliveries: ran, Seconds: round2(elapsed), DeliveriesPerSec: perSecond(ran, elapsed),
+	name := floorName
+	if split {
+		name = splitFloorName
+	}
+	res := &result{Name: name, Deliveries: ran, Seconds: round2(elapsed), DeliveriesPerSec: perSecond(ran, elapsed),
 		PublishesPerSec: perSecond(n, started.Seconds()), CPUSecPer1000: cpuPer1000(r.cpu(nil).since(cpu0), ran), Lost: n - ran,
-		Notes: fmt.Sprintf("workflows with one no-op local activity, %s; %s",
-			floorAttributesNote(r.cfg.floorAttrs, r.cfg.floorUpsert), closedNote(closed, err))}
+		Notes: fmt.Sprintf("workflows with %s, %s; %s",
+			floorShapeNote(split), floorAttributesNote(r.cfg.floorAttrs, r.cfg.floorUpsert), closedNote(closed, err))}
 	close(ids)
 	var sample []string
 	for id := range ids {
@@ -115,7 +142,7 @@ func (r *runner) floor(ctx context.Context) (*result, error) {
 	return res, nil
 }
 
-func (r *runner) startFloorWorkflow(ctx context.Context, queue string) (string, error) {
+func (r *runner) startFloorWorkflow(ctx context.Context, queue string, split bool) (string, error) {
 	id := uuid.NewString()
 	in := workflows.DeliveryInput{
 		DeliveryID: id, EventID: "floor-" + id, WebhookID: uuid.NewString(), EventType: "shift.created", FacilityID: "F-0", ClientID: "bench-client",
@@ -134,7 +161,7 @@ func (r *runner) startFloorWorkflow(ctx context.Context, queue string) (string, 
 		TypedSearchAttributes:    floorAttributes(in, r.cfg.floorAttrs),
 		StaticSummary:            in.EventType + " -> http://127.0.0.1:18100/w/0",
 		StaticDetails:            fmt.Sprintf("event %s to webhook %s (client %s)", in.EventID, in.WebhookID, in.ClientID),
-	}, "FloorWorkflow", in, r.cfg.floorUpsert)
+	}, "FloorWorkflow", in, r.cfg.floorUpsert, split)
 	if err != nil {
 		return "", fmt.Errorf("start floor workflow: %w", err)
 	}
@@ -157,6 +184,13 @@ func floorAttributes(in workflows.DeliveryInput, k int) temporal.SearchAttribute
 		workflows.FacilityIDKey.ValueSet(in.FacilityID),
 	}
 	return temporal.NewSearchAttributes(updates[:min(k, len(updates))]...)
+}
+
+func floorShapeNote(split bool) string {
+	if split {
+		return "a split attempt's shape (no-op local, regular and local activities)"
+	}
+	return "one no-op local activity"
 }
 
 func floorAttributesNote(k int, upsert bool) string {

@@ -234,7 +234,8 @@ func (r *runner) steps(ctx context.Context) []step {
 		}
 	}
 	return []step{
-		{"floor", nil, func(*stack) (*result, error) { return r.floor(ctx) }},
+		{"floor", nil, func(*stack) (*result, error) { return r.floor(ctx, false) }},
+		{"floor", nil, func(*stack) (*result, error) { return r.floor(ctx, true) }},
 		{"burst", plain, func(s *stack) (*result, error) { return r.burst(ctx, s, "burst") }},
 		{"scaleout", func(c *stackConfig) { c.workers = r.cfg.workers }, func(s *stack) (*result, error) {
 			return r.burst(ctx, s, fmt.Sprintf("burst, api + %d workers", r.cfg.workers))
