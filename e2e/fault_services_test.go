@@ -19,9 +19,12 @@ import (
 )
 
 // Ports of the fault tests' own services (the ranges this suite may use):
-// stopping them disturbs no other test.
+// stopping them disturbs no other test. All lie below Linux's ephemeral range
+// (32768-60999): while PostgreSQL is down, a client reconnecting to a port in
+// that range can be handed the same port as its own source and connect to
+// itself, and PostgreSQL then cannot bind it again.
 const (
-	faultPGPorts       = 55432 // to 55439
+	faultPGPorts       = 25432 // to 25439
 	faultTemporalPorts = 17233 // to 17242, four per server
 	faultHTTPPorts     = 18000 // to 18019
 )
