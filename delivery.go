@@ -80,6 +80,27 @@ type Attempt struct {
 	CreatedAt      time.Time
 }
 
+// AttemptIntent is an attempt about to be made, recorded before its POST so
+// that no request goes out unrecorded.
+type AttemptIntent struct {
+	DeliveryID string
+	// Key names the workflow step making the attempt: the same key again is
+	// the same intent.
+	Key  string
+	URL  string
+	Kind AttemptKind
+	// Request is what is about to be sent, when it is known already.
+	Request *SentRequest
+}
+
+// SentRequest is an attempt's request as sent: the body, the signed headers
+// (never the secrets) and the webhook-timestamp they sign.
+type SentRequest struct {
+	Body      []byte
+	Headers   map[string]string
+	Timestamp int64
+}
+
 // AttemptKind says how an attempt changes its delivery's status.
 type AttemptKind int
 

@@ -81,19 +81,28 @@ func (a *Activities) Begin(ctx context.Context, in BeginInput) (BeginResult, err
 	if err != nil {
 		return BeginResult{}, err
 	}
-	if reason != "" {
-		return BeginResult{Ended: true, Reason: reason, Status: hookflow.StatusFailed}, nil
+	if ended := endedBefore(t, reason, in.Kind); ended != nil {
+		return *ended, nil
 	}
-	if s := t.Delivery.Status; in.Kind == hookflow.ScheduledAttempt && (s == hookflow.StatusSucceeded || s == hookflow.StatusFailed) {
-		// A second run of a settled delivery (a sweep racing its end): the
-		// schedule has run its course already.
-		return BeginResult{Ended: true, Reason: "delivery already " + string(s), Status: s, AlreadySettled: true}, nil
-	}
-	id, err := a.store.BeginAttempt(ctx, in.DeliveryID, in.Key, t.Webhook.URL, in.Kind)
+	id, _, err := a.store.BeginAttempt(ctx, hookflow.AttemptIntent{DeliveryID: in.DeliveryID, Key: in.Key, URL: t.Webhook.URL, Kind: in.Kind})
 	if err != nil {
 		return BeginResult{}, fmt.Errorf("begin attempt of %s: %w", in.DeliveryID, err)
 	}
 	return BeginResult{AttemptID: id}, nil
+}
+
+// endedBefore says why no attempt is to be made, if so: the delivery was
+// ended as it loaded (reason), or a scheduled attempt finds it settled.
+func endedBefore(t *hookflow.DeliveryTarget, reason string, kind hookflow.AttemptKind) *BeginResult {
+	if reason != "" {
+		return &BeginResult{Ended: true, Reason: reason, Status: hookflow.StatusFailed}
+	}
+	if s := t.Delivery.Status; kind == hookflow.ScheduledAttempt && (s == hookflow.StatusSucceeded || s == hookflow.StatusFailed) {
+		// A second run of a settled delivery (a sweep racing its end): the
+		// schedule has run its course already.
+		return &BeginResult{Ended: true, Reason: "delivery already " + string(s), Status: s, AlreadySettled: true}
+	}
+	return nil
 }
 
 // Post signs the event for the webhook as it is now and sends it. The
@@ -115,20 +124,34 @@ func (a *Activities) Post(ctx context.Context, in PostInput) (PostOutcome, error
 			return PostOutcome{}, fmt.Errorf("record request of %s: %w", in.DeliveryID, err)
 		}
 	}
+	return a.send(ctx, t, in.AttemptID, req), nil
+}
+
+// send posts a prepared request and describes what came back.
+func (a *Activities) send(ctx context.Context, t *hookflow.DeliveryTarget, attemptID string, req signedRequest) PostOutcome {
 	resp := a.post(ctx, req)
 	out := PostOutcome{
 		URL: t.Webhook.URL, StatusCode: resp.StatusCode, Body: resp.Body, DurationMs: resp.Duration.Milliseconds(),
 		RetryAfter: resp.RetryAfter, Success: resp.Success(), FinishedAt: a.now(),
 	}
 	out.Error = attemptError(resp)
-	a.logger.InfoContext(ctx, "delivery attempt posted", "delivery_id", in.DeliveryID, "webhook_id", t.Webhook.ID,
-		"attempt_id", in.AttemptID, "status", resp.StatusCode, "success", out.Success, "duration", resp.Duration)
-	return out, nil
+	a.logger.InfoContext(ctx, "delivery attempt posted", "delivery_id", t.Delivery.ID, "webhook_id", t.Webhook.ID,
+		"attempt_id", attemptID, "status", resp.StatusCode, "success", out.Success, "duration", resp.Duration)
+	return out
 }
 
 // Complete records the outcome on the attempt's row and moves the delivery's
 // status; completing it again returns the stored attempt unchanged.
 func (a *Activities) Complete(ctx context.Context, in CompleteInput) (AttemptResult, error) {
+	attempt := in.attempt()
+	if err := a.store.CompleteAttempt(ctx, attempt, in.Kind); err != nil {
+		return AttemptResult{}, completeError(in, err)
+	}
+	return resultOf(attempt), nil
+}
+
+// attempt is the row the outcome records.
+func (in CompleteInput) attempt() *hookflow.Attempt {
 	o := in.Outcome
 	attempt := &hookflow.Attempt{
 		ID: in.AttemptID, DeliveryID: in.DeliveryID, URL: o.URL, ResponseStatus: o.StatusCode, ResponseBody: o.Body,
@@ -138,13 +161,16 @@ func (a *Activities) Complete(ctx context.Context, in CompleteInput) (AttemptRes
 		next := o.FinishedAt.Add(retryDelay(*in.NextDelay, o.RetryAfter))
 		attempt.NextRetryAt = &next
 	}
-	if err := a.store.CompleteAttempt(ctx, attempt, in.Kind); err != nil {
-		if hookflow.ErrorCodeOf(err) == hookflow.ENOTFOUND {
-			return AttemptResult{}, temporal.NewNonRetryableApplicationError("delivery "+in.DeliveryID+" not found", "DeliveryNotFound", err)
-		}
-		return AttemptResult{}, fmt.Errorf("complete attempt %s of %s: %w", in.AttemptID, in.DeliveryID, err)
+	return attempt
+}
+
+// completeError is a failure to record an outcome: retried, unless the
+// delivery is gone (purged), which no retry brings back.
+func completeError(in CompleteInput, err error) error {
+	if hookflow.ErrorCodeOf(err) == hookflow.ENOTFOUND {
+		return temporal.NewNonRetryableApplicationError("delivery "+in.DeliveryID+" not found", "DeliveryNotFound", err)
 	}
-	return resultOf(attempt), nil
+	return fmt.Errorf("complete attempt %s of %s: %w", in.AttemptID, in.DeliveryID, err)
 }
 
 // loadTarget loads the delivery, its event and its webhook; a delivery that
@@ -223,8 +249,8 @@ func (a *Activities) post(ctx context.Context, req signedRequest) egress.Respons
 	return a.poster.Post(ctx, req.Request, a.now)
 }
 
-// send signs the event with every current secret and posts it.
-func (a *Activities) send(ctx context.Context, t *hookflow.DeliveryTarget) (egress.Response, error) {
+// signAndPost signs the event with every current secret and posts it.
+func (a *Activities) signAndPost(ctx context.Context, t *hookflow.DeliveryTarget) (egress.Response, error) {
 	req, err := a.prepare(t)
 	if err != nil {
 		return egress.Response{}, err

@@ -17,7 +17,8 @@ import (
 type Store interface {
 	DeliveryTarget(ctx context.Context, deliveryID string) (*hookflow.DeliveryTarget, error)
 	RecordAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error
-	BeginAttempt(ctx context.Context, deliveryID, key, url string, kind hookflow.AttemptKind) (string, error)
+	BeginAttempt(ctx context.Context, in hookflow.AttemptIntent) (id string, reused bool, err error)
+	AttemptOfIntent(ctx context.Context, key string) (*hookflow.Attempt, error)
 	CompleteAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error
 	RecordRequest(ctx context.Context, attemptID string, body []byte, headers map[string]string, timestamp int64) error
 	FailDelivery(ctx context.Context, deliveryID, reason string) error
@@ -82,7 +83,7 @@ func (a *Activities) Deliver(ctx context.Context, in AttemptInput) (AttemptResul
 	if reason != "" {
 		return AttemptResult{Ended: true, Reason: reason}, nil
 	}
-	resp, err := a.send(ctx, t)
+	resp, err := a.signAndPost(ctx, t)
 	if err != nil {
 		return AttemptResult{}, err
 	}

@@ -147,7 +147,7 @@ func (r *runner) startFloorWorkflow(ctx context.Context, queue string, split boo
 	in := workflows.DeliveryInput{
 		DeliveryID: id, EventID: "floor-" + id, WebhookID: uuid.NewString(), EventType: "shift.created", FacilityID: "F-0", ClientID: "bench-client",
 		RetrySchedule:  workflows.Durations([]time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}),
-		AttemptTimeout: workflows.Duration(25 * time.Second),
+		AttemptTimeout: workflows.Duration(25 * time.Second), InlineAttempts: true,
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -151,7 +151,8 @@ func (d *Dispatcher) input(del hookflow.Delivery) workflows.DeliveryInput {
 		FacilityID: del.FacilityID, ClientID: del.ClientID, OrganizationID: del.OrganizationID,
 		RetrySchedule: workflows.Durations(d.opts.RetrySchedule), AttemptTimeout: workflows.Duration(d.opts.AttemptTimeout),
 		// A delivery the sweep restarts continues its schedule.
-		RetriesDone: del.AttemptCount,
+		RetriesDone:    del.AttemptCount,
+		InlineAttempts: true,
 	}
 	if del.AttemptCount == 0 && del.NextRetryAt != nil {
 		// A post scheduled for later waits on the workflow's timer.

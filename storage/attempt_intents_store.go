@@ -6,38 +6,52 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hookflow/hookflow"
 )
 
-// BeginAttempt records that an attempt of the delivery is about to POST to
-// url and returns the attempt's id. The key names the workflow step making
-// it: the same key again returns the same id, so a step that runs twice
-// (a worker died before its result was saved) still has one intent.
-func (db *DB) BeginAttempt(ctx context.Context, deliveryID, key, url string, kind hookflow.AttemptKind) (string, error) {
-	uid, err := uuid.Parse(deliveryID)
+// BeginAttempt records that an attempt of the delivery is about to POST and
+// returns the attempt's id. The intent's key names the workflow step making
+// it: the same key again returns the same id with reused set, so a step that
+// runs twice (its result was lost before the workflow saved it) still has
+// one intent, and can find out whether its attempt was recorded. A request
+// given with the intent is kept on it (see RecordRequest).
+func (db *DB) BeginAttempt(ctx context.Context, in hookflow.AttemptIntent) (id string, reused bool, err error) {
+	uid, err := uuid.Parse(in.DeliveryID)
 	if err != nil {
-		return "", ErrDeliveryNotFound
+		return "", false, ErrDeliveryNotFound
 	}
-	var id uuid.UUID
+	var body, headers any
+	var timestamp *int64
+	if r := in.Request; r != nil {
+		body, headers, timestamp = string(r.Body), r.Headers, &r.Timestamp
+	}
+	var attemptID uuid.UUID
 	// A delivery's first attempt takes the delivery's id, so that the
 	// activity (and activation) a client holds before the first post is
-	// the one it reads afterwards. DO UPDATE (a no-op) rather than DO
-	// NOTHING, so that RETURNING yields the existing row's id too.
+	// the one it reads afterwards. DO UPDATE rather than DO NOTHING, so that
+	// RETURNING yields the existing row too; xmax is non-zero exactly when
+	// the row was there already (updated, not inserted). A step that posts
+	// again overwrites the request with the one it sends now.
 	err = db.pool.QueryRow(ctx, `
-		INSERT INTO attempt_intents (id, delivery_id, key, manual, url)
+		INSERT INTO attempt_intents (id, delivery_id, key, manual, url, request_body, request_headers, webhook_timestamp)
 		VALUES (CASE WHEN EXISTS (SELECT 1 FROM attempt_intents WHERE delivery_id = $2)
-		               OR EXISTS (SELECT 1 FROM attempts WHERE delivery_id = $2) THEN $1 ELSE $2 END, $2, $3, $4, $5)
-		ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key
-		RETURNING id`, uuid.New(), uid, key, kind == hookflow.ManualAttempt, url).Scan(&id)
+		               OR EXISTS (SELECT 1 FROM attempts WHERE delivery_id = $2) THEN $1 ELSE $2 END, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (key) DO UPDATE SET
+			request_body = coalesce(EXCLUDED.request_body, attempt_intents.request_body),
+			request_headers = coalesce(EXCLUDED.request_headers, attempt_intents.request_headers),
+			webhook_timestamp = coalesce(EXCLUDED.webhook_timestamp, attempt_intents.webhook_timestamp)
+		RETURNING id, xmax::text <> '0'`,
+		uuid.New(), uid, in.Key, in.Kind == hookflow.ManualAttempt, in.URL, body, headers, timestamp).Scan(&attemptID, &reused)
 	if err != nil {
 		if isForeignKeyViolation(err) {
-			return "", ErrDeliveryNotFound
+			return "", false, ErrDeliveryNotFound
 		}
-		return "", fmt.Errorf("begin attempt of %s: %w", deliveryID, err)
+		return "", false, fmt.Errorf("begin attempt of %s: %w", in.DeliveryID, err)
 	}
-	return id.String(), nil
+	return attemptID.String(), reused, nil
 }
 
 // RecordRequest keeps, on the intent of an attempt, the exact body and the
@@ -80,4 +94,17 @@ func (db *DB) CompleteAttempt(ctx context.Context, a *hookflow.Attempt, kind hoo
 func isForeignKeyViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23503"
+}
+
+// AttemptOfIntent loads the attempt recorded for the intent with the given
+// key: ENOTFOUND while there is none.
+func (db *DB) AttemptOfIntent(ctx context.Context, key string) (*hookflow.Attempt, error) {
+	a, err := scanAttempt(db.pool.QueryRow(ctx, `SELECT `+attemptColumns+` FROM attempts a JOIN attempt_intents i ON i.id = a.id WHERE i.key = $1`, key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, hookflow.Errorf(hookflow.ENOTFOUND, "Attempt not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load attempt of intent %s: %w", key, err)
+	}
+	return a, nil
 }

@@ -39,6 +39,9 @@ func New(c client.Client, opts Options, acts Activities) sdkworker.Worker {
 	w := sdkworker.New(c, opts.TaskQueue, SDKOptions(opts))
 	w.RegisterWorkflow(workflows.DeliveryWorkflow)
 	w.RegisterWorkflow(workflows.ManualRetryWorkflow)
+	w.RegisterActivityWithOptions(acts.Delivery.Attempt, activity.RegisterOptions{Name: workflows.AttemptActivity})
+	// Begin, Post and Complete: the split attempt's steps, of which Complete
+	// also records what an inline attempt could not.
 	w.RegisterActivityWithOptions(acts.Delivery.Begin, activity.RegisterOptions{Name: workflows.BeginActivity})
 	w.RegisterActivityWithOptions(acts.Delivery.Post, activity.RegisterOptions{Name: workflows.PostActivity})
 	w.RegisterActivityWithOptions(acts.Delivery.Complete, activity.RegisterOptions{Name: workflows.CompleteActivity})
@@ -63,7 +66,9 @@ func SDKOptions(opts Options) sdkworker.Options {
 		MaxConcurrentActivityExecutionSize:      concurrency,
 		MaxConcurrentWorkflowTaskExecutionSize:  concurrency,
 		MaxConcurrentWorkflowTaskPollers:        8,
-		MaxConcurrentActivityTaskPollers:        8, // every POST is an activity task
+		// POSTs are local activities; activity tasks are the purge, the
+		// sweep and the POSTs of workflows started with split attempts.
+		MaxConcurrentActivityTaskPollers: 2,
 	}
 }
 

@@ -1,14 +1,18 @@
 package workflows
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	sdkpb "go.temporal.io/api/sdk/v1"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/activities"
@@ -175,3 +179,60 @@ func (h *countingHandler) Timer(string) client.MetricsTimer {
 type counterFunc func(int64)
 
 func (f counterFunc) Inc(n int64) { f(n) }
+
+// stepsOf lists, in order, the local activities and the activities a
+// workflow runs.
+func stepsOf(env *testsuite.TestWorkflowEnvironment) (local, regular *[]string) {
+	local, regular = &[]string{}, &[]string{}
+	env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
+		*local = append(*local, info.ActivityType.Name)
+	})
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		*regular = append(*regular, info.ActivityType.Name)
+	})
+	return local, regular
+}
+
+func TestADeliveryAttemptsInOneLocalActivity(t *testing.T) {
+	env, r := newEnv(t, failed, ok)
+	local, regular := stepsOf(env)
+	env.ExecuteWorkflow(DeliveryWorkflow, input(time.Second))
+	if res := result(t, env); res.Status != hookflow.StatusSucceeded || res.Attempts != 2 {
+		t.Fatalf("result = %+v, want succeeded on the second attempt", res)
+	}
+	if want := []string{AttemptActivity, AttemptActivity}; !slices.Equal(*local, want) || len(*regular) != 0 {
+		t.Errorf("local activities %v and activities %v, want %v and none", *local, *regular, want)
+	}
+	if r.posts["1"] != 1 || r.posts["2"] != 1 {
+		t.Errorf("POSTs by attempt = %v, want one each", r.posts)
+	}
+}
+
+func TestAnInlineAttemptFailingBeforeItsPostIsRetried(t *testing.T) {
+	env, r := newEnv(t, ok)
+	// Beginning fails three times, as while PostgreSQL is down.
+	r.inlineFailures = 3
+	env.ExecuteWorkflow(DeliveryWorkflow, input(time.Minute))
+	if res := result(t, env); res.Status != hookflow.StatusSucceeded || res.Attempts != 1 {
+		t.Fatalf("result = %+v, want succeeded on the first attempt", res)
+	}
+	if r.inlineCalls != 4 || len(r.posts) != 1 || r.posts["1"] != 1 {
+		t.Errorf("%d inline runs and POSTs %v, want 4 runs and one POST", r.inlineCalls, r.posts)
+	}
+}
+
+func TestAWorkflowStartedWithSplitAttemptsKeepsItsSteps(t *testing.T) {
+	env, r := newEnv(t, ok)
+	local, regular := stepsOf(env)
+	in := input(time.Minute)
+	in.InlineAttempts = false // started before attempts ran inline
+	r.completeFailures = 2
+	env.ExecuteWorkflow(DeliveryWorkflow, in)
+	if res := result(t, env); res.Status != hookflow.StatusSucceeded {
+		t.Fatalf("result = %+v, want succeeded", res)
+	}
+	wantLocal := []string{BeginActivity, CompleteActivity, CompleteActivity, CompleteActivity}
+	if !slices.Equal(*local, wantLocal) || !slices.Equal(*regular, []string{PostActivity}) || r.inlineCalls != 0 {
+		t.Errorf("local activities %v, activities %v, %d inline: want %v and one %s", *local, *regular, r.inlineCalls, wantLocal, PostActivity)
+	}
+}

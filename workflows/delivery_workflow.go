@@ -53,6 +53,10 @@ type DeliveryInput struct {
 	RetriesDone int `json:",omitempty"`
 	// NotBefore delays the first attempt of a post scheduled for later.
 	NotBefore *time.Time `json:",omitempty"`
+	// InlineAttempts is set on every delivery started since attempts run
+	// as one local activity; without it, the workflow's version marker says
+	// how it attempts (see newDelivery).
+	InlineAttempts bool `json:",omitempty"`
 }
 
 // DeliveryResult is how a delivery ended; a failed delivery's workflow
@@ -70,8 +74,8 @@ const NotWaitingErrorType = "NotWaiting"
 // delivery is the workflow's state, shared with the retry-now handler.
 type delivery struct {
 	in         DeliveryInput
-	split      bool // attempts run as begin, POST, complete (see attempt.go)
-	seq        int  // attempts begun by this run, naming their intents
+	shape      attemptShape
+	seq        int // attempts begun by this run, naming their intents
 	attempts   int
 	last       *activities.AttemptResult
 	settled    bool // succeeded, failed for good, or the webhook is gone
@@ -152,7 +156,7 @@ func (d *delivery) end(ctx workflow.Context) (DeliveryResult, error) {
 		workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"outcome": string(d.result.Status)}).
 			Counter(SettledCounter).Inc(1)
 	}
-	if d.result.Status == hookflow.StatusFailed && d.split {
+	if d.result.Status == hookflow.StatusFailed && d.shape != oneStep {
 		return DeliveryResult{}, temporal.NewNonRetryableApplicationError(d.result.Reason, FailedErrorType, nil, d.result)
 	}
 	return d.result, nil

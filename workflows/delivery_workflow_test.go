@@ -22,7 +22,8 @@ import (
 )
 
 // receiver scripts what each attempt returns and records when it ran. It
-// stands for the three steps of an attempt: begin, POST, complete.
+// stands for the inline attempt and for the three steps of a split one:
+// begin, POST, complete.
 type receiver struct {
 	env      *testsuite.TestWorkflowEnvironment
 	outcomes []activities.AttemptResult // by attempt; the last repeats
@@ -34,6 +35,10 @@ type receiver struct {
 	// PostgreSQL down.
 	completeFailures int
 	completions      int
+	inlineCalls      int // inline attempts run, retries included
+	// inlineFailures makes that many inline attempts fail before their
+	// POST, as when PostgreSQL is down as they begin.
+	inlineFailures int
 }
 
 func (r *receiver) outcome(i int) activities.AttemptResult {
@@ -75,6 +80,26 @@ func (r *receiver) complete(_ context.Context, in activities.CompleteInput) (act
 	return res, nil
 }
 
+// inline is the one-step attempt made of the three: an error only before
+// the POST, an outcome that could not be recorded handed back.
+func (r *receiver) inline(ctx context.Context, in activities.InlineInput) (activities.InlineResult, error) {
+	r.inlineCalls++
+	if r.inlineCalls <= r.inlineFailures {
+		return activities.InlineResult{}, errors.New("connect: connection refused")
+	}
+	begun, _ := r.begin(ctx, activities.BeginInput{DeliveryID: in.DeliveryID, Kind: in.Kind, Key: in.Key})
+	if begun.Ended {
+		return activities.InlineResult{Ended: &begun}, nil
+	}
+	outcome, _ := r.post(ctx, activities.PostInput{DeliveryID: in.DeliveryID, AttemptID: begun.AttemptID})
+	complete := activities.CompleteInput{DeliveryID: in.DeliveryID, AttemptID: begun.AttemptID, Kind: in.Kind, NextDelay: in.NextDelay, Outcome: outcome}
+	res, err := r.complete(ctx, complete)
+	if err != nil {
+		return activities.InlineResult{Unrecorded: &complete}, nil
+	}
+	return activities.InlineResult{Recorded: &res}, nil
+}
+
 // retryAfterOf lets a scripted outcome stand for a receiver's Retry-After.
 func retryAfterOf(res activities.AttemptResult) time.Duration {
 	if res.StatusCode == 429 {
@@ -103,6 +128,7 @@ func newEnvWithMetrics(t *testing.T, metrics client.MetricsHandler, outcomes ...
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := suite.NewTestWorkflowEnvironment()
 	r := &receiver{env: env, outcomes: outcomes, posts: map[string]int{}}
+	env.RegisterActivityWithOptions(r.inline, activity.RegisterOptions{Name: AttemptActivity})
 	env.RegisterActivityWithOptions(r.begin, activity.RegisterOptions{Name: BeginActivity})
 	env.RegisterActivityWithOptions(r.post, activity.RegisterOptions{Name: PostActivity})
 	env.RegisterActivityWithOptions(r.complete, activity.RegisterOptions{Name: CompleteActivity})
@@ -112,7 +138,7 @@ func newEnvWithMetrics(t *testing.T, metrics client.MetricsHandler, outcomes ...
 
 func input(schedule ...time.Duration) DeliveryInput {
 	return DeliveryInput{DeliveryID: "d-1", EventID: "e-1", WebhookID: "w-1", EventType: "shift.created", ClientID: "c-1",
-		RetrySchedule: Durations(schedule), AttemptTimeout: Duration(30 * time.Second)}
+		RetrySchedule: Durations(schedule), AttemptTimeout: Duration(30 * time.Second), InlineAttempts: true}
 }
 
 func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) DeliveryResult {

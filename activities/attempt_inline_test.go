@@ -1,0 +1,179 @@
+package activities_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/egress"
+	"github.com/hookflow/hookflow/internal/testenv"
+	"github.com/hookflow/hookflow/signing"
+	"github.com/hookflow/hookflow/storage"
+)
+
+// countingPoster answers 200, counts the requests and keeps the last.
+type countingPoster struct {
+	posts *int
+	last  *egress.Request
+}
+
+func (p countingPoster) Post(_ context.Context, r egress.Request, _ func() time.Time) egress.Response {
+	*p.posts++
+	*p.last = r
+	return egress.Response{StatusCode: 200, Body: "ok"}
+}
+
+// unrecordingStore is PostgreSQL failing to record an attempt's outcome, as
+// when it goes down during the POST.
+type unrecordingStore struct{ *storage.DB }
+
+func (unrecordingStore) RecordAttempt(context.Context, *hookflow.Attempt, hookflow.AttemptKind) error {
+	return errors.New("connect: connection refused")
+}
+
+// inlineFixture is a deliverable delivery (a webhook with a secret) and a
+// poster that counts what reaches the receiver.
+type inlineFixture struct {
+	deliveryID uuid.UUID
+	posts      int
+	last       egress.Request
+}
+
+func newInlineFixture(t *testing.T) *inlineFixture {
+	t.Helper()
+	webhookID := seedWebhook(t)
+	secret, err := signing.GenerateSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testDB.DB.Pool().Exec(context.Background(), `INSERT INTO webhook_secrets (webhook_id, secret, position) VALUES ($1, $2, 0)`, webhookID, secret); err != nil {
+		t.Fatal(err)
+	}
+	_, deliveryID := seedDelivery(t, webhookID, 0, "pending", 0)
+	return &inlineFixture{deliveryID: deliveryID}
+}
+
+// run runs an activity on a store as the worker would.
+func (f *inlineFixture) run(t *testing.T, store activities.Store, name string, in, out any) {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(activities.New(store, countingPoster{&f.posts, &f.last}, testenv.DiscardLogger()))
+	val, err := env.ExecuteActivity(name, in)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if err := val.Get(out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *inlineFixture) input(key string) activities.InlineInput {
+	next := time.Minute
+	return activities.InlineInput{DeliveryID: f.deliveryID.String(), Kind: hookflow.ScheduledAttempt, Key: key, NextDelay: &next}
+}
+
+func TestAnInlineAttemptRecordsItsRequestAndOutcome(t *testing.T) {
+	f := newInlineFixture(t)
+	var out activities.InlineResult
+	f.run(t, testDB.DB, "Attempt", f.input("inline-"+testenv.RandomID(4)+"/1"), &out)
+	if out.Recorded == nil || out.Unrecorded != nil || out.Ended != nil {
+		t.Fatalf("result = %+v, want the recorded attempt only", out)
+	}
+	if r := out.Recorded; r.AttemptID != f.deliveryID.String() || r.Number != 1 || !r.Success || r.StatusCode != 200 || r.NextRetryAt != nil {
+		t.Errorf("recorded %+v, want a successful first attempt with the delivery's id", r)
+	}
+	var body string
+	err := testDB.DB.Pool().QueryRow(context.Background(), `SELECT request_body FROM attempts WHERE id = $1`, out.Recorded.AttemptID).Scan(&body)
+	if err != nil || body != string(f.last.Body) {
+		t.Errorf("recorded request %q (%v), sent %s", body, err, f.last.Body)
+	}
+	if n := count(t, `SELECT count(*) FROM attempt_intents WHERE delivery_id = $1 AND completed_at IS NOT NULL`, f.deliveryID); n != 1 {
+		t.Errorf("%d completed intents, want 1", n)
+	}
+	if n := count(t, `SELECT count(*) FROM deliveries WHERE id = $1 AND status = 'succeeded' AND attempt_count = 1`, f.deliveryID); n != 1 {
+		t.Error("the delivery did not settle as succeeded")
+	}
+}
+
+// A local activity's result is lost with its workflow task; running it
+// again must find the attempt recorded rather than post it a second time.
+func TestAnInlineAttemptRunAgainAfterItsRecordDoesNotPostAgain(t *testing.T) {
+	f := newInlineFixture(t)
+	key := "inline-" + testenv.RandomID(4) + "/1"
+	var first, again activities.InlineResult
+	f.run(t, testDB.DB, "Attempt", f.input(key), &first)
+	f.run(t, testDB.DB, "Attempt", f.input(key), &again)
+	if f.posts != 1 {
+		t.Errorf("%d POSTs, want 1", f.posts)
+	}
+	if first.Recorded == nil || again.Recorded == nil || *again.Recorded != *first.Recorded {
+		t.Errorf("results %+v then %+v, want the same recorded attempt", first.Recorded, again.Recorded)
+	}
+	if n := count(t, `SELECT count(*) FROM attempts WHERE delivery_id = $1`, f.deliveryID); n != 1 {
+		t.Errorf("%d attempts recorded, want 1", n)
+	}
+}
+
+// An outcome PostgreSQL could not take goes back to the workflow, which
+// completes it; it is never posted again. Run again before that record (the
+// worker died), the attempt's outcome is unknown and it is posted again, on
+// the same intent.
+func TestAnInlineAttemptWhoseRecordFailsHandsItsOutcomeBack(t *testing.T) {
+	f := newInlineFixture(t)
+	key := "inline-" + testenv.RandomID(4) + "/1"
+	var out activities.InlineResult
+	f.run(t, unrecordingStore{testDB.DB}, "Attempt", f.input(key), &out)
+	u := out.Unrecorded
+	if u == nil || out.Recorded != nil || u.AttemptID != f.deliveryID.String() || !u.Outcome.Success || u.Outcome.StatusCode != 200 {
+		t.Fatalf("result = %+v, want the successful outcome to record", out)
+	}
+	if f.posts != 1 || count(t, `SELECT count(*) FROM attempts WHERE delivery_id = $1`, f.deliveryID) != 0 {
+		t.Fatalf("%d POSTs, want 1 and no attempt recorded yet", f.posts)
+	}
+
+	var again activities.InlineResult
+	f.run(t, testDB.DB, "Attempt", f.input(key), &again)
+	if f.posts != 2 || again.Recorded == nil || again.Recorded.AttemptID != u.AttemptID {
+		t.Fatalf("%d POSTs, result %+v: want the unknown attempt posted again on its intent", f.posts, again)
+	}
+	var completed activities.AttemptResult
+	f.run(t, testDB.DB, "Complete", *u, &completed)
+	if completed != *again.Recorded {
+		t.Errorf("late completion %+v, want the attempt already recorded %+v", completed, *again.Recorded)
+	}
+	if n := count(t, `SELECT count(*) FROM attempts WHERE delivery_id = $1`, f.deliveryID); n != 1 {
+		t.Errorf("%d attempts recorded, want 1", n)
+	}
+	if n := count(t, `SELECT count(*) FROM attempt_intents WHERE delivery_id = $1`, f.deliveryID); n != 1 {
+		t.Errorf("%d intents, want 1", n)
+	}
+}
+
+func TestAnInlineAttemptOfASettledDeliveryEndsWithoutPosting(t *testing.T) {
+	_, deliveryID := seedDelivery(t, seedWebhook(t), time.Minute, "failed", 8)
+	var out activities.InlineResult
+	in := activities.InlineInput{DeliveryID: deliveryID.String(), Kind: hookflow.ScheduledAttempt, Key: "inline-" + testenv.RandomID(4) + "/1"}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(activities.New(testDB.DB, neverPost{t}, testenv.DiscardLogger()))
+	val, err := env.ExecuteActivity("Attempt", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := val.Get(&out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Ended == nil || !out.Ended.AlreadySettled || out.Ended.Status != hookflow.StatusFailed || out.Recorded != nil {
+		t.Errorf("result = %+v, want ended as already failed", out)
+	}
+	if n := count(t, `SELECT count(*) FROM attempt_intents WHERE delivery_id = $1`, deliveryID); n != 0 {
+		t.Errorf("%d intents, want none", n)
+	}
+}
