@@ -143,7 +143,10 @@ func run(ctx context.Context, cfg benchConfig) error {
 		cfg.temporal, r.temporalPID, r.temporalDir = addr, pid, dir
 		r.cfg = cfg
 	}
-	tc, err := client.DialContext(ctx, client.Options{HostPort: cfg.temporal, Logger: sdklog.NewStructuredLogger(logger)})
+	// The floor's worker runs on this client: uncompressed, as Hookflow's is
+	// by default (HOOKFLOW_TEMPORAL_GZIP).
+	tc, err := client.DialContext(ctx, client.Options{HostPort: cfg.temporal, Logger: sdklog.NewStructuredLogger(logger),
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}})
 	if err != nil {
 		return fmt.Errorf("connect to Temporal: %w", err)
 	}

@@ -27,8 +27,11 @@ type Config struct {
 	DatabaseURL       string // HOOKFLOW_DATABASE_URL
 	TemporalAddress   string // HOOKFLOW_TEMPORAL_ADDRESS, "127.0.0.1:7233"
 	TemporalNamespace string // HOOKFLOW_TEMPORAL_NAMESPACE, "default"
-	TaskQueue         string // HOOKFLOW_TASK_QUEUE, "hookflow-deliveries"
-	Env               string // HOOKFLOW_ENV, "development"
+	// TemporalGzip compresses requests to Temporal: worth it over a slow
+	// link, CPU spent for nothing next to the server. HOOKFLOW_TEMPORAL_GZIP, false.
+	TemporalGzip bool
+	TaskQueue    string // HOOKFLOW_TASK_QUEUE, "hookflow-deliveries"
+	Env          string // HOOKFLOW_ENV, "development"
 
 	JWTSecret        string // HOOKFLOW_JWT_SECRET, DevelopmentJWTSecret
 	JWTPublicKeyFile string // HOOKFLOW_JWT_PUBLIC_KEY_FILE: RS256/ES256 PEM; replaces the secret
@@ -66,6 +69,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DatabaseURL:         r.str("HOOKFLOW_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hookflow?sslmode=disable"),
 		TemporalAddress:     r.str("HOOKFLOW_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
 		TemporalNamespace:   r.str("HOOKFLOW_TEMPORAL_NAMESPACE", "default"),
+		TemporalGzip:        r.boolean("HOOKFLOW_TEMPORAL_GZIP", false),
 		TaskQueue:           r.str("HOOKFLOW_TASK_QUEUE", "hookflow-deliveries"),
 		Env:                 r.str("HOOKFLOW_ENV", EnvDevelopment),
 		JWTSecret:           r.str("HOOKFLOW_JWT_SECRET", DevelopmentJWTSecret),

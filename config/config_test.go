@@ -36,6 +36,12 @@ func TestLoadDefaultsMatchTheContract(t *testing.T) {
 	if cfg.AllowInsecureURLs || cfg.AllowPrivateTargets || cfg.Production() {
 		t.Errorf("guards must be on by default: %+v", cfg)
 	}
+	if cfg.TemporalGzip {
+		t.Error("requests to Temporal must go uncompressed by default")
+	}
+	if gz, err := Load(envOf(map[string]string{"HOOKFLOW_TEMPORAL_GZIP": "true"})); err != nil || !gz.TemporalGzip {
+		t.Errorf("HOOKFLOW_TEMPORAL_GZIP=true: %+v, %v", gz.TemporalGzip, err)
+	}
 	if cfg.PprofAddr != "" {
 		t.Errorf("the profiler must be off by default, got %q", cfg.PprofAddr)
 	}

@@ -87,12 +87,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 	if err := m.WatchRetryBacklog(db, backlogTimeout); err != nil {
 		return err
 	}
-	tc, err := client.DialContext(ctx, client.Options{
-		HostPort:       cfg.TemporalAddress,
-		Namespace:      cfg.TemporalNamespace,
-		Logger:         sdklog.NewStructuredLogger(logger),
-		MetricsHandler: m.TemporalHandler(),
-	})
+	tc, err := client.DialContext(ctx, temporalOptions(cfg, sdklog.NewStructuredLogger(logger), m.TemporalHandler()))
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s (HOOKFLOW_TEMPORAL_ADDRESS): %w", cfg.TemporalAddress, err)
 	}
@@ -191,7 +186,7 @@ func purge(ctx context.Context, cfg config.Config, dryRun bool, out io.Writer) e
 			cutoff.UTC().Format(time.RFC3339), cfg.LogRetention, counts.Deliveries, counts.Attempts, counts.Events)
 		return err
 	}
-	tc, err := client.DialContext(ctx, client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	tc, err := client.DialContext(ctx, temporalOptions(cfg, sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), nil))
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s (HOOKFLOW_TEMPORAL_ADDRESS): %w", cfg.TemporalAddress, err)
 	}
@@ -237,7 +232,7 @@ func checkDependencies(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	db.Close()
-	tc, err := client.DialContext(ctx, client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	tc, err := client.DialContext(ctx, temporalOptions(cfg, sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), nil))
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
@@ -257,4 +252,16 @@ func jwtKeys(cfg config.Config) (auth.Keys, error) {
 	}
 	keys.PublicKey = pk
 	return keys, nil
+}
+
+// temporalOptions are the client settings of every command that talks to
+// Temporal. Requests go uncompressed unless HOOKFLOW_TEMPORAL_GZIP says
+// otherwise: they carry ids, not payloads, and gzip cost a tenth of the
+// process's CPU in a burst.
+func temporalOptions(cfg config.Config, logger sdklog.Logger, metrics client.MetricsHandler) client.Options {
+	opts := client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, Logger: logger, MetricsHandler: metrics}
+	if !cfg.TemporalGzip {
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	}
+	return opts
 }
