@@ -158,6 +158,7 @@ func (r *runner) startFloorWorkflow(ctx context.Context, queue string, split boo
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		EnableEagerStart:         true,
+		WorkflowTaskTimeout:      time.Duration(in.AttemptTimeout),
 		TypedSearchAttributes:    floorAttributes(in, r.cfg.floorAttrs),
 		StaticSummary:            in.EventType + " -> http://127.0.0.1:18100/w/0",
 		StaticDetails:            fmt.Sprintf("event %s to webhook %s (client %s)", in.EventID, in.WebhookID, in.ClientID),

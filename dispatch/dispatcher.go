@@ -161,6 +161,20 @@ func (d *Dispatcher) input(del hookflow.Delivery) workflows.DeliveryInput {
 	return in
 }
 
+// maxWorkflowTaskTimeout is the longest workflow task timeout Temporal
+// accepts.
+const maxWorkflowTaskTimeout = 2 * time.Minute
+
+// workflowTaskTimeout lets an attempt's local activity run its course in
+// one workflow task. The SDK heartbeats a task whose local activity runs
+// past 80% of its timeout (10 s by default): a workflow task and three
+// history events more for every POST a receiver holds, which is the load a
+// hanging receiver would put on everyone else. The cost: a worker that dies
+// holding a task leaves it this long (instead of 10 s) to another worker.
+func (d *Dispatcher) workflowTaskTimeout() time.Duration {
+	return min(d.opts.AttemptTimeout, maxWorkflowTaskTimeout)
+}
+
 // A publish retried after a partial failure finds the same workflow ids: a
 // running or finished delivery is not started again.
 var publishReuse = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
@@ -182,6 +196,7 @@ func (d *Dispatcher) startWith(ctx context.Context, del hookflow.Delivery, reuse
 		// publish takes either as started.
 		WorkflowExecutionErrorWhenAlreadyStarted: reuse == sweepReuse,
 		EnableEagerStart:                         d.opts.EagerStart,
+		WorkflowTaskTimeout:                      d.workflowTaskTimeout(),
 		TypedSearchAttributes:                    workflows.StartAttributes(in),
 		StaticSummary:                            del.EventType + " -> " + del.URL,
 		StaticDetails:                            fmt.Sprintf("event %s to webhook %s (client %s)", del.EventID, del.WebhookID, del.ClientID),
@@ -259,6 +274,7 @@ func (d *Dispatcher) retryEnded(ctx context.Context, del *hookflow.Delivery, key
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		EnableEagerStart:         d.opts.EagerStart,
+		WorkflowTaskTimeout:      d.workflowTaskTimeout(),
 		TypedSearchAttributes:    workflows.StartAttributes(in),
 		StaticSummary:            "manual retry: " + del.EventType + " -> " + del.URL,
 	}, workflows.ManualRetryWorkflow, in)

@@ -20,8 +20,8 @@ import (
 // Options tune the worker.
 type Options struct {
 	TaskQueue string
-	// Concurrency bounds deliveries in flight in this process; each holds an
-	// HTTP request open for up to the delivery timeout.
+	// Concurrency bounds deliveries in flight in this process (1000 when
+	// zero); each holds an HTTP request open for up to the delivery timeout.
 	Concurrency int
 }
 
@@ -57,9 +57,14 @@ func New(c client.Client, opts Options, acts Activities) sdkworker.Worker {
 // SDKOptions are the Temporal worker settings of a delivery worker; the
 // benchmark's engine floor runs on the same.
 func SDKOptions(opts Options) sdkworker.Options {
+	// An attempt's workflow task keeps its slot for as long as its POST (a
+	// local activity) runs, up to the delivery timeout. With 256 slots, a
+	// receiver holding requests at 100 events/s took enough of them for
+	// healthy deliveries to wait for its timeout; a held slot costs a
+	// goroutine, so the SDK's default of 1000 is the floor here.
 	concurrency := opts.Concurrency
 	if concurrency <= 0 {
-		concurrency = 256
+		concurrency = 1000
 	}
 	return sdkworker.Options{
 		MaxConcurrentLocalActivityExecutionSize: concurrency,
