@@ -158,18 +158,8 @@ func TestAnInlineAttemptWhoseRecordFailsHandsItsOutcomeBack(t *testing.T) {
 
 func TestAnInlineAttemptOfASettledDeliveryEndsWithoutPosting(t *testing.T) {
 	_, deliveryID := seedDelivery(t, seedWebhook(t), time.Minute, "failed", 8)
-	var out activities.InlineResult
 	in := activities.InlineInput{DeliveryID: deliveryID.String(), Kind: hookflow.ScheduledAttempt, Key: "inline-" + testenv.RandomID(4) + "/1"}
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(activities.New(testDB.DB, neverPost{t}, testenv.DiscardLogger()))
-	val, err := env.ExecuteActivity("Attempt", in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := val.Get(&out); err != nil {
-		t.Fatal(err)
-	}
+	out := runStep[activities.InlineInput, activities.InlineResult](t, "Attempt", in) // fails the test on a POST
 	if out.Ended == nil || !out.Ended.AlreadySettled || out.Ended.Status != hookflow.StatusFailed || out.Recorded != nil {
 		t.Errorf("result = %+v, want ended as already failed", out)
 	}

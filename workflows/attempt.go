@@ -107,10 +107,9 @@ func (d *delivery) nextKey(ctx workflow.Context) string {
 	return fmt.Sprintf("%s/%d", workflow.GetInfo(ctx).WorkflowExecution.RunID, d.seq)
 }
 
-// inlineMargin is what an inline attempt may spend beside its POST: loading
-// the delivery, storing the intent and recording the outcome. A POST is
-// bounded by the attempt timeout, so the activity never times out during
-// it (which would post again).
+// inlineMargin is added to the attempt timeout (which already allows for
+// loading and recording) because an inline attempt that times out after its
+// POST posts again: a slow PostgreSQL should cost time, not a duplicate.
 const inlineMargin = 30 * time.Second
 
 // attemptInline makes the attempt in one local activity (see
