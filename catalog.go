@@ -24,9 +24,6 @@ type Lifecycle struct {
 	ArchivedBy      string
 }
 
-// Live reports whether the entity is in use: active and not archived.
-func (l Lifecycle) Live() bool { return l.Active && l.ArchivedAt == nil }
-
 // LifecycleAction is one move of an entity's lifecycle.
 type LifecycleAction string
 

@@ -36,21 +36,6 @@ type Webhook struct {
 	DeletedAt  *time.Time
 }
 
-// Deliverable reports whether new attempts may still be made to the webhook.
-func (w *Webhook) Deliverable() bool {
-	return w.Active && w.ArchivedAt == nil && w.DeletedAt == nil
-}
-
-// Subscribes reports whether the webhook listens to eventType.
-func (w *Webhook) Subscribes(eventType string) bool {
-	for _, e := range w.Events {
-		if e == eventType || e == AllEvents {
-			return true
-		}
-	}
-	return false
-}
-
 // WebhookUpdate is a partial update: nil fields keep their value.
 type WebhookUpdate struct {
 	URL        *string

@@ -31,7 +31,7 @@ func (p countingPoster) Post(_ context.Context, r egress.Request, _ func() time.
 
 // unrecordingStore is PostgreSQL failing to record an attempt's outcome, as
 // when it goes down during the POST.
-type unrecordingStore struct{ *storage.DB }
+type unrecordingStore struct{ *storage.DeliveryStore }
 
 func (unrecordingStore) RecordAttempt(context.Context, *hookflow.Attempt, hookflow.AttemptKind) error {
 	return errors.New("connect: connection refused")
@@ -82,7 +82,7 @@ func (f *inlineFixture) input(key string) activities.InlineInput {
 func TestAnInlineAttemptRecordsItsRequestAndOutcome(t *testing.T) {
 	f := newInlineFixture(t)
 	var out activities.InlineResult
-	f.run(t, testDB.DB, "Attempt", f.input("inline-"+testenv.RandomID(4)+"/1"), &out)
+	f.run(t, testDB.Stores.Deliveries, "Attempt", f.input("inline-"+testenv.RandomID(4)+"/1"), &out)
 	if out.Recorded == nil || out.Unrecorded != nil || out.Ended != nil {
 		t.Fatalf("result = %+v, want the recorded attempt only", out)
 	}
@@ -108,8 +108,8 @@ func TestAnInlineAttemptRunAgainAfterItsRecordDoesNotPostAgain(t *testing.T) {
 	f := newInlineFixture(t)
 	key := "inline-" + testenv.RandomID(4) + "/1"
 	var first, again activities.InlineResult
-	f.run(t, testDB.DB, "Attempt", f.input(key), &first)
-	f.run(t, testDB.DB, "Attempt", f.input(key), &again)
+	f.run(t, testDB.Stores.Deliveries, "Attempt", f.input(key), &first)
+	f.run(t, testDB.Stores.Deliveries, "Attempt", f.input(key), &again)
 	if f.posts != 1 {
 		t.Errorf("%d POSTs, want 1", f.posts)
 	}
@@ -129,7 +129,7 @@ func TestAnInlineAttemptWhoseRecordFailsHandsItsOutcomeBack(t *testing.T) {
 	f := newInlineFixture(t)
 	key := "inline-" + testenv.RandomID(4) + "/1"
 	var out activities.InlineResult
-	f.run(t, unrecordingStore{testDB.DB}, "Attempt", f.input(key), &out)
+	f.run(t, unrecordingStore{testDB.Stores.Deliveries}, "Attempt", f.input(key), &out)
 	u := out.Unrecorded
 	if u == nil || out.Recorded != nil || u.AttemptID != f.deliveryID.String() || !u.Outcome.Success || u.Outcome.StatusCode != 200 {
 		t.Fatalf("result = %+v, want the successful outcome to record", out)
@@ -139,12 +139,12 @@ func TestAnInlineAttemptWhoseRecordFailsHandsItsOutcomeBack(t *testing.T) {
 	}
 
 	var again activities.InlineResult
-	f.run(t, testDB.DB, "Attempt", f.input(key), &again)
+	f.run(t, testDB.Stores.Deliveries, "Attempt", f.input(key), &again)
 	if f.posts != 2 || again.Recorded == nil || again.Recorded.AttemptID != u.AttemptID {
 		t.Fatalf("%d POSTs, result %+v: want the unknown attempt posted again on its intent", f.posts, again)
 	}
 	var completed activities.AttemptResult
-	f.run(t, testDB.DB, "Complete", *u, &completed)
+	f.run(t, testDB.Stores.Deliveries, "Complete", *u, &completed)
 	if completed != *again.Recorded {
 		t.Errorf("late completion %+v, want the attempt already recorded %+v", completed, *again.Recorded)
 	}

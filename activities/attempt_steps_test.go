@@ -18,7 +18,7 @@ func runStep[In, Out any](t *testing.T, name string, in In) Out {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(activities.New(testDB.DB, neverPost{t}, testenv.DiscardLogger()))
+	env.RegisterActivity(activities.New(testDB.Stores.Deliveries, neverPost{t}, testenv.DiscardLogger()))
 	val, err := env.ExecuteActivity(name, in)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
@@ -62,7 +62,7 @@ func TestBeginRunTwiceKeepsOneIntent(t *testing.T) {
 		t.Errorf("%d intents, want 1", n)
 	}
 	// An intent is not an attempt yet: the logs show none.
-	entries, _, err := testDB.DB.SearchLogs(context.Background(), hookflow.LogFilter{ClientID: "c", Limit: 100})
+	entries, _, err := testDB.Stores.Logs.SearchLogs(context.Background(), hookflow.LogFilter{ClientID: "c", Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

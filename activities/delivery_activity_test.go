@@ -29,7 +29,7 @@ func runDeliver(t *testing.T, in activities.AttemptInput) (activities.AttemptRes
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(activities.New(testDB.DB, neverPost{t}, testenv.DiscardLogger()))
+	env.RegisterActivity(activities.New(testDB.Stores.Deliveries, neverPost{t}, testenv.DiscardLogger()))
 	val, err := env.ExecuteActivity("Deliver", in)
 	var res activities.AttemptResult
 	if err == nil {

@@ -40,7 +40,7 @@ func TestAnAttemptKeepsTheExactBodyHeadersAndTimestampItSent(t *testing.T) {
 	var sent egress.Request
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(activities.New(testDB.DB, sentPoster{&sent}, testenv.DiscardLogger()))
+	env.RegisterActivity(activities.New(testDB.Stores.Deliveries, sentPoster{&sent}, testenv.DiscardLogger()))
 	run := func(name string, in, out any) {
 		t.Helper()
 		val, err := env.ExecuteActivity(name, in)

@@ -69,7 +69,7 @@ func TestPurgeDeletesOnlySettledLogsPastRetentionAndResumesFromItsHeartbeat(t *t
 
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(activities.NewRetention(testDB.DB))
+	env.RegisterActivity(activities.NewRetention(testDB.Stores.Retention))
 	// A previous run of this activity got this far before its worker died.
 	env.SetHeartbeatDetails(activities.PurgeProgress{Deliveries: 7, Attempts: 11})
 	val, err := env.ExecuteActivity("Purge", activities.PurgeInput{Cutoff: time.Now().Add(-14 * day), BatchSize: 1, Budget: time.Minute})
@@ -105,7 +105,7 @@ func TestPurgeCandidatesCountsWithoutDeleting(t *testing.T) {
 	// A cutoff no other test's rows reach: 40 days.
 	e, d := seedDelivery(t, webhookID, 41*24*time.Hour, "failed", 4)
 	t.Cleanup(func() { _, _ = testDB.DB.Pool().Exec(ctx, `DELETE FROM events WHERE id = $1`, e) }) // cascades
-	counts, err := testDB.DB.PurgeCandidates(ctx, time.Now().Add(-40*24*time.Hour))
+	counts, err := testDB.Stores.Retention.PurgeCandidates(ctx, time.Now().Add(-40*24*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

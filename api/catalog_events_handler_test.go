@@ -217,7 +217,7 @@ func TestCatalogChangesApplyToPublicWebhooksAndPublishingAtOnce(t *testing.T) {
 	ev := mustStatus(t, other.do(http.MethodPost, eventsURL(shift), admin, map[string]any{"name": "Live", "code": code, "version": "v1"}), http.StatusCreated)
 	t.Cleanup(func() {
 		// Other tests pin the seeded list; leave the shift category as it was.
-		_ = testDB.DB.CatalogEventLifecycle(context.Background(), shift["id"].(string), ev["id"].(string), "delete", "cleanup")
+		_ = testDB.Stores.Catalog.CatalogEventLifecycle(context.Background(), shift["id"].(string), ev["id"].(string), "delete", "cleanup")
 	})
 	allowed := facilityEvents[:len(facilityEvents)-len(", all")] + ", " + code + ", all"
 	mustStatus(t, h.do(http.MethodPost, facilityPath, tok, map[string]any{"url": "https://example.com/live", "events": []string{code}}), http.StatusCreated)

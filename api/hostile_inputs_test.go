@@ -302,12 +302,12 @@ func TestStoreRefusesUnstorableValuesAsInvalid(t *testing.T) {
 		"index entry too large":     hook(func(w *hookflow.Webhook) { w.ClientID = incompressible(t, 16000) }),
 		"NUL in a secret (2nd row)": hook(func(w *hookflow.Webhook) { w.Secrets = []string{"whsec_" + seedSecretA, "x\x00"} }),
 	} {
-		if err := testDB.DB.CreateWebhook(ctx, w); hookflow.ErrorCodeOf(err) != hookflow.EINVALID {
+		if err := testDB.Stores.Webhooks.CreateWebhook(ctx, w); hookflow.ErrorCodeOf(err) != hookflow.EINVALID {
 			t.Errorf("%s: CreateWebhook = %v, want EINVALID", name, err)
 		}
 	}
 	ev := &hookflow.Event{ID: "evt-" + testenv.RandomID(4), EventType: "shift.created", FacilityID: "P-1", Data: []byte(`{"a":"\u0000"}`)}
-	if _, _, err := testDB.DB.PublishEvent(ctx, ev, "shift"); hookflow.ErrorCodeOf(err) != hookflow.EINVALID {
+	if _, _, err := testDB.Stores.Events.PublishEvent(ctx, ev, "shift"); hookflow.ErrorCodeOf(err) != hookflow.EINVALID {
 		t.Errorf("PublishEvent with a NUL in data = %v, want EINVALID", err)
 	}
 	if after := storedState(t); after != before {

@@ -135,7 +135,7 @@ func TestSeedDataVersionsIsABareArray(t *testing.T) {
 func TestRandomDeliveryPayloadIsOfALiveEvent(t *testing.T) {
 	h := newHarness(t)
 	reader, _ := integrator(t)
-	live, err := testDB.DB.AllEventCodes(context.Background())
+	live, err := testDB.Stores.Catalog.AllEventCodes(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,10 +164,10 @@ func TestEventSubscriptionsListOrganizationSubscriptions(t *testing.T) {
 	org := "org-" + testenv.RandomID(3)
 	sub := &hookflow.Webhook{Kind: hookflow.KindOrganization, ClientID: "c", OrganizationID: org, URL: "https://example.com/org",
 		Events: []string{"shift.created"}, Secrets: []string{"whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"}}
-	if err := testDB.DB.CreateWebhook(context.Background(), sub); err != nil {
+	if err := testDB.Stores.Webhooks.CreateWebhook(context.Background(), sub); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = testDB.DB.DeleteWebhook(context.Background(), sub.ID, "cleanup") })
+	t.Cleanup(func() { _ = testDB.Stores.Webhooks.DeleteWebhook(context.Background(), sub.ID, "cleanup") })
 	subs := bareArray(t, h.do(http.MethodGet, "/api/webhook-events/shift.created/subscriptions", admin, nil))
 	if len(subs) != 1 {
 		t.Fatalf("subscriptions = %v", subs)

@@ -36,7 +36,7 @@ func newOrgSub(t *testing.T, url string) orgSub {
 	id := testenv.RandomID(4)
 	w := &hookflow.Webhook{Kind: hookflow.KindOrganization, ClientID: "org-client-" + id, OrganizationID: "org-" + id,
 		URL: url, Events: []string{hookflow.AllEvents}, Secrets: []string{secret}}
-	if err := testDB.DB.CreateWebhook(context.Background(), w); err != nil {
+	if err := testDB.Stores.Webhooks.CreateWebhook(context.Background(), w); err != nil {
 		t.Fatal(err)
 	}
 	tok := token(t, auth.Principal{Subject: "nurse-" + id, ClientID: w.ClientID, OrgID: w.OrganizationID})

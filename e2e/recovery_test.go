@@ -25,7 +25,7 @@ func TestSweepStartsADeliveryWhoseWorkflowNeverStarted(t *testing.T) {
 	s.createWebhook(tn, "facility", map[string]any{"url": rcv.URL, "events": []string{"all"}})
 	// What a publish leaves when Temporal fails after the rows are stored.
 	ev := &hookflow.Event{ID: "stranded-" + tn.clientID, EventType: "shift.created", FacilityID: tn.facilities[0], Data: []byte(`{"n":1}`)}
-	deliveries, created, err := testDB.DB.PublishEvent(ctx, ev, "shift")
+	deliveries, created, err := testDB.Stores.Events.PublishEvent(ctx, ev, "shift")
 	if err != nil || !created || len(deliveries) != 1 {
 		t.Fatalf("store event: %v, created %v, %d deliveries", err, created, len(deliveries))
 	}
@@ -155,7 +155,7 @@ func TestSweepPagesThroughOverdueDeliveriesAndSkipsLongBackoffs(t *testing.T) {
 	var overdue []string
 	for i := range 5 {
 		ev := &hookflow.Event{ID: fmt.Sprintf("keyset-%s-%d", tn.clientID, i), EventType: "shift.created", FacilityID: tn.facilities[0], Data: []byte(`{}`)}
-		ds, _, err := testDB.DB.PublishEvent(ctx, ev, "shift")
+		ds, _, err := testDB.Stores.Events.PublishEvent(ctx, ev, "shift")
 		if err != nil || len(ds) != 1 {
 			t.Fatalf("store event: %v (%d deliveries)", err, len(ds))
 		}
@@ -163,7 +163,7 @@ func TestSweepPagesThroughOverdueDeliveriesAndSkipsLongBackoffs(t *testing.T) {
 	}
 	// One more in a long backoff: its next retry is a day away.
 	ev := &hookflow.Event{ID: "keyset-backoff-" + tn.clientID, EventType: "shift.created", FacilityID: tn.facilities[0], Data: []byte(`{}`)}
-	ds, _, err := testDB.DB.PublishEvent(ctx, ev, "shift")
+	ds, _, err := testDB.Stores.Events.PublishEvent(ctx, ev, "shift")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestSweepPagesThroughOverdueDeliveriesAndSkipsLongBackoffs(t *testing.T) {
 		if pages > 10000 {
 			t.Fatal("the pages never end")
 		}
-		page, err := testDB.DB.StrandedDeliveries(ctx, cutoff, cursor, 2)
+		page, err := testDB.Stores.Deliveries.StrandedDeliveries(ctx, cutoff, cursor, 2)
 		if err != nil {
 			t.Fatal(err)
 		}

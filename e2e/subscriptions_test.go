@@ -44,7 +44,7 @@ func (s *stack) onSubscription(org organization, sub map[string]any, method, act
 
 func failureReason(t *testing.T, deliveryID string) string {
 	t.Helper()
-	d, err := testDB.DB.Delivery(context.Background(), deliveryID)
+	d, err := testDB.Stores.Deliveries.Delivery(context.Background(), deliveryID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestRotatedSubscriptionSecretSignsDuringItsOverlapOnly(t *testing.T) {
 	if !verifies(t, []byte(handSet), "", after) || verifies(t, nil, old, after) {
 		t.Error("after the overlap the new key must verify and the old must not")
 	}
-	if secrets, err := testDB.DB.Webhook(context.Background(), sub["id"].(string)); err != nil || len(secrets.Secrets) != 1 || secrets.Kind != hookflow.KindOrganization {
+	if secrets, err := testDB.Stores.Webhooks.Webhook(context.Background(), sub["id"].(string)); err != nil || len(secrets.Secrets) != 1 || secrets.Kind != hookflow.KindOrganization {
 		t.Errorf("signing secrets after the overlap: %v %v", secrets, err)
 	}
 }

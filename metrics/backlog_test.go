@@ -35,7 +35,7 @@ func TestRetryBacklogIsReadAtScrapeTimeAndItsFailureSparesTheRest(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.WatchRetryBacklog(db.DB, 2*time.Second); err != nil {
+	if err := m.WatchRetryBacklog(db.Stores.Deliveries, 2*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if code, body := scrape(t, m); code != http.StatusOK || !strings.Contains(body, "\nhookflow_deliveries_retrying 0\n") {

@@ -64,8 +64,8 @@ func (r activationRow) apply(first *hookflow.Activity) {
 }
 
 // postsByID loads posts of the subscription by id, in one query.
-func (db *DB) postsByID(ctx context.Context, sub uuid.UUID, ids []uuid.UUID) (map[string]hookflow.Activity, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+postColumns+` FROM (`+postsOf+`) p`+postDetails+` WHERE p.id = ANY($2)`, sub, ids)
+func (s *ActivityStore) postsByID(ctx context.Context, sub uuid.UUID, ids []uuid.UUID) (map[string]hookflow.Activity, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+postColumns+` FROM (`+postsOf+`) p`+postDetails+` WHERE p.id = ANY($2)`, sub, ids)
 	if err != nil {
 		return nil, fmt.Errorf("load posts: %w", err)
 	}
@@ -82,8 +82,8 @@ func (db *DB) postsByID(ctx context.Context, sub uuid.UUID, ids []uuid.UUID) (ma
 
 // activations renders the deliveries a query over activationFrom selects,
 // in its order.
-func (db *DB) activations(ctx context.Context, sub uuid.UUID, query string, args ...any) ([]hookflow.Activity, error) {
-	rows, err := db.pool.Query(ctx, query, args...)
+func (s *ActivityStore) activations(ctx context.Context, sub uuid.UUID, query string, args ...any) ([]hookflow.Activity, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list activations: %w", err)
 	}
@@ -95,7 +95,7 @@ func (db *DB) activations(ctx context.Context, sub uuid.UUID, query string, args
 	for _, r := range found {
 		ids = append(ids, r.firstID)
 	}
-	posts, err := db.postsByID(ctx, sub, ids)
+	posts, err := s.postsByID(ctx, sub, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -112,17 +112,17 @@ func (db *DB) activations(ctx context.Context, sub uuid.UUID, query string, args
 }
 
 // Activations lists a subscription's deliveries, each as its first post.
-func (db *DB) Activations(ctx context.Context, f hookflow.ActivityFilter) ([]hookflow.Activity, int, error) {
+func (s *ActivityStore) Activations(ctx context.Context, f hookflow.ActivityFilter) ([]hookflow.Activity, int, error) {
 	args, where, err := listConditions(f, "d.status = 'succeeded'", "d.status <> 'succeeded' AND d.attempt_count > 0")
 	if err != nil {
 		return nil, 0, err
 	}
 	cond := " WHERE " + strings.Join(append([]string{"d.webhook_id = $1"}, where...), " AND ")
 	var total int
-	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM deliveries d`+cond, args...).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM deliveries d`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count activations: %w", err)
 	}
-	out, err := db.activations(ctx, args[0].(uuid.UUID),
+	out, err := s.activations(ctx, args[0].(uuid.UUID),
 		`SELECT `+activationColumns+activationFrom+cond+pageOf(f.Page, "d.created_at", "d.id", &args), args...)
 	if err != nil {
 		return nil, 0, err
@@ -133,13 +133,13 @@ func (db *DB) Activations(ctx context.Context, f hookflow.ActivityFilter) ([]hoo
 // Activation loads a delivery of the subscription by its first post's id
 // (or its own, before the first post), as that post with the delivery's
 // success, next retry and latest answer.
-func (db *DB) Activation(ctx context.Context, subscriptionID, id string) (*hookflow.Activity, error) {
+func (s *ActivityStore) Activation(ctx context.Context, subscriptionID, id string) (*hookflow.Activity, error) {
 	sub, err1 := uuid.Parse(subscriptionID)
 	uid, err2 := uuid.Parse(id)
 	if err1 != nil || err2 != nil {
 		return nil, hookflow.ErrActivationNotFound
 	}
-	out, err := db.activations(ctx, sub, `SELECT `+activationColumns+activationFrom+
+	out, err := s.activations(ctx, sub, `SELECT `+activationColumns+activationFrom+
 		` WHERE d.webhook_id = $1 AND (d.id = $2 OR fa.id = $2)`, sub, uid)
 	if err != nil {
 		return nil, fmt.Errorf("load activation %s: %w", id, err)

@@ -18,7 +18,7 @@ import (
 // AddActivityPost stores a post added through the API: an event carrying
 // the data and its one delivery to the subscription, due at PostAt when
 // that is in the future. The caller starts the delivery's workflow.
-func (db *DB) AddActivityPost(ctx context.Context, p hookflow.ActivityPost) (*hookflow.Delivery, error) {
+func (s *ActivityStore) AddActivityPost(ctx context.Context, p hookflow.ActivityPost) (*hookflow.Delivery, error) {
 	webhookID, err := uuid.Parse(p.Subscription.ID)
 	if err != nil {
 		return nil, hookflow.ErrSubscriptionNotFound
@@ -50,7 +50,7 @@ func (db *DB) AddActivityPost(ctx context.Context, p hookflow.ActivityPost) (*ho
 	if len(p.RawMessage) > 0 {
 		rawMessage = p.RawMessage
 	}
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO events (id, event_type, client_id, organization_id, payload, created_at)
 			VALUES ($1, $2, $3, nullif($4, ''), $5, $6)`,
 			p.EventID, p.Event.Code, p.Subscription.ClientID, p.Subscription.OrganizationID, p.Data, p.CreatedAt); err != nil {
@@ -69,13 +69,13 @@ func (db *DB) AddActivityPost(ctx context.Context, p hookflow.ActivityPost) (*ho
 	if err != nil {
 		return nil, err
 	}
-	return db.Delivery(ctx, deliveryID.String())
+	return (&DeliveryStore{pool: s.pool}).Delivery(ctx, deliveryID.String())
 }
 
 // RecordOutcome stores an outcome as a child of the post it reports on; a
 // successful one settles that post's delivery (no retry is due any more).
 // It returns the outcome's activity id and its delivery.
-func (db *DB) RecordOutcome(ctx context.Context, subscriptionID string, o hookflow.Outcome) (string, string, error) {
+func (s *ActivityStore) RecordOutcome(ctx context.Context, subscriptionID string, o hookflow.Outcome) (string, string, error) {
 	sub, err1 := uuid.Parse(subscriptionID)
 	parent, err2 := uuid.Parse(o.ActivityID)
 	if err1 != nil || err2 != nil {
@@ -87,7 +87,7 @@ func (db *DB) RecordOutcome(ctx context.Context, subscriptionID string, o hookfl
 	}
 	id := uuid.New()
 	var deliveryID uuid.UUID
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			SELECT d.id FROM deliveries d WHERE d.webhook_id = $1 AND (
 				d.id IN (SELECT delivery_id FROM attempts WHERE id = $2)
@@ -123,14 +123,14 @@ func (db *DB) RecordOutcome(ctx context.Context, subscriptionID string, o hookfl
 // ActivityEvent finds a catalog event by id or code, preferring version
 // among events of one code. live keeps only events in use (active and not
 // archived, in a category in use); otherwise any event not deleted.
-func (db *DB) ActivityEvent(ctx context.Context, idOrCode, version string, live bool) (*hookflow.CatalogEventRef, error) {
+func (s *ActivityStore) ActivityEvent(ctx context.Context, idOrCode, version string, live bool) (*hookflow.CatalogEventRef, error) {
 	var id *uuid.UUID
 	if uid, err := uuid.Parse(idOrCode); err == nil {
 		id = &uid
 	}
 	var ref hookflow.CatalogEventRef
 	var eventID uuid.UUID
-	err := db.pool.QueryRow(ctx, `
+	err := s.pool.QueryRow(ctx, `
 		SELECT e.id, e.code, e.name, e.version FROM webhook_events e JOIN webhook_categories c ON c.id = e.category_id
 		WHERE (e.id = $1 OR e.code = $2) AND e.deleted_at IS NULL
 		  AND (NOT $4 OR (e.active AND e.archived_at IS NULL AND c.active AND c.archived_at IS NULL AND c.deleted_at IS NULL))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"strconv"
 	"strings"
 
@@ -12,6 +13,11 @@ import (
 
 	"github.com/hookflow/hookflow"
 )
+
+// ActivityStore keeps organization subscriptions' activity: posts, their outcomes and activations.
+type ActivityStore struct {
+	pool *pgxpool.Pool
+}
 
 // The ECG module's activity history is read from the attempts, the reported
 // outcomes and the deliveries not attempted yet, as one list of posts
@@ -123,7 +129,7 @@ func pageOf(p hookflow.Page, at, id string, args *[]any) string {
 }
 
 // Activities lists a subscription's posts by creation time.
-func (db *DB) Activities(ctx context.Context, f hookflow.ActivityFilter) ([]hookflow.Activity, int, error) {
+func (s *ActivityStore) Activities(ctx context.Context, f hookflow.ActivityFilter) ([]hookflow.Activity, int, error) {
 	// A failed post is one made that failed; a post to come is neither.
 	args, where, err := listConditions(f, "p.success", "NOT p.success AND p.posted_at IS NOT NULL")
 	if err != nil {
@@ -135,10 +141,10 @@ func (db *DB) Activities(ctx context.Context, f hookflow.ActivityFilter) ([]hook
 	}
 	from := `FROM (` + postsOf + `) p` + postDetails + cond
 	var total int
-	if err := db.pool.QueryRow(ctx, `SELECT count(*) `+from, args...).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) `+from, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count activities: %w", err)
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+postColumns+` `+from+pageOf(f.Page, "p.created_at", "p.id", &args), args...)
+	rows, err := s.pool.Query(ctx, `SELECT `+postColumns+` `+from+pageOf(f.Page, "p.created_at", "p.id", &args), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list activities: %w", err)
 	}
@@ -150,14 +156,14 @@ func (db *DB) Activities(ctx context.Context, f hookflow.ActivityFilter) ([]hook
 }
 
 // Activity loads one post of a subscription.
-func (db *DB) Activity(ctx context.Context, subscriptionID, id string) (*hookflow.Activity, error) {
+func (s *ActivityStore) Activity(ctx context.Context, subscriptionID, id string) (*hookflow.Activity, error) {
 	sub, err1 := uuid.Parse(subscriptionID)
 	uid, err2 := uuid.Parse(id)
 	if err1 != nil || err2 != nil {
 		return nil, hookflow.ErrActivityNotFound
 	}
 	// A subquery, not a CTE, so the id reaches every branch's primary key.
-	a, err := scanPost(db.pool.QueryRow(ctx, `SELECT `+postColumns+` FROM (`+postsOf+`) p`+postDetails+` WHERE p.id = $2`, sub, uid))
+	a, err := scanPost(s.pool.QueryRow(ctx, `SELECT `+postColumns+` FROM (`+postsOf+`) p`+postDetails+` WHERE p.id = $2`, sub, uid))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, hookflow.ErrActivityNotFound
 	}
@@ -169,7 +175,7 @@ func (db *DB) Activity(ctx context.Context, subscriptionID, id string) (*hookflo
 
 // ActivityTree loads a post and its descendants by retryingFromPostId, the
 // post first, then the others in time order, each with its Level.
-func (db *DB) ActivityTree(ctx context.Context, subscriptionID, id string) ([]hookflow.Activity, error) {
+func (s *ActivityStore) ActivityTree(ctx context.Context, subscriptionID, id string) ([]hookflow.Activity, error) {
 	sub, err1 := uuid.Parse(subscriptionID)
 	root, err2 := uuid.Parse(id)
 	if err1 != nil || err2 != nil {
@@ -177,7 +183,7 @@ func (db *DB) ActivityTree(ctx context.Context, subscriptionID, id string) ([]ho
 	}
 	// The tree is walked by id through the retrying_from_id indexes; only
 	// its posts are rendered, each found by its primary key.
-	rows, err := db.pool.Query(ctx, `
+	rows, err := s.pool.Query(ctx, `
 		WITH RECURSIVE tree (id, level) AS (
 			SELECT $2::uuid, 1
 			UNION ALL

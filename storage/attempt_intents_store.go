@@ -18,7 +18,7 @@ import (
 // runs twice (its result was lost before the workflow saved it) still has
 // one intent, and can find out whether its attempt was recorded. A request
 // given with the intent is kept on it (see RecordRequest).
-func (db *DB) BeginAttempt(ctx context.Context, in hookflow.AttemptIntent) (id string, reused bool, err error) {
+func (s *DeliveryStore) BeginAttempt(ctx context.Context, in hookflow.AttemptIntent) (id string, reused bool, err error) {
 	uid, err := uuid.Parse(in.DeliveryID)
 	if err != nil {
 		return "", false, ErrDeliveryNotFound
@@ -35,7 +35,7 @@ func (db *DB) BeginAttempt(ctx context.Context, in hookflow.AttemptIntent) (id s
 	// RETURNING yields the existing row too; xmax is non-zero exactly when
 	// the row was there already (updated, not inserted). A step that posts
 	// again overwrites the request with the one it sends now.
-	err = db.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		INSERT INTO attempt_intents (id, delivery_id, key, manual, url, request_body, request_headers, webhook_timestamp)
 		VALUES (CASE WHEN EXISTS (SELECT 1 FROM attempt_intents WHERE delivery_id = $2)
 		               OR EXISTS (SELECT 1 FROM attempts WHERE delivery_id = $2) THEN $1 ELSE $2 END, $2, $3, $4, $5, $6, $7, $8)
@@ -58,12 +58,12 @@ func (db *DB) BeginAttempt(ctx context.Context, in hookflow.AttemptIntent) (id s
 // headers it is about to send and its webhook-timestamp; completing the
 // attempt copies them onto its row. A POST made again overwrites them, so
 // they are always those of the last request sent.
-func (db *DB) RecordRequest(ctx context.Context, attemptID string, body []byte, headers map[string]string, timestamp int64) error {
+func (s *DeliveryStore) RecordRequest(ctx context.Context, attemptID string, body []byte, headers map[string]string, timestamp int64) error {
 	uid, err := uuid.Parse(attemptID)
 	if err != nil {
 		return fmt.Errorf("attempt id %q: %w", attemptID, err)
 	}
-	_, err = db.pool.Exec(ctx, `UPDATE attempt_intents SET request_body = $2, request_headers = $3, webhook_timestamp = $4 WHERE id = $1`,
+	_, err = s.pool.Exec(ctx, `UPDATE attempt_intents SET request_body = $2, request_headers = $3, webhook_timestamp = $4 WHERE id = $1`,
 		uid, string(body), headers, timestamp)
 	if err != nil {
 		return fmt.Errorf("record request of attempt %s: %w", attemptID, err)
@@ -75,11 +75,11 @@ func (db *DB) RecordRequest(ctx context.Context, attemptID string, body []byte, 
 // the delivery's status (see RecordAttempt). Completing an attempt already
 // completed changes nothing and fills a with the stored attempt, so the step
 // can be retried until PostgreSQL answers.
-func (db *DB) CompleteAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error {
+func (s *DeliveryStore) CompleteAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error {
 	if a.ID == "" {
 		return errors.New("complete attempt: no attempt id")
 	}
-	stored, err := db.Attempt(ctx, a.ID)
+	stored, err := s.Attempt(ctx, a.ID)
 	if err == nil {
 		*a = *stored
 		return nil
@@ -87,7 +87,7 @@ func (db *DB) CompleteAttempt(ctx context.Context, a *hookflow.Attempt, kind hoo
 	if hookflow.ErrorCodeOf(err) != hookflow.ENOTFOUND {
 		return err
 	}
-	return db.RecordAttempt(ctx, a, kind)
+	return s.RecordAttempt(ctx, a, kind)
 }
 
 // isForeignKeyViolation reports an insert that references a missing row.
@@ -98,8 +98,8 @@ func isForeignKeyViolation(err error) bool {
 
 // AttemptOfIntent loads the attempt recorded for the intent with the given
 // key: ENOTFOUND while there is none.
-func (db *DB) AttemptOfIntent(ctx context.Context, key string) (*hookflow.Attempt, error) {
-	a, err := scanAttempt(db.pool.QueryRow(ctx, `SELECT `+attemptColumns+` FROM attempts a JOIN attempt_intents i ON i.id = a.id WHERE i.key = $1`, key))
+func (s *DeliveryStore) AttemptOfIntent(ctx context.Context, key string) (*hookflow.Attempt, error) {
+	a, err := scanAttempt(s.pool.QueryRow(ctx, `SELECT `+attemptColumns+` FROM attempts a JOIN attempt_intents i ON i.id = a.id WHERE i.key = $1`, key))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, hookflow.Errorf(hookflow.ENOTFOUND, "Attempt not found")
 	}

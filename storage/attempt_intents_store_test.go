@@ -12,27 +12,27 @@ import (
 func TestAnIntentKeyedTwiceIsOneIntentThatKeepsTheLastRequestSent(t *testing.T) {
 	ctx := context.Background()
 	w := newOrgWebhook(t)
-	d, err := testDB.DB.AddActivityPost(ctx, hookflow.ActivityPost{Subscription: *w, Event: shiftCreated(t), Data: json.RawMessage(`{"n":1}`)})
+	d, err := testDB.Stores.Activity.AddActivityPost(ctx, hookflow.ActivityPost{Subscription: *w, Event: shiftCreated(t), Data: json.RawMessage(`{"n":1}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	key := "run-" + testenv.RandomID(4) + "/1"
 	intent := hookflow.AttemptIntent{DeliveryID: d.ID, Key: key, URL: w.URL, Kind: hookflow.ScheduledAttempt}
-	id, reused, err := testDB.DB.BeginAttempt(ctx, intent)
+	id, reused, err := testDB.Stores.Deliveries.BeginAttempt(ctx, intent)
 	if err != nil || reused || id != d.ID {
 		t.Fatalf("first intent = %s, reused %v, %v; want a new one with the delivery's id %s", id, reused, err, d.ID)
 	}
-	if _, err := testDB.DB.AttemptOfIntent(ctx, key); hookflow.ErrorCodeOf(err) != hookflow.ENOTFOUND {
+	if _, err := testDB.Stores.Deliveries.AttemptOfIntent(ctx, key); hookflow.ErrorCodeOf(err) != hookflow.ENOTFOUND {
 		t.Errorf("attempt of an open intent: %v, want not found", err)
 	}
 
 	intent.Request = &hookflow.SentRequest{Body: []byte(`{"n":1}`), Headers: map[string]string{"webhook-id": d.ID}, Timestamp: 1700000000}
-	again, reused, err := testDB.DB.BeginAttempt(ctx, intent)
+	again, reused, err := testDB.Stores.Deliveries.BeginAttempt(ctx, intent)
 	if err != nil || !reused || again != id {
 		t.Fatalf("same key again = %s, reused %v, %v; want %s reused", again, reused, err, id)
 	}
 	intent.Request = nil // a split attempt's Begin knows no request yet
-	if _, _, err := testDB.DB.BeginAttempt(ctx, intent); err != nil {
+	if _, _, err := testDB.Stores.Deliveries.BeginAttempt(ctx, intent); err != nil {
 		t.Fatal(err)
 	}
 	var body string
@@ -44,16 +44,16 @@ func TestAnIntentKeyedTwiceIsOneIntentThatKeepsTheLastRequestSent(t *testing.T) 
 		t.Errorf("intent keeps %q at %d, want the request sent", body, ts)
 	}
 
-	other, reused, err := testDB.DB.BeginAttempt(ctx, hookflow.AttemptIntent{DeliveryID: d.ID, Key: key + "0", URL: w.URL, Kind: hookflow.ManualAttempt})
+	other, reused, err := testDB.Stores.Deliveries.BeginAttempt(ctx, hookflow.AttemptIntent{DeliveryID: d.ID, Key: key + "0", URL: w.URL, Kind: hookflow.ManualAttempt})
 	if err != nil || reused || other == id {
 		t.Errorf("another step's intent = %s, reused %v, %v; want a new id", other, reused, err)
 	}
 
 	a := &hookflow.Attempt{ID: id, DeliveryID: d.ID, URL: w.URL, ResponseStatus: 200, Success: true}
-	if err := testDB.DB.RecordAttempt(ctx, a, hookflow.ScheduledAttempt); err != nil {
+	if err := testDB.Stores.Deliveries.RecordAttempt(ctx, a, hookflow.ScheduledAttempt); err != nil {
 		t.Fatal(err)
 	}
-	stored, err := testDB.DB.AttemptOfIntent(ctx, key)
+	stored, err := testDB.Stores.Deliveries.AttemptOfIntent(ctx, key)
 	if err != nil || stored.ID != id || stored.Number != 1 || !stored.Success {
 		t.Errorf("attempt of the intent = %+v, %v; want attempt 1 with its id", stored, err)
 	}

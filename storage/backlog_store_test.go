@@ -27,7 +27,7 @@ func TestCountRetryingCountsOnlyRetryingDeliveriesThroughItsIndex(t *testing.T) 
 			t.Fatal(err)
 		}
 	}
-	n, err := db.DB.CountRetrying(ctx)
+	n, err := db.Stores.Deliveries.CountRetrying(ctx)
 	if err != nil || n != 2 {
 		t.Fatalf("CountRetrying = %d, %v; want 2", n, err)
 	}

@@ -49,13 +49,13 @@ func eventRef(categoryID, eventID uuid.UUID) entityRef {
 
 // CreateCatalogEvent adds an event to a category that is not deleted.
 // (code, version) must be free.
-func (db *DB) CreateCatalogEvent(ctx context.Context, categoryID string, in hookflow.CatalogEventInput, by string) (*hookflow.CatalogEvent, error) {
+func (s *CatalogStore) CreateCatalogEvent(ctx context.Context, categoryID string, in hookflow.CatalogEventInput, by string) (*hookflow.CatalogEvent, error) {
 	cid, err := parseID(categoryID, hookflow.ErrCategoryNotFound)
 	if err != nil {
 		return nil, err
 	}
 	// Shared with other additions, exclusive with the category's deletion.
-	return inLocked(ctx, db, categoryRef(cid), "SHARE", func(tx pgx.Tx) (*hookflow.CatalogEvent, error) {
+	return inLocked(ctx, s.pool, categoryRef(cid), "SHARE", func(tx pgx.Tx) (*hookflow.CatalogEvent, error) {
 		var id uuid.UUID
 		err := tx.QueryRow(ctx, `
 			INSERT INTO webhook_events (category_id, code, name, description, version, position, created_by, updated_by)
@@ -73,15 +73,15 @@ func (db *DB) CreateCatalogEvent(ctx context.Context, categoryID string, in hook
 
 // CatalogEvent loads an event of a category, archived or not; a deleted one,
 // or one of another category, is not found.
-func (db *DB) CatalogEvent(ctx context.Context, categoryID, eventID string) (*hookflow.CatalogEvent, error) {
+func (s *CatalogStore) CatalogEvent(ctx context.Context, categoryID, eventID string) (*hookflow.CatalogEvent, error) {
 	cid, eid, err := eventIDs(categoryID, eventID)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.category(ctx, db.pool, cid); err != nil {
+	if _, err := s.category(ctx, s.pool, cid); err != nil {
 		return nil, err
 	}
-	return catalogEvent(ctx, db.pool, cid, eid)
+	return catalogEvent(ctx, s.pool, cid, eid)
 }
 
 func catalogEvent(ctx context.Context, q querier, categoryID, eventID uuid.UUID) (*hookflow.CatalogEvent, error) {
@@ -98,17 +98,17 @@ func catalogEvent(ctx context.Context, q querier, categoryID, eventID uuid.UUID)
 
 // CatalogEvents lists a page of a category's events that are neither
 // archived nor deleted, and how many there are.
-func (db *DB) CatalogEvents(ctx context.Context, categoryID string, p hookflow.Page) ([]hookflow.CatalogEvent, int, error) {
-	c, err := db.Category(ctx, categoryID)
+func (s *CatalogStore) CatalogEvents(ctx context.Context, categoryID string, p hookflow.Page) ([]hookflow.CatalogEvent, int, error) {
+	c, err := s.Category(ctx, categoryID)
 	if err != nil {
 		return nil, 0, err
 	}
 	const visible = ` WHERE e.category_id = $1 AND e.deleted_at IS NULL AND e.archived_at IS NULL`
 	var total int
-	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM webhook_events e`+visible, c.ID).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM webhook_events e`+visible, c.ID).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count events of %s: %w", categoryID, err)
 	}
-	rows, err := db.pool.Query(ctx, selectCatalogEvent()+` FROM webhook_events e JOIN webhook_categories c ON c.id = e.category_id`+
+	rows, err := s.pool.Query(ctx, selectCatalogEvent()+` FROM webhook_events e JOIN webhook_categories c ON c.id = e.category_id`+
 		visible+` `+orderBy("e", p)+` OFFSET $2 LIMIT $3`, c.ID, p.Skip, p.Take)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list events of %s: %w", categoryID, err)
@@ -121,12 +121,12 @@ func (db *DB) CatalogEvents(ctx context.Context, categoryID string, p hookflow.P
 }
 
 // UpdateCatalogEvent replaces an event's editable fields.
-func (db *DB) UpdateCatalogEvent(ctx context.Context, categoryID, eventID string, in hookflow.CatalogEventInput, by string) (*hookflow.CatalogEvent, error) {
+func (s *CatalogStore) UpdateCatalogEvent(ctx context.Context, categoryID, eventID string, in hookflow.CatalogEventInput, by string) (*hookflow.CatalogEvent, error) {
 	cid, eid, err := eventIDs(categoryID, eventID)
 	if err != nil {
 		return nil, err
 	}
-	return inLocked(ctx, db, categoryRef(cid), "SHARE", func(tx pgx.Tx) (*hookflow.CatalogEvent, error) {
+	return inLocked(ctx, s.pool, categoryRef(cid), "SHARE", func(tx pgx.Tx) (*hookflow.CatalogEvent, error) {
 		tag, err := tx.Exec(ctx, `UPDATE webhook_events SET code = $3, name = $4, description = $5, version = $6, updated_at = now(), updated_by = $7
 			WHERE id = $1 AND category_id = $2 AND deleted_at IS NULL`, eid, cid, in.Code, in.Name, in.Description, in.Version, by)
 		if uniqueViolation(err, "webhook_events_code_version_live") {
@@ -144,20 +144,20 @@ func (db *DB) UpdateCatalogEvent(ctx context.Context, categoryID, eventID string
 
 // CatalogEventLifecycle archives, restores, activates, deactivates or
 // deletes an event of a category.
-func (db *DB) CatalogEventLifecycle(ctx context.Context, categoryID, eventID string, action hookflow.LifecycleAction, by string) error {
+func (s *CatalogStore) CatalogEventLifecycle(ctx context.Context, categoryID, eventID string, action hookflow.LifecycleAction, by string) error {
 	cid, eid, err := eventIDs(categoryID, eventID)
 	if err != nil {
 		return err
 	}
-	if _, err := db.category(ctx, db.pool, cid); err != nil {
+	if _, err := s.category(ctx, s.pool, cid); err != nil {
 		return err
 	}
-	return applyLifecycle(ctx, db.pool, eventRef(cid, eid), action, by)
+	return applyLifecycle(ctx, s.pool, eventRef(cid, eid), action, by)
 }
 
 // RandomLiveEvent picks one event in use, for an example delivery.
-func (db *DB) RandomLiveEvent(ctx context.Context) (*hookflow.CatalogEvent, error) {
-	e, err := scanCatalogEvent(db.pool.QueryRow(ctx, selectCatalogEvent()+` FROM `+liveEvents+` ORDER BY random() LIMIT 1`))
+func (s *CatalogStore) RandomLiveEvent(ctx context.Context) (*hookflow.CatalogEvent, error) {
+	e, err := scanCatalogEvent(s.pool.QueryRow(ctx, selectCatalogEvent()+` FROM `+liveEvents+` ORDER BY random() LIMIT 1`))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, hookflow.ErrCatalogEventNotFound
 	}

@@ -21,7 +21,7 @@ var seedFacilityEvents = []string{"facility.user-connection.accepted", "facility
 func newCategory(t *testing.T) *hookflow.Category {
 	t.Helper()
 	desc := "made by " + t.Name()
-	c, err := testDB.DB.CreateCategory(context.Background(), hookflow.CategoryInput{Code: "cat-" + testenv.RandomID(4), Name: "Test", Description: &desc}, "admin-1")
+	c, err := testDB.Stores.Catalog.CreateCategory(context.Background(), hookflow.CategoryInput{Code: "cat-" + testenv.RandomID(4), Name: "Test", Description: &desc}, "admin-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func newCategory(t *testing.T) *hookflow.Category {
 
 func newEvent(t *testing.T, c *hookflow.Category, suffix, version string) *hookflow.CatalogEvent {
 	t.Helper()
-	e, err := testDB.DB.CreateCatalogEvent(context.Background(), c.ID, hookflow.CatalogEventInput{Code: c.Code + "." + suffix, Name: suffix, Version: version}, "admin-1")
+	e, err := testDB.Stores.Catalog.CreateCatalogEvent(context.Background(), c.ID, hookflow.CatalogEventInput{Code: c.Code + "." + suffix, Name: suffix, Version: version}, "admin-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,26 +46,26 @@ func wantCode(t *testing.T, err error, code hookflow.ErrorCode, what string) {
 
 func TestSeededCatalogIsLiveInSeedOrder(t *testing.T) {
 	ctx := context.Background()
-	shift, err := testDB.DB.CatalogEventCodes(ctx, "shift")
+	shift, err := testDB.Stores.Catalog.CatalogEventCodes(ctx, "shift")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(shift, seedShiftEvents) {
 		t.Errorf("shift events = %v", shift)
 	}
-	all, err := testDB.DB.AllEventCodes(ctx)
+	all, err := testDB.Stores.Catalog.AllEventCodes(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(all[:14], append(slices.Clone(seedShiftEvents), seedFacilityEvents...)) {
 		t.Errorf("all events begin %v", all)
 	}
-	if cat, err := testDB.DB.EventCategory(ctx, "facility.creation.accepted"); err != nil || cat != "facility" {
+	if cat, err := testDB.Stores.Catalog.EventCategory(ctx, "facility.creation.accepted"); err != nil || cat != "facility" {
 		t.Errorf("EventCategory = %q, %v", cat, err)
 	}
-	_, err = testDB.DB.EventCategory(ctx, "nope.nothing")
+	_, err = testDB.Stores.Catalog.EventCategory(ctx, "nope.nothing")
 	wantCode(t, err, hookflow.EINVALID, "unknown event type")
-	versions, err := testDB.DB.SeedDataVersions(ctx)
+	versions, err := testDB.Stores.SamplePayloads.SeedDataVersions(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,18 +80,18 @@ func TestCategoryCreateReadUpdate(t *testing.T) {
 	if c.Audit.CreatedBy != "admin-1" || c.Audit.UpdatedBy != "admin-1" || !c.Lifecycle.Active || c.Lifecycle.ArchivedAt != nil || c.Lifecycle.ActiveChangedAt != nil {
 		t.Errorf("new category = %+v", c)
 	}
-	_, err := testDB.DB.CreateCategory(ctx, hookflow.CategoryInput{Code: c.Code, Name: "again"}, "admin-1")
+	_, err := testDB.Stores.Catalog.CreateCategory(ctx, hookflow.CategoryInput{Code: c.Code, Name: "again"}, "admin-1")
 	wantCode(t, err, hookflow.ECONFLICT, "duplicate code")
 
-	got, err := testDB.DB.Category(ctx, c.ID)
+	got, err := testDB.Stores.Catalog.Category(ctx, c.ID)
 	if err != nil || got.Code != c.Code || *got.Description != *c.Description {
 		t.Fatalf("Category = %+v, %v", got, err)
 	}
-	_, err = testDB.DB.Category(ctx, "not-a-uuid")
+	_, err = testDB.Stores.Catalog.Category(ctx, "not-a-uuid")
 	wantCode(t, err, hookflow.ENOTFOUND, "malformed id")
 
 	newCode := c.Code + "-x"
-	updated, err := testDB.DB.UpdateCategory(ctx, c.ID, hookflow.CategoryInput{Code: newCode, Name: "Renamed"}, "admin-2")
+	updated, err := testDB.Stores.Catalog.UpdateCategory(ctx, c.ID, hookflow.CategoryInput{Code: newCode, Name: "Renamed"}, "admin-2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,15 +99,15 @@ func TestCategoryCreateReadUpdate(t *testing.T) {
 		t.Errorf("updated = %+v", updated)
 	}
 	other := newCategory(t)
-	_, err = testDB.DB.UpdateCategory(ctx, other.ID, hookflow.CategoryInput{Code: newCode, Name: "x"}, "admin-2")
+	_, err = testDB.Stores.Catalog.UpdateCategory(ctx, other.ID, hookflow.CategoryInput{Code: newCode, Name: "x"}, "admin-2")
 	wantCode(t, err, hookflow.ECONFLICT, "code taken by another category")
 
 	newEvent(t, updated, "happened", "v1")
-	_, err = testDB.DB.UpdateCategory(ctx, c.ID, hookflow.CategoryInput{Code: c.Code + "-y", Name: "x"}, "admin-2")
+	_, err = testDB.Stores.Catalog.UpdateCategory(ctx, c.ID, hookflow.CategoryInput{Code: c.Code + "-y", Name: "x"}, "admin-2")
 	if !errors.Is(err, hookflow.ErrCategoryCodeInUse) {
 		t.Errorf("code change with events: %v", err)
 	}
-	if _, err := testDB.DB.UpdateCategory(ctx, c.ID, hookflow.CategoryInput{Code: newCode, Name: "Same code"}, "admin-2"); err != nil {
+	if _, err := testDB.Stores.Catalog.UpdateCategory(ctx, c.ID, hookflow.CategoryInput{Code: newCode, Name: "Same code"}, "admin-2"); err != nil {
 		t.Errorf("name change with events: %v", err)
 	}
 }
@@ -119,11 +119,11 @@ func TestCategoriesListPagesAndHidesArchivedAndDeleted(t *testing.T) {
 		id     string
 		action hookflow.LifecycleAction
 	}{{b.ID, hookflow.ActionArchive}, {c.ID, hookflow.ActionDeactivate}} {
-		if err := testDB.DB.CategoryLifecycle(ctx, step.id, step.action, "admin-1"); err != nil {
+		if err := testDB.Stores.Catalog.CategoryLifecycle(ctx, step.id, step.action, "admin-1"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	list, total, err := testDB.DB.Categories(ctx, hookflow.Page{Take: 100})
+	list, total, err := testDB.Stores.Catalog.Categories(ctx, hookflow.Page{Take: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,11 +137,11 @@ func TestCategoriesListPagesAndHidesArchivedAndDeleted(t *testing.T) {
 	if slices.Index(ids, a.ID) > slices.Index(ids, c.ID) {
 		t.Errorf("ascending order puts c before a: %v", ids)
 	}
-	desc, _, err := testDB.DB.Categories(ctx, hookflow.Page{Descending: true, Take: 1})
+	desc, _, err := testDB.Stores.Catalog.Categories(ctx, hookflow.Page{Descending: true, Take: 1})
 	if err != nil || len(desc) != 1 || desc[0].ID != c.ID {
 		t.Errorf("newest first, take 1 = %+v, %v", desc, err)
 	}
-	skipped, total2, err := testDB.DB.Categories(ctx, hookflow.Page{Skip: total, Take: 10})
+	skipped, total2, err := testDB.Stores.Catalog.Categories(ctx, hookflow.Page{Skip: total, Take: 10})
 	if err != nil || len(skipped) != 0 || total2 != total {
 		t.Errorf("skip past the end = %d items, total %d, %v", len(skipped), total2, err)
 	}
@@ -155,10 +155,10 @@ func TestLifecycleActionsAreIdempotentAndRecorded(t *testing.T) {
 	c := newCategory(t)
 	do := func(action hookflow.LifecycleAction, by string) *hookflow.Category {
 		t.Helper()
-		if err := testDB.DB.CategoryLifecycle(ctx, c.ID, action, by); err != nil {
+		if err := testDB.Stores.Catalog.CategoryLifecycle(ctx, c.ID, action, by); err != nil {
 			t.Fatalf("%s: %v", action, err)
 		}
-		got, err := testDB.DB.Category(ctx, c.ID)
+		got, err := testDB.Stores.Catalog.Category(ctx, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,17 +185,17 @@ func TestLifecycleActionsAreIdempotentAndRecorded(t *testing.T) {
 	if on := do(hookflow.ActionActivate, "a6"); !on.Lifecycle.Active || on.Lifecycle.ActiveChangedBy != "a6" {
 		t.Errorf("activated = %+v", on.Lifecycle)
 	}
-	if err := testDB.DB.CategoryLifecycle(ctx, c.ID, hookflow.ActionDelete, "a7"); err != nil {
+	if err := testDB.Stores.Catalog.CategoryLifecycle(ctx, c.ID, hookflow.ActionDelete, "a7"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := testDB.DB.Category(ctx, c.ID)
+	_, err := testDB.Stores.Catalog.Category(ctx, c.ID)
 	wantCode(t, err, hookflow.ENOTFOUND, "deleted category")
 	for _, action := range []hookflow.LifecycleAction{hookflow.ActionArchive, hookflow.ActionDelete} {
-		wantCode(t, testDB.DB.CategoryLifecycle(ctx, c.ID, action, "a8"), hookflow.ENOTFOUND, string(action)+" of a deleted category")
+		wantCode(t, testDB.Stores.Catalog.CategoryLifecycle(ctx, c.ID, action, "a8"), hookflow.ENOTFOUND, string(action)+" of a deleted category")
 	}
-	wantCode(t, testDB.DB.CategoryLifecycle(ctx, "42", hookflow.ActionArchive, "a8"), hookflow.ENOTFOUND, "malformed id")
+	wantCode(t, testDB.Stores.Catalog.CategoryLifecycle(ctx, "42", hookflow.ActionArchive, "a8"), hookflow.ENOTFOUND, "malformed id")
 	// Its code is free again.
-	if _, err := testDB.DB.CreateCategory(ctx, hookflow.CategoryInput{Code: c.Code, Name: "reborn"}, "a9"); err != nil {
+	if _, err := testDB.Stores.Catalog.CreateCategory(ctx, hookflow.CategoryInput{Code: c.Code, Name: "reborn"}, "a9"); err != nil {
 		t.Errorf("reuse of a deleted category's code: %v", err)
 	}
 }
@@ -204,16 +204,16 @@ func TestCategoryWithEventsCannotBeDeleted(t *testing.T) {
 	ctx := context.Background()
 	c := newCategory(t)
 	e := newEvent(t, c, "done", "v1")
-	if err := testDB.DB.CategoryLifecycle(ctx, c.ID, hookflow.ActionDelete, "a1"); !errors.Is(err, hookflow.ErrCategoryHasEvents) {
+	if err := testDB.Stores.Catalog.CategoryLifecycle(ctx, c.ID, hookflow.ActionDelete, "a1"); !errors.Is(err, hookflow.ErrCategoryHasEvents) {
 		t.Fatalf("delete with an event: %v", err)
 	}
-	if err := testDB.DB.CatalogEventLifecycle(ctx, c.ID, e.ID, hookflow.ActionDelete, "a1"); err != nil {
+	if err := testDB.Stores.Catalog.CatalogEventLifecycle(ctx, c.ID, e.ID, hookflow.ActionDelete, "a1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := testDB.DB.CategoryLifecycle(ctx, c.ID, hookflow.ActionDelete, "a1"); err != nil {
+	if err := testDB.Stores.Catalog.CategoryLifecycle(ctx, c.ID, hookflow.ActionDelete, "a1"); err != nil {
 		t.Fatalf("delete once its events are deleted: %v", err)
 	}
-	_, err := testDB.DB.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: c.Code + ".late", Name: "late", Version: "v1"}, "a1")
+	_, err := testDB.Stores.Catalog.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: c.Code + ".late", Name: "late", Version: "v1"}, "a1")
 	wantCode(t, err, hookflow.ENOTFOUND, "event in a deleted category")
 }
 
@@ -224,51 +224,51 @@ func TestCatalogEventsCreateReadUpdateList(t *testing.T) {
 	if e.Category.ID != c.ID || e.Category.Code != c.Code || e.Version != "v1" || e.Audit.CreatedBy != "admin-1" || !e.Lifecycle.Active {
 		t.Errorf("new event = %+v", e)
 	}
-	_, err := testDB.DB.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: e.Code, Name: "dup", Version: "v1"}, "a1")
+	_, err := testDB.Stores.Catalog.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: e.Code, Name: "dup", Version: "v1"}, "a1")
 	wantCode(t, err, hookflow.ECONFLICT, "duplicate (code, version)")
 	v2 := newEvent(t, c, "opened", "v2")
 	closed := newEvent(t, c, "closed", "v1")
 
-	got, err := testDB.DB.CatalogEvent(ctx, c.ID, e.ID)
+	got, err := testDB.Stores.Catalog.CatalogEvent(ctx, c.ID, e.ID)
 	if err != nil || got.ID != e.ID {
 		t.Fatalf("CatalogEvent = %+v, %v", got, err)
 	}
 	other := newCategory(t)
-	_, err = testDB.DB.CatalogEvent(ctx, other.ID, e.ID)
+	_, err = testDB.Stores.Catalog.CatalogEvent(ctx, other.ID, e.ID)
 	if !errors.Is(err, hookflow.ErrCatalogEventNotFound) {
 		t.Errorf("event under another category: %v", err)
 	}
-	_, err = testDB.DB.CatalogEvent(ctx, "x", e.ID)
+	_, err = testDB.Stores.Catalog.CatalogEvent(ctx, "x", e.ID)
 	if !errors.Is(err, hookflow.ErrCategoryNotFound) {
 		t.Errorf("malformed category id: %v", err)
 	}
-	_, err = testDB.DB.CatalogEvent(ctx, c.ID, "x")
+	_, err = testDB.Stores.Catalog.CatalogEvent(ctx, c.ID, "x")
 	if !errors.Is(err, hookflow.ErrCatalogEventNotFound) {
 		t.Errorf("malformed event id: %v", err)
 	}
 
 	desc := "now described"
-	updated, err := testDB.DB.UpdateCatalogEvent(ctx, c.ID, closed.ID, hookflow.CatalogEventInput{Code: closed.Code, Name: "Closed", Description: &desc, Version: "v3"}, "a2")
+	updated, err := testDB.Stores.Catalog.UpdateCatalogEvent(ctx, c.ID, closed.ID, hookflow.CatalogEventInput{Code: closed.Code, Name: "Closed", Description: &desc, Version: "v3"}, "a2")
 	if err != nil || updated.Version != "v3" || *updated.Description != desc || updated.Audit.UpdatedBy != "a2" {
 		t.Fatalf("updated = %+v, %v", updated, err)
 	}
-	_, err = testDB.DB.UpdateCatalogEvent(ctx, c.ID, closed.ID, hookflow.CatalogEventInput{Code: e.Code, Name: "x", Version: "v2"}, "a2")
+	_, err = testDB.Stores.Catalog.UpdateCatalogEvent(ctx, c.ID, closed.ID, hookflow.CatalogEventInput{Code: e.Code, Name: "x", Version: "v2"}, "a2")
 	wantCode(t, err, hookflow.ECONFLICT, "update onto a taken (code, version)")
-	_, err = testDB.DB.UpdateCatalogEvent(ctx, other.ID, closed.ID, hookflow.CatalogEventInput{Code: closed.Code, Name: "x", Version: "v1"}, "a2")
+	_, err = testDB.Stores.Catalog.UpdateCatalogEvent(ctx, other.ID, closed.ID, hookflow.CatalogEventInput{Code: closed.Code, Name: "x", Version: "v1"}, "a2")
 	wantCode(t, err, hookflow.ENOTFOUND, "update under another category")
 
-	if err := testDB.DB.CatalogEventLifecycle(ctx, c.ID, v2.ID, hookflow.ActionArchive, "a3"); err != nil {
+	if err := testDB.Stores.Catalog.CatalogEventLifecycle(ctx, c.ID, v2.ID, hookflow.ActionArchive, "a3"); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, testDB.DB.CatalogEventLifecycle(ctx, other.ID, e.ID, hookflow.ActionArchive, "a3"), hookflow.ENOTFOUND, "lifecycle under another category")
-	list, total, err := testDB.DB.CatalogEvents(ctx, c.ID, hookflow.Page{Take: 10})
+	wantCode(t, testDB.Stores.Catalog.CatalogEventLifecycle(ctx, other.ID, e.ID, hookflow.ActionArchive, "a3"), hookflow.ENOTFOUND, "lifecycle under another category")
+	list, total, err := testDB.Stores.Catalog.CatalogEvents(ctx, c.ID, hookflow.Page{Take: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if total != 2 || len(list) != 2 || list[0].ID != e.ID || list[1].ID != closed.ID {
 		t.Errorf("events = %+v (total %d), want opened v1 then closed, archived v2 hidden", list, total)
 	}
-	_, _, err = testDB.DB.CatalogEvents(ctx, "nope", hookflow.Page{Take: 10})
+	_, _, err = testDB.Stores.Catalog.CatalogEvents(ctx, "nope", hookflow.Page{Take: 10})
 	wantCode(t, err, hookflow.ENOTFOUND, "events of a malformed category id")
 }
 
@@ -280,7 +280,7 @@ func TestLiveCatalogFollowsEventAndCategoryLifecycle(t *testing.T) {
 	newEvent(t, c, "first", "v2") // a second version lists the code once
 	codes := func() []string {
 		t.Helper()
-		got, err := testDB.DB.CatalogEventCodes(ctx, c.Code)
+		got, err := testDB.Stores.Catalog.CatalogEventCodes(ctx, c.Code)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -289,51 +289,51 @@ func TestLiveCatalogFollowsEventAndCategoryLifecycle(t *testing.T) {
 	if got := codes(); !slices.Equal(got, []string{c.Code + ".first", c.Code + ".second"}) {
 		t.Fatalf("live codes = %v", got)
 	}
-	all, _ := testDB.DB.AllEventCodes(ctx)
+	all, _ := testDB.Stores.Catalog.AllEventCodes(ctx)
 	if !slices.Contains(all, first.Code) {
 		t.Errorf("AllEventCodes lacks %s", first.Code)
 	}
 	// Deactivating both versions of first takes it out; the category's state
 	// takes out everything.
 	for _, e := range []string{first.ID} {
-		if err := testDB.DB.CatalogEventLifecycle(ctx, c.ID, e, hookflow.ActionDeactivate, "a1"); err != nil {
+		if err := testDB.Stores.Catalog.CatalogEventLifecycle(ctx, c.ID, e, hookflow.ActionDeactivate, "a1"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if got := codes(); !slices.Contains(got, first.Code) {
 		t.Errorf("first stays live through its v2: %v", got)
 	}
-	if err := testDB.DB.CategoryLifecycle(ctx, c.ID, hookflow.ActionArchive, "a1"); err != nil {
+	if err := testDB.Stores.Catalog.CategoryLifecycle(ctx, c.ID, hookflow.ActionArchive, "a1"); err != nil {
 		t.Fatal(err)
 	}
 	if got := codes(); len(got) != 0 {
 		t.Errorf("archived category still live: %v", got)
 	}
-	_, err := testDB.DB.EventCategory(ctx, first.Code)
+	_, err := testDB.Stores.Catalog.EventCategory(ctx, first.Code)
 	wantCode(t, err, hookflow.EINVALID, "event of an archived category")
-	if err := testDB.DB.CategoryLifecycle(ctx, c.ID, hookflow.ActionRestore, "a1"); err != nil {
+	if err := testDB.Stores.Catalog.CategoryLifecycle(ctx, c.ID, hookflow.ActionRestore, "a1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := testDB.DB.CategoryLifecycle(ctx, c.ID, hookflow.ActionDeactivate, "a1"); err != nil {
+	if err := testDB.Stores.Catalog.CategoryLifecycle(ctx, c.ID, hookflow.ActionDeactivate, "a1"); err != nil {
 		t.Fatal(err)
 	}
 	if got := codes(); len(got) != 0 {
 		t.Errorf("deactivated category still live: %v", got)
 	}
-	if err := testDB.DB.CategoryLifecycle(ctx, c.ID, hookflow.ActionActivate, "a1"); err != nil {
+	if err := testDB.Stores.Catalog.CategoryLifecycle(ctx, c.ID, hookflow.ActionActivate, "a1"); err != nil {
 		t.Fatal(err)
 	}
-	if cat, err := testDB.DB.EventCategory(ctx, c.Code+".second"); err != nil || cat != c.Code {
+	if cat, err := testDB.Stores.Catalog.EventCategory(ctx, c.Code+".second"); err != nil || cat != c.Code {
 		t.Errorf("reactivated: %q %v", cat, err)
 	}
 }
 
 func TestRandomLiveEventIsLive(t *testing.T) {
-	e, err := testDB.DB.RandomLiveEvent(context.Background())
+	e, err := testDB.Stores.Catalog.RandomLiveEvent(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, _ := testDB.DB.AllEventCodes(context.Background())
+	all, _ := testDB.Stores.Catalog.AllEventCodes(context.Background())
 	if !slices.Contains(all, e.Code) || e.Category.ID == "" {
 		t.Errorf("random event %+v is not live", e)
 	}
@@ -343,39 +343,39 @@ func TestSamplePayloadsPerEventAndVersion(t *testing.T) {
 	ctx := context.Background()
 	c := newCategory(t)
 	e := newEvent(t, c, "sampled", "v1")
-	p, err := testDB.DB.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"a": 1}`), "a1")
+	p, err := testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"a": 1}`), "a1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Event.ID != e.ID || p.Event.Code != e.Code || p.Version != "v1" || string(p.Payload) != `{"a": 1}` || p.Audit.CreatedBy != "a1" {
 		t.Errorf("created = %+v", p)
 	}
-	_, err = testDB.DB.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{}`), "a1")
+	_, err = testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{}`), "a1")
 	wantCode(t, err, hookflow.ECONFLICT, "second payload of v1")
-	if _, err := testDB.DB.CreateSamplePayload(ctx, e.ID, "v2", json.RawMessage(`{"b": 2}`), "a1"); err != nil {
+	if _, err := testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v2", json.RawMessage(`{"b": 2}`), "a1"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := testDB.DB.SamplePayload(ctx, e.ID, "v1")
+	got, err := testDB.Stores.SamplePayloads.SamplePayload(ctx, e.ID, "v1")
 	if err != nil || got.ID != p.ID {
 		t.Fatalf("SamplePayload = %+v, %v", got, err)
 	}
-	_, err = testDB.DB.SamplePayload(ctx, e.ID, "v9")
+	_, err = testDB.Stores.SamplePayloads.SamplePayload(ctx, e.ID, "v9")
 	wantCode(t, err, hookflow.ENOTFOUND, "unknown version")
 
-	updated, err := testDB.DB.UpdateSamplePayload(ctx, e.ID, "v1", "v3", json.RawMessage(`{"c": 3}`), "a2")
+	updated, err := testDB.Stores.SamplePayloads.UpdateSamplePayload(ctx, e.ID, "v1", "v3", json.RawMessage(`{"c": 3}`), "a2")
 	if err != nil || updated.Version != "v3" || !strings.Contains(string(updated.Payload), `"c"`) || updated.Audit.UpdatedBy != "a2" {
 		t.Fatalf("updated = %+v, %v", updated, err)
 	}
-	_, err = testDB.DB.UpdateSamplePayload(ctx, e.ID, "v3", "v2", json.RawMessage(`{}`), "a2")
+	_, err = testDB.Stores.SamplePayloads.UpdateSamplePayload(ctx, e.ID, "v3", "v2", json.RawMessage(`{}`), "a2")
 	wantCode(t, err, hookflow.ECONFLICT, "update onto a taken version")
-	_, err = testDB.DB.UpdateSamplePayload(ctx, e.ID, "v1", "v1", json.RawMessage(`{}`), "a2")
+	_, err = testDB.Stores.SamplePayloads.UpdateSamplePayload(ctx, e.ID, "v1", "v1", json.RawMessage(`{}`), "a2")
 	wantCode(t, err, hookflow.ENOTFOUND, "update of a moved version")
 
-	if err := testDB.DB.DeleteSamplePayload(ctx, e.ID, "v3"); err != nil {
+	if err := testDB.Stores.SamplePayloads.DeleteSamplePayload(ctx, e.ID, "v3"); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, testDB.DB.DeleteSamplePayload(ctx, e.ID, "v3"), hookflow.ENOTFOUND, "second delete")
-	wantCode(t, testDB.DB.DeleteSamplePayload(ctx, "x", "v3"), hookflow.ENOTFOUND, "malformed event id")
+	wantCode(t, testDB.Stores.SamplePayloads.DeleteSamplePayload(ctx, e.ID, "v3"), hookflow.ENOTFOUND, "second delete")
+	wantCode(t, testDB.Stores.SamplePayloads.DeleteSamplePayload(ctx, "x", "v3"), hookflow.ENOTFOUND, "malformed event id")
 }
 
 func TestEventSubscriptionsListOrganizationWebhooksOfTheCode(t *testing.T) {
@@ -383,17 +383,17 @@ func TestEventSubscriptionsListOrganizationWebhooksOfTheCode(t *testing.T) {
 	org := "org-" + testenv.RandomID(4)
 	mk := func(events []string) *hookflow.Webhook {
 		w := &hookflow.Webhook{Kind: hookflow.KindOrganization, ClientID: "c", OrganizationID: org, URL: "https://example.com", Events: events, Secrets: []string{"whsec_x"}}
-		if err := testDB.DB.CreateWebhook(ctx, w); err != nil {
+		if err := testDB.Stores.Webhooks.CreateWebhook(ctx, w); err != nil {
 			t.Fatal(err)
 		}
 		return w
 	}
 	direct, all, other := mk([]string{"shift.created"}), mk([]string{"all"}), mk([]string{"shift.cancelled"})
 	facility := &hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: "c", URL: "https://example.com", Events: []string{"shift.created"}}
-	if err := testDB.DB.CreateWebhook(ctx, facility); err != nil {
+	if err := testDB.Stores.Webhooks.CreateWebhook(ctx, facility); err != nil {
 		t.Fatal(err)
 	}
-	subs, err := testDB.DB.EventSubscriptions(ctx, "shift.created")
+	subs, err := testDB.Stores.Subscriptions.EventSubscriptions(ctx, "shift.created")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +411,7 @@ func TestEventSubscriptionsListOrganizationWebhooksOfTheCode(t *testing.T) {
 	if mine[0].SecretKey != "whsec_x" || mine[0].Version != "v1" || !mine[0].Lifecycle.Active {
 		t.Errorf("subscription = %+v", mine[0])
 	}
-	_, err = testDB.DB.EventSubscriptions(ctx, "no.such-event")
+	_, err = testDB.Stores.Subscriptions.EventSubscriptions(ctx, "no.such-event")
 	wantCode(t, err, hookflow.ENOTFOUND, "unknown code")
 }
 
@@ -432,10 +432,10 @@ func TestCategoryDeletionAndEventCreationNeverBothWin(t *testing.T) {
 		}
 		errs := make(chan error, 2)
 		go func() {
-			_, err := testDB.DB.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: c.Code + ".raced", Name: "r", Version: "v1"}, "a1")
+			_, err := testDB.Stores.Catalog.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: c.Code + ".raced", Name: "r", Version: "v1"}, "a1")
 			errs <- err
 		}()
-		go func() { errs <- testDB.DB.CategoryLifecycle(ctx, c.ID, hookflow.ActionDelete, "a2") }()
+		go func() { errs <- testDB.Stores.Catalog.CategoryLifecycle(ctx, c.ID, hookflow.ActionDelete, "a2") }()
 		waitForLockWaiters(t, 2)
 		if err := blocker.Rollback(ctx); err != nil {
 			t.Fatal(err)
@@ -477,12 +477,12 @@ func waitForLockWaiters(t *testing.T, n int) {
 
 func TestCatalogWritesOfUnstorableTextAreInvalid(t *testing.T) {
 	ctx := context.Background()
-	_, err := testDB.DB.CreateCategory(ctx, hookflow.CategoryInput{Code: "nul-" + testenv.RandomID(3), Name: "a\x00b"}, "a1")
+	_, err := testDB.Stores.Catalog.CreateCategory(ctx, hookflow.CategoryInput{Code: "nul-" + testenv.RandomID(3), Name: "a\x00b"}, "a1")
 	wantCode(t, err, hookflow.EINVALID, "category name with NUL")
 	c := newCategory(t)
-	_, err = testDB.DB.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: c.Code + ".x", Name: "\xff", Version: "v1"}, "a1")
+	_, err = testDB.Stores.Catalog.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: c.Code + ".x", Name: "\xff", Version: "v1"}, "a1")
 	wantCode(t, err, hookflow.EINVALID, "event name not UTF-8")
 	e := newEvent(t, c, "ok", "v1")
-	_, err = testDB.DB.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"k":"\u0000"}`), "a1")
+	_, err = testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"k":"\u0000"}`), "a1")
 	wantCode(t, err, hookflow.EINVALID, "sample payload with NUL")
 }

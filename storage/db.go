@@ -46,3 +46,34 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close waits for queries in flight and closes every connection.
 func (db *DB) Close() { db.pool.Close() }
+
+// Stores holds one store per aggregate, all on the same pool. main builds it
+// once and hands each consumer only the stores it uses.
+type Stores struct {
+	Webhooks       *WebhookStore
+	Deliveries     *DeliveryStore
+	Events         *EventStore
+	Logs           *LogStore
+	Catalog        *CatalogStore
+	SamplePayloads *SamplePayloadStore
+	Subscriptions  *SubscriptionStore
+	Secrets        *SecretStore
+	Activity       *ActivityStore
+	Retention      *RetentionStore
+}
+
+// Stores returns the per-aggregate stores on db's pool.
+func (db *DB) Stores() Stores {
+	return Stores{
+		Webhooks:       &WebhookStore{pool: db.pool},
+		Deliveries:     &DeliveryStore{pool: db.pool},
+		Events:         &EventStore{pool: db.pool},
+		Logs:           &LogStore{pool: db.pool},
+		Catalog:        &CatalogStore{pool: db.pool},
+		SamplePayloads: &SamplePayloadStore{pool: db.pool},
+		Subscriptions:  &SubscriptionStore{pool: db.pool},
+		Secrets:        &SecretStore{pool: db.pool},
+		Activity:       &ActivityStore{pool: db.pool},
+		Retention:      &RetentionStore{pool: db.pool},
+	}
+}

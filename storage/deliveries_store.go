@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"time"
 
 	"github.com/google/uuid"
@@ -11,6 +12,11 @@ import (
 
 	"github.com/hookflow/hookflow"
 )
+
+// DeliveryStore keeps deliveries and their attempts: what the delivery engine reads and records.
+type DeliveryStore struct {
+	pool *pgxpool.Pool
+}
 
 // ErrDeliveryNotFound answers a delivery id that does not exist.
 var ErrDeliveryNotFound = hookflow.ErrLogNotFound
@@ -31,12 +37,12 @@ func scanDelivery(row pgx.Row, extra ...any) (hookflow.Delivery, error) {
 }
 
 // Delivery loads one delivery.
-func (db *DB) Delivery(ctx context.Context, id string) (*hookflow.Delivery, error) {
+func (s *DeliveryStore) Delivery(ctx context.Context, id string) (*hookflow.Delivery, error) {
 	uid, err := uuid.Parse(id)
 	if err != nil {
 		return nil, ErrDeliveryNotFound
 	}
-	d, err := scanDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1`, uid))
+	d, err := scanDelivery(s.pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1`, uid))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrDeliveryNotFound
 	}
@@ -50,7 +56,7 @@ func (db *DB) Delivery(ctx context.Context, id string) (*hookflow.Delivery, erro
 // webhook as it is now, deleted or not, so the attempt uses the current URL
 // and signing secrets, and whether the catalog still has its event type in
 // use.
-func (db *DB) DeliveryTarget(ctx context.Context, deliveryID string) (*hookflow.DeliveryTarget, error) {
+func (s *DeliveryStore) DeliveryTarget(ctx context.Context, deliveryID string) (*hookflow.DeliveryTarget, error) {
 	uid, err := uuid.Parse(deliveryID)
 	if err != nil {
 		return nil, ErrDeliveryNotFound
@@ -59,7 +65,7 @@ func (db *DB) DeliveryTarget(ctx context.Context, deliveryID string) (*hookflow.
 	var webhookID uuid.UUID
 	dest := append([]any{&t.Event.Data, &t.Event.CreatedAt, &t.Event.FacilityID, &t.Event.ClientID, &t.Event.OrganizationID, &t.EventTypeRetired},
 		webhookDest(&t.Webhook, &webhookID)...)
-	t.Delivery, err = scanDelivery(db.pool.QueryRow(ctx, `
+	t.Delivery, err = scanDelivery(s.pool.QueryRow(ctx, `
 		SELECT `+deliveryColumns+`, e.payload, e.created_at, coalesce(e.facility_id, ''), coalesce(e.client_id, ''), coalesce(e.organization_id, ''),
 			NOT EXISTS (SELECT 1 FROM webhook_events ce JOIN webhook_categories cc ON cc.id = ce.category_id
 				WHERE ce.code = d.event_type AND ce.active AND ce.archived_at IS NULL AND ce.deleted_at IS NULL
@@ -84,7 +90,7 @@ func (db *DB) DeliveryTarget(ctx context.Context, deliveryID string) (*hookflow.
 // is linked to the attempt before it (retryingFromPostId). An attempt with an ID completes the intent of that id
 // (see BeginAttempt). Two attempts of one delivery racing for a number make
 // the later fail on the unique number; its activity retries.
-func (db *DB) RecordAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error {
+func (s *DeliveryStore) RecordAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error {
 	deliveryID, err := uuid.Parse(a.DeliveryID)
 	if err != nil {
 		return ErrDeliveryNotFound
@@ -98,7 +104,7 @@ func (db *DB) RecordAttempt(ctx context.Context, a *hookflow.Attempt, kind hookf
 	}
 	a.Manual = kind == hookflow.ManualAttempt
 	var retryingFrom *uuid.UUID
-	err = db.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		WITH d AS (
 			SELECT id, retrying_from_id FROM deliveries WHERE id = $1 FOR UPDATE
 		), last AS (
@@ -148,12 +154,12 @@ func (db *DB) RecordAttempt(ctx context.Context, a *hookflow.Attempt, kind hookf
 }
 
 // FailDelivery ends a delivery that can no longer be attempted.
-func (db *DB) FailDelivery(ctx context.Context, deliveryID, reason string) error {
+func (s *DeliveryStore) FailDelivery(ctx context.Context, deliveryID, reason string) error {
 	uid, err := uuid.Parse(deliveryID)
 	if err != nil {
 		return ErrDeliveryNotFound
 	}
-	_, err = db.pool.Exec(ctx, `UPDATE deliveries SET status = CASE WHEN status = 'succeeded' THEN status ELSE 'failed' END,
+	_, err = s.pool.Exec(ctx, `UPDATE deliveries SET status = CASE WHEN status = 'succeeded' THEN status ELSE 'failed' END,
 		next_retry_at = NULL, failure_reason = $2, updated_at = now() WHERE id = $1`, uid, reason)
 	if err != nil {
 		return fmt.Errorf("fail delivery %s: %w", deliveryID, err)
@@ -162,12 +168,12 @@ func (db *DB) FailDelivery(ctx context.Context, deliveryID, reason string) error
 }
 
 // Attempt loads one attempt.
-func (db *DB) Attempt(ctx context.Context, id string) (*hookflow.Attempt, error) {
+func (s *DeliveryStore) Attempt(ctx context.Context, id string) (*hookflow.Attempt, error) {
 	uid, err := uuid.Parse(id)
 	if err != nil {
 		return nil, hookflow.Errorf(hookflow.ENOTFOUND, "Attempt not found")
 	}
-	a, err := scanAttempt(db.pool.QueryRow(ctx, `SELECT `+attemptColumns+` FROM attempts a WHERE a.id = $1`, uid))
+	a, err := scanAttempt(s.pool.QueryRow(ctx, `SELECT `+attemptColumns+` FROM attempts a WHERE a.id = $1`, uid))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, hookflow.Errorf(hookflow.ENOTFOUND, "Attempt not found")
 	}
@@ -178,12 +184,12 @@ func (db *DB) Attempt(ctx context.Context, id string) (*hookflow.Attempt, error)
 }
 
 // Attempts lists a delivery's attempts in order.
-func (db *DB) Attempts(ctx context.Context, deliveryID string) ([]*hookflow.Attempt, error) {
+func (s *DeliveryStore) Attempts(ctx context.Context, deliveryID string) ([]*hookflow.Attempt, error) {
 	uid, err := uuid.Parse(deliveryID)
 	if err != nil {
 		return nil, ErrDeliveryNotFound
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+attemptColumns+` FROM attempts a WHERE a.delivery_id = $1 ORDER BY a.attempt_number`, uid)
+	rows, err := s.pool.Query(ctx, `SELECT `+attemptColumns+` FROM attempts a WHERE a.delivery_id = $1 ORDER BY a.attempt_number`, uid)
 	if err != nil {
 		return nil, fmt.Errorf("list attempts of %s: %w", deliveryID, err)
 	}
@@ -216,12 +222,12 @@ func scanAttempt(row pgx.Row) (*hookflow.Attempt, error) {
 
 // UnsettledDeliveries lists the ids of a webhook's deliveries that may still
 // make attempts.
-func (db *DB) UnsettledDeliveries(ctx context.Context, webhookID string) ([]string, error) {
+func (s *DeliveryStore) UnsettledDeliveries(ctx context.Context, webhookID string) ([]string, error) {
 	uid, err := uuid.Parse(webhookID)
 	if err != nil {
 		return nil, hookflow.ErrWebhookNotFound
 	}
-	rows, err := db.pool.Query(ctx, `SELECT id::text FROM deliveries WHERE webhook_id = $1 AND status IN ('pending', 'retrying')`, uid)
+	rows, err := s.pool.Query(ctx, `SELECT id::text FROM deliveries WHERE webhook_id = $1 AND status IN ('pending', 'retrying')`, uid)
 	if err != nil {
 		return nil, fmt.Errorf("list unsettled deliveries of %s: %w", webhookID, err)
 	}

@@ -33,15 +33,15 @@ func scanSubscription(row pgx.Row) (hookflow.Subscription, error) {
 // EventSubscriptions lists the organization subscriptions, of any
 // organization, to an event code or to all events, archived and deleted ones
 // left out, oldest first. A code the catalog does not hold is not found.
-func (db *DB) EventSubscriptions(ctx context.Context, code string) ([]hookflow.Subscription, error) {
+func (s *SubscriptionStore) EventSubscriptions(ctx context.Context, code string) ([]hookflow.Subscription, error) {
 	var known bool
-	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_events WHERE code = $1 AND deleted_at IS NULL)`, code).Scan(&known); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_events WHERE code = $1 AND deleted_at IS NULL)`, code).Scan(&known); err != nil {
 		return nil, fmt.Errorf("look up event %s: %w", code, err)
 	}
 	if !known {
 		return nil, hookflow.ErrCatalogEventNotFound
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+subscriptionColumns("w")+` FROM webhooks w
+	rows, err := s.pool.Query(ctx, `SELECT `+subscriptionColumns("w")+` FROM webhooks w
 		WHERE w.kind = 'organization' AND w.deleted_at IS NULL AND w.archived_at IS NULL
 		  AND (w.events @> ARRAY[$1]::text[] OR w.events @> ARRAY['all']::text[])
 		ORDER BY w.created_at, w.id`, code)

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -10,13 +11,18 @@ import (
 	"github.com/hookflow/hookflow"
 )
 
+// EventStore keeps published events and fans each out into deliveries.
+type EventStore struct {
+	pool *pgxpool.Pool
+}
+
 // PublishEvent stores ev and one delivery per matching webhook in one
 // statement. Publishing an id again stores nothing and returns the first
 // deliveries with created false. category routes facility webhooks to shift
 // events and user webhooks to facility events; organization subscriptions
 // get any event.
-func (db *DB) PublishEvent(ctx context.Context, ev *hookflow.Event, category string) ([]hookflow.Delivery, bool, error) {
-	rows, err := db.pool.Query(ctx, `
+func (s *EventStore) PublishEvent(ctx context.Context, ev *hookflow.Event, category string) ([]hookflow.Delivery, bool, error) {
+	rows, err := s.pool.Query(ctx, `
 		WITH ev AS (
 			INSERT INTO events (id, event_type, facility_id, client_id, organization_id, payload)
 			VALUES ($1, $2, nullif($3, ''), nullif($4, ''), nullif($5, ''), $6)
@@ -69,18 +75,18 @@ func (db *DB) PublishEvent(ctx context.Context, ev *hookflow.Event, category str
 	if created {
 		return deliveries, true, nil
 	}
-	deliveries, err = db.eventDeliveries(ctx, ev)
+	deliveries, err = s.eventDeliveries(ctx, ev)
 	return deliveries, false, err
 }
 
 // eventDeliveries reloads a published event and its deliveries.
-func (db *DB) eventDeliveries(ctx context.Context, ev *hookflow.Event) ([]hookflow.Delivery, error) {
-	err := db.pool.QueryRow(ctx, `SELECT event_type, coalesce(facility_id, ''), coalesce(client_id, ''), coalesce(organization_id, ''), payload, created_at
+func (s *EventStore) eventDeliveries(ctx context.Context, ev *hookflow.Event) ([]hookflow.Delivery, error) {
+	err := s.pool.QueryRow(ctx, `SELECT event_type, coalesce(facility_id, ''), coalesce(client_id, ''), coalesce(organization_id, ''), payload, created_at
 		FROM events WHERE id = $1`, ev.ID).Scan(&ev.EventType, &ev.FacilityID, &ev.ClientID, &ev.OrganizationID, &ev.Data, &ev.CreatedAt)
 	if err != nil {
 		return nil, fmt.Errorf("load event %s: %w", ev.ID, err)
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+	rows, err := s.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
 		WHERE d.event_id = $1 ORDER BY d.created_at, w.created_at, w.id`, ev.ID)
 	if err != nil {
 		return nil, fmt.Errorf("load deliveries of %s: %w", ev.ID, err)
@@ -94,8 +100,8 @@ func (db *DB) eventDeliveries(ctx context.Context, ev *hookflow.Event) ([]hookfl
 
 // DeleteEvent removes an event whose deliveries never started, so that a
 // failed publish leaves nothing behind.
-func (db *DB) DeleteEvent(ctx context.Context, id string) error {
-	if _, err := db.pool.Exec(ctx, `DELETE FROM events WHERE id = $1`, id); err != nil {
+func (s *EventStore) DeleteEvent(ctx context.Context, id string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM events WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("delete event %s: %w", id, err)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hookflow/hookflow"
 )
@@ -102,9 +103,9 @@ func lockLive(ctx context.Context, tx pgx.Tx, ref entityRef, mode string) error 
 
 // inLocked runs fn in a transaction that first locks ref's row (mode
 // "UPDATE" or "SHARE"), so that what fn checks stays true until it commits.
-func inLocked[T any](ctx context.Context, db *DB, ref entityRef, mode string, fn func(tx pgx.Tx) (T, error)) (T, error) {
+func inLocked[T any](ctx context.Context, pool *pgxpool.Pool, ref entityRef, mode string, fn func(tx pgx.Tx) (T, error)) (T, error) {
 	var out T
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if err := lockLive(ctx, tx, ref, mode); err != nil {
 			return err
 		}

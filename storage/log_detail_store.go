@@ -12,14 +12,14 @@ import (
 )
 
 // LogEntry loads one delivery as the logs show it, with its latest attempt.
-func (db *DB) LogEntry(ctx context.Context, deliveryID string) (*hookflow.LogEntry, error) {
+func (s *LogStore) LogEntry(ctx context.Context, deliveryID string) (*hookflow.LogEntry, error) {
 	uid, err := uuid.Parse(deliveryID)
 	if err != nil {
 		return nil, ErrDeliveryNotFound
 	}
 	var ev hookflow.Event
 	var la nullableAttempt
-	d, err := scanDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryColumns+`, e.payload, e.created_at,
+	d, err := scanDelivery(s.pool.QueryRow(ctx, `SELECT `+deliveryColumns+`, e.payload, e.created_at,
 			la.id, la.delivery_id, la.attempt_number, la.retrying_from_id, la.manual, la.url, coalesce(la.response_status, 0),
 			coalesce(la.response_body, ''), coalesce(la.error, ''), la.duration_ms, la.success, la.next_retry_at, la.created_at
 		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id

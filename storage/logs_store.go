@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"strconv"
 	"strings"
 
@@ -10,6 +11,11 @@ import (
 
 	"github.com/hookflow/hookflow"
 )
+
+// LogStore answers the delivery log searches of the public v2 API.
+type LogStore struct {
+	pool *pgxpool.Pool
+}
 
 // LogQuery builds the delivery log search. Only the filters given become
 // conditions, so the planner can use the (tenant, created_at) indexes. The
@@ -62,14 +68,14 @@ func LogQuery(f hookflow.LogFilter) (sql string, countSQL string, args []any) {
 // SearchLogs returns one page of deliveries, each with its latest attempt,
 // and the number of deliveries matching the filter, at most
 // hookflow.MaxLogTotal+1 (more than MaxLogTotal means "at least").
-func (db *DB) SearchLogs(ctx context.Context, f hookflow.LogFilter) ([]hookflow.LogEntry, int, error) {
+func (s *LogStore) SearchLogs(ctx context.Context, f hookflow.LogFilter) ([]hookflow.LogEntry, int, error) {
 	query, countQuery, args := LogQuery(f)
 	var total int
 	// The count takes the filter's arguments only, without limit and offset.
-	if err := db.pool.QueryRow(ctx, countQuery, args[:len(args)-2]...).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, countQuery, args[:len(args)-2]...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count delivery logs: %w", err)
 	}
-	rows, err := db.pool.Query(ctx, query, args...)
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search delivery logs: %w", err)
 	}

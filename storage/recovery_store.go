@@ -16,14 +16,14 @@ import (
 // makes such a delivery's attempt on time, so these are the ones whose
 // workflow may have never started or may have died. Deliveries in a long
 // backoff are outside the index range read.
-func (db *DB) StrandedDeliveries(ctx context.Context, dueBefore time.Time, after hookflow.DueCursor, limit int) ([]hookflow.Delivery, error) {
+func (s *DeliveryStore) StrandedDeliveries(ctx context.Context, dueBefore time.Time, after hookflow.DueCursor, limit int) ([]hookflow.Delivery, error) {
 	args := []any{dueBefore, limit}
 	keyset := ""
 	if after.ID != "" {
 		keyset = ` AND (coalesce(d.next_retry_at, d.created_at), d.id) > ($3, $4::uuid)`
 		args = append(args, after.Due, after.ID)
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+	rows, err := s.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
 		WHERE d.status IN ('pending', 'retrying') AND coalesce(d.next_retry_at, d.created_at) < $1`+keyset+`
 		ORDER BY coalesce(d.next_retry_at, d.created_at), d.id LIMIT $2`, args...)
 	if err != nil {

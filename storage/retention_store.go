@@ -3,8 +3,14 @@ package storage
 import (
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"time"
 )
+
+// RetentionStore purges delivery logs and events past the retention period.
+type RetentionStore struct {
+	pool *pgxpool.Pool
+}
 
 // PurgeCounts says how many rows a purge removes (or would remove).
 type PurgeCounts struct {
@@ -19,8 +25,8 @@ const settledBefore = `created_at < $1 AND status IN ('succeeded', 'failed')`
 
 // PurgeDeliveries deletes at most limit settled deliveries created before
 // cutoff, with their attempts, in one short transaction.
-func (db *DB) PurgeDeliveries(ctx context.Context, cutoff time.Time, limit int) (deliveries, attempts int64, err error) {
-	err = db.pool.QueryRow(ctx, `
+func (s *RetentionStore) PurgeDeliveries(ctx context.Context, cutoff time.Time, limit int) (deliveries, attempts int64, err error) {
+	err = s.pool.QueryRow(ctx, `
 		WITH doomed AS (
 			SELECT id FROM deliveries WHERE `+settledBefore+` ORDER BY created_at LIMIT $2
 		), gone_attempts AS (
@@ -37,8 +43,8 @@ func (db *DB) PurgeDeliveries(ctx context.Context, cutoff time.Time, limit int) 
 
 // PurgeEvents deletes at most limit events created before cutoff that no
 // delivery refers to any more.
-func (db *DB) PurgeEvents(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
-	tag, err := db.pool.Exec(ctx, `
+func (s *RetentionStore) PurgeEvents(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `
 		DELETE FROM events WHERE id IN (
 			SELECT e.id FROM events e
 			WHERE e.created_at < $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
@@ -50,9 +56,9 @@ func (db *DB) PurgeEvents(ctx context.Context, cutoff time.Time, limit int) (int
 }
 
 // PurgeCandidates counts what a purge at cutoff would delete.
-func (db *DB) PurgeCandidates(ctx context.Context, cutoff time.Time) (PurgeCounts, error) {
+func (s *RetentionStore) PurgeCandidates(ctx context.Context, cutoff time.Time) (PurgeCounts, error) {
 	var c PurgeCounts
-	err := db.pool.QueryRow(ctx, `
+	err := s.pool.QueryRow(ctx, `
 		WITH doomed AS (SELECT id, event_id FROM deliveries WHERE `+settledBefore+`)
 		SELECT (SELECT count(*) FROM doomed),
 		       (SELECT count(*) FROM attempts WHERE delivery_id IN (SELECT id FROM doomed)),

@@ -5,12 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookflow/hookflow"
 )
+
+// SamplePayloadStore keeps the catalog events' sample payloads and the seed data versions.
+type SamplePayloadStore struct {
+	pool *pgxpool.Pool
+}
 
 // Sample payloads, one per (event, version), and the seed-data versions:
 // the rest of the catalog store.
@@ -36,13 +42,13 @@ func samplePayloadConflict(version string) error {
 
 // CreateSamplePayload stores an event's sample payload of a version that it
 // has none of yet.
-func (db *DB) CreateSamplePayload(ctx context.Context, eventID, version string, payload json.RawMessage, by string) (*hookflow.SamplePayload, error) {
+func (s *SamplePayloadStore) CreateSamplePayload(ctx context.Context, eventID, version string, payload json.RawMessage, by string) (*hookflow.SamplePayload, error) {
 	eid, err := parseID(eventID, hookflow.ErrCatalogEventNotFound)
 	if err != nil {
 		return nil, err
 	}
 	var id uuid.UUID
-	err = db.pool.QueryRow(ctx, `INSERT INTO sample_payloads (event_id, version, payload, created_by, updated_by)
+	err = s.pool.QueryRow(ctx, `INSERT INTO sample_payloads (event_id, version, payload, created_by, updated_by)
 		VALUES ($1, $2, $3, $4, $4) RETURNING id`, eid, version, payload, by).Scan(&id)
 	if uniqueViolation(err, "sample_payloads_event_id_version_key") {
 		return nil, samplePayloadConflict(version)
@@ -50,20 +56,20 @@ func (db *DB) CreateSamplePayload(ctx context.Context, eventID, version string, 
 	if err != nil {
 		return nil, fmt.Errorf("insert sample payload of %s: %w", eventID, unstorable(err))
 	}
-	return db.samplePayload(ctx, `p.id = $1`, id)
+	return s.samplePayload(ctx, `p.id = $1`, id)
 }
 
 // SamplePayload loads an event's sample payload of a version.
-func (db *DB) SamplePayload(ctx context.Context, eventID, version string) (*hookflow.SamplePayload, error) {
+func (s *SamplePayloadStore) SamplePayload(ctx context.Context, eventID, version string) (*hookflow.SamplePayload, error) {
 	eid, err := parseID(eventID, hookflow.ErrSamplePayloadNotFound)
 	if err != nil {
 		return nil, err
 	}
-	return db.samplePayload(ctx, `p.event_id = $1 AND p.version = $2`, eid, version)
+	return s.samplePayload(ctx, `p.event_id = $1 AND p.version = $2`, eid, version)
 }
 
-func (db *DB) samplePayload(ctx context.Context, where string, args ...any) (*hookflow.SamplePayload, error) {
-	p, err := scanSamplePayload(db.pool.QueryRow(ctx, selectSamplePayload+` WHERE `+where, args...))
+func (s *SamplePayloadStore) samplePayload(ctx context.Context, where string, args ...any) (*hookflow.SamplePayload, error) {
+	p, err := scanSamplePayload(s.pool.QueryRow(ctx, selectSamplePayload+` WHERE `+where, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, hookflow.ErrSamplePayloadNotFound
 	}
@@ -75,13 +81,13 @@ func (db *DB) samplePayload(ctx context.Context, where string, args ...any) (*ho
 
 // UpdateSamplePayload replaces the payload and version of an event's sample
 // payload of a version.
-func (db *DB) UpdateSamplePayload(ctx context.Context, eventID, version, newVersion string, payload json.RawMessage, by string) (*hookflow.SamplePayload, error) {
+func (s *SamplePayloadStore) UpdateSamplePayload(ctx context.Context, eventID, version, newVersion string, payload json.RawMessage, by string) (*hookflow.SamplePayload, error) {
 	eid, err := parseID(eventID, hookflow.ErrSamplePayloadNotFound)
 	if err != nil {
 		return nil, err
 	}
 	var id uuid.UUID
-	err = db.pool.QueryRow(ctx, `UPDATE sample_payloads SET version = $3, payload = $4, updated_at = now(), updated_by = $5
+	err = s.pool.QueryRow(ctx, `UPDATE sample_payloads SET version = $3, payload = $4, updated_at = now(), updated_by = $5
 		WHERE event_id = $1 AND version = $2 RETURNING id`, eid, version, newVersion, payload, by).Scan(&id)
 	if uniqueViolation(err, "sample_payloads_event_id_version_key") {
 		return nil, samplePayloadConflict(newVersion)
@@ -92,17 +98,17 @@ func (db *DB) UpdateSamplePayload(ctx context.Context, eventID, version, newVers
 	if err != nil {
 		return nil, fmt.Errorf("update sample payload of %s: %w", eventID, unstorable(err))
 	}
-	return db.samplePayload(ctx, `p.id = $1`, id)
+	return s.samplePayload(ctx, `p.id = $1`, id)
 }
 
 // DeleteSamplePayload removes an event's sample payload of a version. It has
 // no history to keep, so the row goes and the version is free again.
-func (db *DB) DeleteSamplePayload(ctx context.Context, eventID, version string) error {
+func (s *SamplePayloadStore) DeleteSamplePayload(ctx context.Context, eventID, version string) error {
 	eid, err := parseID(eventID, hookflow.ErrSamplePayloadNotFound)
 	if err != nil {
 		return err
 	}
-	tag, err := db.pool.Exec(ctx, `DELETE FROM sample_payloads WHERE event_id = $1 AND version = $2`, eid, version)
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sample_payloads WHERE event_id = $1 AND version = $2`, eid, version)
 	if err != nil {
 		return fmt.Errorf("delete sample payload of %s: %w", eventID, err)
 	}
@@ -113,8 +119,8 @@ func (db *DB) DeleteSamplePayload(ctx context.Context, eventID, version string) 
 }
 
 // SeedDataVersions lists the catalog data that migrations applied, oldest first.
-func (db *DB) SeedDataVersions(ctx context.Context) ([]hookflow.SeedDataVersion, error) {
-	rows, err := db.pool.Query(ctx, `SELECT version, description, applied_at FROM seed_data_versions ORDER BY applied_at, version`)
+func (s *SamplePayloadStore) SeedDataVersions(ctx context.Context) ([]hookflow.SeedDataVersion, error) {
+	rows, err := s.pool.Query(ctx, `SELECT version, description, applied_at FROM seed_data_versions ORDER BY applied_at, version`)
 	if err != nil {
 		return nil, fmt.Errorf("list seed data versions: %w", err)
 	}

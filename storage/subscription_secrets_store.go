@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"time"
 
 	"github.com/google/uuid"
@@ -11,6 +12,11 @@ import (
 
 	"github.com/hookflow/hookflow"
 )
+
+// SecretStore keeps organization subscriptions' signing secrets and their rotation history.
+type SecretStore struct {
+	pool *pgxpool.Pool
+}
 
 // A subscription has one current secret (revoked_at NULL). Rotating it
 // revokes the current one, which keeps signing until its expires_at (the
@@ -31,8 +37,8 @@ func scanSecretHistory(row pgx.Row) (hookflow.SecretHistoryEntry, error) {
 
 // SubscriptionSecret returns the secret of a subscription that is current
 // now, or that was current at the instant at when it is given.
-func (db *DB) SubscriptionSecret(ctx context.Context, orgID, id string, at *time.Time) (string, error) {
-	sub, err := db.Subscription(ctx, orgID, id)
+func (s *SecretStore) SubscriptionSecret(ctx context.Context, orgID, id string, at *time.Time) (string, error) {
+	sub, err := (&SubscriptionStore{pool: s.pool}).Subscription(ctx, orgID, id)
 	if err != nil {
 		return "", err
 	}
@@ -40,7 +46,7 @@ func (db *DB) SubscriptionSecret(ctx context.Context, orgID, id string, at *time
 		return sub.SecretKey, nil
 	}
 	var secret string
-	err = db.pool.QueryRow(ctx, `SELECT s.secret FROM webhook_secrets s
+	err = s.pool.QueryRow(ctx, `SELECT s.secret FROM webhook_secrets s
 		WHERE s.webhook_id = $1 AND s.created_at <= $2 AND (s.revoked_at IS NULL OR s.revoked_at > $2)
 		ORDER BY s.created_at DESC, s.position LIMIT 1`, sub.ID, *at).Scan(&secret)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -55,13 +61,13 @@ func (db *DB) SubscriptionSecret(ctx context.Context, orgID, id string, at *time
 // RotateSubscriptionSecret makes secret the subscription's current secret;
 // the one it replaces keeps signing for overlap. It returns the new history
 // entry.
-func (db *DB) RotateSubscriptionSecret(ctx context.Context, orgID, id, secret string, overlap time.Duration) (*hookflow.SecretHistoryEntry, error) {
+func (s *SecretStore) RotateSubscriptionSecret(ctx context.Context, orgID, id, secret string, overlap time.Duration) (*hookflow.SecretHistoryEntry, error) {
 	uid, err := parseID(id, hookflow.ErrSubscriptionNotFound)
 	if err != nil {
 		return nil, err
 	}
 	// The row lock orders concurrent rotations: each revokes its predecessor.
-	return inLocked(ctx, db, subscriptionRef(orgID, uid), "UPDATE", func(tx pgx.Tx) (*hookflow.SecretHistoryEntry, error) {
+	return inLocked(ctx, s.pool, subscriptionRef(orgID, uid), "UPDATE", func(tx pgx.Tx) (*hookflow.SecretHistoryEntry, error) {
 		if _, err := tx.Exec(ctx, `UPDATE webhook_secrets SET revoked_at = now(), expires_at = now() + $2::interval
 			WHERE webhook_id = $1 AND revoked_at IS NULL`, uid, overlap); err != nil {
 			return nil, fmt.Errorf("revoke secret of subscription %s: %w", id, err)
@@ -77,20 +83,20 @@ func (db *DB) RotateSubscriptionSecret(ctx context.Context, orgID, id, secret st
 
 // SubscriptionSecretHistory lists a page of a subscription's secrets by
 // creation time, and how many there are.
-func (db *DB) SubscriptionSecretHistory(ctx context.Context, orgID, id string, p hookflow.Page) ([]hookflow.SecretHistoryEntry, int, error) {
-	sub, err := db.Subscription(ctx, orgID, id)
+func (s *SecretStore) SubscriptionSecretHistory(ctx context.Context, orgID, id string, p hookflow.Page) ([]hookflow.SecretHistoryEntry, int, error) {
+	sub, err := (&SubscriptionStore{pool: s.pool}).Subscription(ctx, orgID, id)
 	if err != nil {
 		return nil, 0, err
 	}
 	var total int
-	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM webhook_secrets WHERE webhook_id = $1`, sub.ID).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM webhook_secrets WHERE webhook_id = $1`, sub.ID).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count secrets of subscription %s: %w", id, err)
 	}
 	dir := "ASC"
 	if p.Descending {
 		dir = "DESC"
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+secretHistoryColumns+` FROM webhook_secrets s WHERE s.webhook_id = $1
+	rows, err := s.pool.Query(ctx, `SELECT `+secretHistoryColumns+` FROM webhook_secrets s WHERE s.webhook_id = $1
 		ORDER BY s.created_at `+dir+`, s.id `+dir+` OFFSET $2 LIMIT $3`, sub.ID, p.Skip, p.Take)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list secrets of subscription %s: %w", id, err)

@@ -4,12 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookflow/hookflow"
 )
+
+// SubscriptionStore keeps organizations' webhook subscriptions.
+type SubscriptionStore struct {
+	pool *pgxpool.Pool
+}
 
 // Organization subscriptions (ECG module) are webhooks of kind organization:
 // the same rows the delivery engine routes to, seen through the columns
@@ -31,25 +37,11 @@ func subscriptionOrder(p hookflow.Page) string {
 	return `ORDER BY w.created_at, w.id`
 }
 
-// CatalogVersions lists the versions of the events in use, in order, for
-// the versions a subscription may take.
-func (db *DB) CatalogVersions(ctx context.Context) ([]string, error) {
-	rows, err := db.pool.Query(ctx, `SELECT DISTINCT e.version FROM `+liveEvents+` ORDER BY e.version`)
-	if err != nil {
-		return nil, fmt.Errorf("list catalog versions: %w", err)
-	}
-	versions, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("list catalog versions: %w", err)
-	}
-	return versions, nil
-}
-
 // CreateSubscription stores a subscription of an organization with its
 // first secret; by is the token's subject.
-func (db *DB) CreateSubscription(ctx context.Context, orgID string, in hookflow.SubscriptionInput, secret, by string) (*hookflow.Subscription, error) {
+func (s *SubscriptionStore) CreateSubscription(ctx context.Context, orgID string, in hookflow.SubscriptionInput, secret, by string) (*hookflow.Subscription, error) {
 	var out *hookflow.Subscription
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var id uuid.UUID
 		err := tx.QueryRow(ctx, `
 			INSERT INTO webhooks (kind, client_id, organization_id, url, events, version, is_development, active, created_by, updated_by)
@@ -72,12 +64,12 @@ func (db *DB) CreateSubscription(ctx context.Context, orgID string, in hookflow.
 
 // Subscription loads an organization's subscription, archived or not; a
 // deleted one, another organization's, or a malformed id is not found.
-func (db *DB) Subscription(ctx context.Context, orgID, id string) (*hookflow.Subscription, error) {
+func (s *SubscriptionStore) Subscription(ctx context.Context, orgID, id string) (*hookflow.Subscription, error) {
 	uid, err := parseID(id, hookflow.ErrSubscriptionNotFound)
 	if err != nil {
 		return nil, err
 	}
-	return subscription(ctx, db.pool, orgID, uid)
+	return subscription(ctx, s.pool, orgID, uid)
 }
 
 func subscription(ctx context.Context, q querier, orgID string, id uuid.UUID) (*hookflow.Subscription, error) {
@@ -96,16 +88,16 @@ func subscription(ctx context.Context, q querier, orgID string, id uuid.UUID) (*
 // neither archived nor deleted, and how many there are. The event filter
 // takes a catalog event's id or code and matches subscriptions to it or to
 // all events.
-func (db *DB) Subscriptions(ctx context.Context, orgID string, f hookflow.SubscriptionFilter) ([]hookflow.Subscription, int, error) {
+func (s *SubscriptionStore) Subscriptions(ctx context.Context, orgID string, f hookflow.SubscriptionFilter) ([]hookflow.Subscription, int, error) {
 	const visible = ` FROM webhooks w
 		WHERE w.kind = 'organization' AND w.organization_id = $1 AND w.deleted_at IS NULL AND w.archived_at IS NULL
 		  AND ($2 = '' OR w.version = $2)
 		  AND ($3 = '' OR w.events && ARRAY[coalesce((SELECT e.code FROM webhook_events e WHERE e.id::text = $3 LIMIT 1), $3), 'all'])`
 	var total int
-	if err := db.pool.QueryRow(ctx, `SELECT count(*)`+visible, orgID, f.Version, f.EventID).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*)`+visible, orgID, f.Version, f.EventID).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count subscriptions of %s: %w", orgID, unstorable(err))
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+subscriptionColumns("w")+visible+` `+subscriptionOrder(f.Page)+` OFFSET $4 LIMIT $5`,
+	rows, err := s.pool.Query(ctx, `SELECT `+subscriptionColumns("w")+visible+` `+subscriptionOrder(f.Page)+` OFFSET $4 LIMIT $5`,
 		orgID, f.Version, f.EventID, f.Page.Skip, f.Page.Take)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list subscriptions of %s: %w", orgID, err)
@@ -119,12 +111,12 @@ func (db *DB) Subscriptions(ctx context.Context, orgID string, f hookflow.Subscr
 
 // UpdateSubscription replaces a subscription's editable fields; the next
 // attempt of any pending delivery posts to the new URL.
-func (db *DB) UpdateSubscription(ctx context.Context, orgID, id string, in hookflow.SubscriptionInput, by string) (*hookflow.Subscription, error) {
+func (s *SubscriptionStore) UpdateSubscription(ctx context.Context, orgID, id string, in hookflow.SubscriptionInput, by string) (*hookflow.Subscription, error) {
 	uid, err := parseID(id, hookflow.ErrSubscriptionNotFound)
 	if err != nil {
 		return nil, err
 	}
-	return inLocked(ctx, db, subscriptionRef(orgID, uid), "UPDATE", func(tx pgx.Tx) (*hookflow.Subscription, error) {
+	return inLocked(ctx, s.pool, subscriptionRef(orgID, uid), "UPDATE", func(tx pgx.Tx) (*hookflow.Subscription, error) {
 		_, err := tx.Exec(ctx, `UPDATE webhooks SET url = $2, events = $3, version = $4, is_development = $5, updated_at = now(), updated_by = $6
 			WHERE id = $1`, uid, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by)
 		if err != nil {
@@ -136,23 +128,23 @@ func (db *DB) UpdateSubscription(ctx context.Context, orgID, id string, in hookf
 
 // SubscriptionLifecycle archives, restores, activates, deactivates or
 // deletes a subscription of an organization.
-func (db *DB) SubscriptionLifecycle(ctx context.Context, orgID, id string, action hookflow.LifecycleAction, by string) error {
+func (s *SubscriptionStore) SubscriptionLifecycle(ctx context.Context, orgID, id string, action hookflow.LifecycleAction, by string) error {
 	uid, err := parseID(id, hookflow.ErrSubscriptionNotFound)
 	if err != nil {
 		return err
 	}
-	return applyLifecycle(ctx, db.pool, subscriptionRef(orgID, uid), action, by)
+	return applyLifecycle(ctx, s.pool, subscriptionRef(orgID, uid), action, by)
 }
 
 // RemoveSubscriptionEvent takes one event off a subscription; event is a
 // catalog event's id or a code the subscription lists. One it does not
 // list is not found. Removing the last leaves the subscription with none.
-func (db *DB) RemoveSubscriptionEvent(ctx context.Context, orgID, id, event, by string) error {
+func (s *SubscriptionStore) RemoveSubscriptionEvent(ctx context.Context, orgID, id, event, by string) error {
 	uid, err := parseID(id, hookflow.ErrSubscriptionNotFound)
 	if err != nil {
 		return err
 	}
-	_, err = inLocked(ctx, db, subscriptionRef(orgID, uid), "UPDATE", func(tx pgx.Tx) (struct{}, error) {
+	_, err = inLocked(ctx, s.pool, subscriptionRef(orgID, uid), "UPDATE", func(tx pgx.Tx) (struct{}, error) {
 		tag, err := tx.Exec(ctx, `
 			WITH target AS (SELECT coalesce((SELECT e.code FROM webhook_events e WHERE e.id::text = $2 LIMIT 1), $2) AS code)
 			UPDATE webhooks w SET events = array_remove(w.events, target.code), updated_at = now(), updated_by = $3

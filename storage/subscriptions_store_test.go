@@ -12,9 +12,9 @@ import (
 	"github.com/hookflow/hookflow/storage"
 )
 
-func newSubscription(t *testing.T, db *storage.DB, org string, events ...string) *hookflow.Subscription {
+func newSubscription(t *testing.T, db storage.Stores, org string, events ...string) *hookflow.Subscription {
 	t.Helper()
-	sub, err := db.CreateSubscription(context.Background(), org,
+	sub, err := db.Subscriptions.CreateSubscription(context.Background(), org,
 		hookflow.SubscriptionInput{PostURI: "https://example.com/" + org, Events: events, Version: "v1"}, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "user-1")
 	if err != nil {
 		t.Fatal(err)
@@ -32,42 +32,44 @@ func ids(subs []hookflow.Subscription) []string {
 
 func TestSubscriptionsAreScopedToTheirOrganization(t *testing.T) {
 	ctx := context.Background()
-	db := newDatabase(t).DB
+	tdb := newDatabase(t)
+	db := tdb.Stores
 	mine := newSubscription(t, db, "org-a", "shift.created")
 	if mine.OrganizationID != "org-a" || mine.Version != "v1" || !mine.Lifecycle.Active || mine.Audit.CreatedBy != "user-1" || mine.SecretKey == "" {
 		t.Fatalf("created %+v", mine)
 	}
 	for _, tt := range []struct{ org, id string }{{"org-b", mine.ID}, {"org-a", "not-a-uuid"}, {"org-a", "0b7e8c8e-9f3a-4a53-9a57-2b1f7c5d9e11"}} {
-		if _, err := db.Subscription(ctx, tt.org, tt.id); err != hookflow.ErrSubscriptionNotFound {
+		if _, err := db.Subscriptions.Subscription(ctx, tt.org, tt.id); err != hookflow.ErrSubscriptionNotFound {
 			t.Errorf("Subscription(%s, %s) = %v, want not found", tt.org, tt.id, err)
 		}
-		if err := db.SubscriptionLifecycle(ctx, tt.org, tt.id, hookflow.ActionArchive, "x"); err != hookflow.ErrSubscriptionNotFound {
+		if err := db.Subscriptions.SubscriptionLifecycle(ctx, tt.org, tt.id, hookflow.ActionArchive, "x"); err != hookflow.ErrSubscriptionNotFound {
 			t.Errorf("archive (%s, %s) = %v, want not found", tt.org, tt.id, err)
 		}
 	}
 	// A public webhook is no subscription, whatever the organization.
 	public := &hookflow.Webhook{Kind: hookflow.KindUser, ClientID: "c1", URL: "https://example.com/p", Events: []string{"all"}, Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}
-	if err := db.CreateWebhook(ctx, public); err != nil {
+	if err := db.Webhooks.CreateWebhook(ctx, public); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Subscription(ctx, "", public.ID); err != hookflow.ErrSubscriptionNotFound {
+	if _, err := db.Subscriptions.Subscription(ctx, "", public.ID); err != hookflow.ErrSubscriptionNotFound {
 		t.Errorf("a user webhook read as a subscription: %v", err)
 	}
 }
 
 func TestSubscriptionsListFiltersByVersionAndEventIDOrCode(t *testing.T) {
 	ctx := context.Background()
-	db := newDatabase(t).DB
+	tdb := newDatabase(t)
+	db := tdb.Stores
 	created := newSubscription(t, db, "org-a", "shift.created")
 	all := newSubscription(t, db, "org-a", hookflow.AllEvents)
 	other := newSubscription(t, db, "org-a", "facility.creation.accepted")
 	archived := newSubscription(t, db, "org-a", "shift.created")
 	newSubscription(t, db, "org-b", "shift.created")
-	if err := db.SubscriptionLifecycle(ctx, "org-a", archived.ID, hookflow.ActionArchive, "x"); err != nil {
+	if err := db.Subscriptions.SubscriptionLifecycle(ctx, "org-a", archived.ID, hookflow.ActionArchive, "x"); err != nil {
 		t.Fatal(err)
 	}
 	var shiftCreatedID string
-	if err := db.Pool().QueryRow(ctx, `SELECT id::text FROM webhook_events WHERE code = 'shift.created'`).Scan(&shiftCreatedID); err != nil {
+	if err := tdb.DB.Pool().QueryRow(ctx, `SELECT id::text FROM webhook_events WHERE code = 'shift.created'`).Scan(&shiftCreatedID); err != nil {
 		t.Fatal(err)
 	}
 	page := hookflow.Page{Take: 10}
@@ -86,7 +88,7 @@ func TestSubscriptionsListFiltersByVersionAndEventIDOrCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			subs, total, err := db.Subscriptions(ctx, "org-a", tt.filter)
+			subs, total, err := db.Subscriptions.Subscriptions(ctx, "org-a", tt.filter)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,25 +104,26 @@ func TestSubscriptionsListFiltersByVersionAndEventIDOrCode(t *testing.T) {
 
 func TestRemovingSubscriptionEventsByIDOrCodeDownToNone(t *testing.T) {
 	ctx := context.Background()
-	db := newDatabase(t).DB
+	tdb := newDatabase(t)
+	db := tdb.Stores
 	sub := newSubscription(t, db, "org-a", "shift.created", "shift.cancelled")
 	var cancelledID string
-	if err := db.Pool().QueryRow(ctx, `SELECT id::text FROM webhook_events WHERE code = 'shift.cancelled'`).Scan(&cancelledID); err != nil {
+	if err := tdb.DB.Pool().QueryRow(ctx, `SELECT id::text FROM webhook_events WHERE code = 'shift.cancelled'`).Scan(&cancelledID); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.RemoveSubscriptionEvent(ctx, "org-a", sub.ID, cancelledID, "u"); err != nil {
+	if err := db.Subscriptions.RemoveSubscriptionEvent(ctx, "org-a", sub.ID, cancelledID, "u"); err != nil {
 		t.Fatalf("by id: %v", err)
 	}
-	if err := db.RemoveSubscriptionEvent(ctx, "org-a", sub.ID, cancelledID, "u"); err != hookflow.ErrCatalogEventNotFound {
+	if err := db.Subscriptions.RemoveSubscriptionEvent(ctx, "org-a", sub.ID, cancelledID, "u"); err != hookflow.ErrCatalogEventNotFound {
 		t.Errorf("again = %v, want event not found", err)
 	}
-	if err := db.RemoveSubscriptionEvent(ctx, "org-b", sub.ID, "shift.created", "u"); err != hookflow.ErrSubscriptionNotFound {
+	if err := db.Subscriptions.RemoveSubscriptionEvent(ctx, "org-b", sub.ID, "shift.created", "u"); err != hookflow.ErrSubscriptionNotFound {
 		t.Errorf("another organization's = %v, want subscription not found", err)
 	}
-	if err := db.RemoveSubscriptionEvent(ctx, "org-a", sub.ID, "shift.created", "u"); err != nil {
+	if err := db.Subscriptions.RemoveSubscriptionEvent(ctx, "org-a", sub.ID, "shift.created", "u"); err != nil {
 		t.Fatalf("by code: %v", err)
 	}
-	got, err := db.Subscription(ctx, "org-a", sub.ID)
+	got, err := db.Subscriptions.Subscription(ctx, "org-a", sub.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,25 +137,26 @@ func TestRemovingSubscriptionEventsByIDOrCodeDownToNone(t *testing.T) {
 // their overlap; the history keeps every one.
 func TestRotatedSecretKeepsSigningForItsOverlapOnly(t *testing.T) {
 	ctx := context.Background()
-	db := newDatabase(t).DB
+	tdb := newDatabase(t)
+	db := tdb.Stores
 	sub := newSubscription(t, db, "org-a", hookflow.AllEvents)
 	first := sub.SecretKey
 	signing := func() []string {
-		w, err := db.Webhook(ctx, sub.ID)
+		w, err := db.Webhooks.Webhook(ctx, sub.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return w.Secrets
 	}
 	beforeRotation := time.Now()
-	second, err := db.RotateSubscriptionSecret(ctx, "org-a", sub.ID, "hand-set-secret", time.Hour)
+	second, err := db.Secrets.RotateSubscriptionSecret(ctx, "org-a", sub.ID, "hand-set-secret", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := signing(); !slices.Equal(got, []string{"hand-set-secret", first}) {
 		t.Errorf("signing during the overlap = %v, want the new then the old", got)
 	}
-	third, err := db.RotateSubscriptionSecret(ctx, "org-a", sub.ID, "third-secret", 0)
+	third, err := db.Secrets.RotateSubscriptionSecret(ctx, "org-a", sub.ID, "third-secret", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,11 +165,11 @@ func TestRotatedSecretKeepsSigningForItsOverlapOnly(t *testing.T) {
 		t.Errorf("signing after a rotation without overlap = %v", got)
 	}
 	published := &hookflow.Event{ID: "evt-" + sub.ID, EventType: "shift.created", OrganizationID: "org-a", Data: json.RawMessage(`{}`)}
-	deliveries, _, err := db.PublishEvent(ctx, published, "shift")
+	deliveries, _, err := db.Events.PublishEvent(ctx, published, "shift")
 	if err != nil || len(deliveries) != 1 {
 		t.Fatalf("publish: %v %v", deliveries, err)
 	}
-	target, err := db.DeliveryTarget(ctx, deliveries[0].ID)
+	target, err := db.Deliveries.DeliveryTarget(ctx, deliveries[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,17 +177,17 @@ func TestRotatedSecretKeepsSigningForItsOverlapOnly(t *testing.T) {
 		t.Errorf("delivery target secrets %v, retired %v", target.Webhook.Secrets, target.EventTypeRetired)
 	}
 
-	if s, err := db.SubscriptionSecret(ctx, "org-a", sub.ID, nil); err != nil || s != "third-secret" {
+	if s, err := db.Secrets.SubscriptionSecret(ctx, "org-a", sub.ID, nil); err != nil || s != "third-secret" {
 		t.Errorf("current = %q, %v", s, err)
 	}
-	if s, err := db.SubscriptionSecret(ctx, "org-a", sub.ID, &beforeRotation); err != nil || s != first {
+	if s, err := db.Secrets.SubscriptionSecret(ctx, "org-a", sub.ID, &beforeRotation); err != nil || s != first {
 		t.Errorf("as of before the rotations = %q, %v; want the first", s, err)
 	}
 	longAgo := beforeRotation.Add(-time.Hour)
-	if _, err := db.SubscriptionSecret(ctx, "org-a", sub.ID, &longAgo); err != hookflow.ErrSecretNotFound {
+	if _, err := db.Secrets.SubscriptionSecret(ctx, "org-a", sub.ID, &longAgo); err != hookflow.ErrSecretNotFound {
 		t.Errorf("before the subscription existed = %v, want secret not found", err)
 	}
-	history, total, err := db.SubscriptionSecretHistory(ctx, "org-a", sub.ID, hookflow.Page{Take: 10})
+	history, total, err := db.Secrets.SubscriptionSecretHistory(ctx, "org-a", sub.ID, hookflow.Page{Take: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +197,7 @@ func TestRotatedSecretKeepsSigningForItsOverlapOnly(t *testing.T) {
 	if history[0].ExpiresAt == nil || history[0].ExpiresAt.Sub(history[1].CreatedAt).Round(time.Second) != time.Hour || history[2].ExpiresAt != nil {
 		t.Errorf("expiries: %v %v %v", history[0].ExpiresAt, history[1].ExpiresAt, history[2].ExpiresAt)
 	}
-	if _, _, err := db.SubscriptionSecretHistory(ctx, "org-b", sub.ID, hookflow.Page{Take: 10}); err != hookflow.ErrSubscriptionNotFound {
+	if _, _, err := db.Secrets.SubscriptionSecretHistory(ctx, "org-b", sub.ID, hookflow.Page{Take: 10}); err != hookflow.ErrSubscriptionNotFound {
 		t.Errorf("another organization's history = %v", err)
 	}
 }
@@ -202,43 +206,45 @@ func TestRotatedSecretKeepsSigningForItsOverlapOnly(t *testing.T) {
 // left the catalog after publishing is marked retired.
 func TestPublishSkipsArchivedSubscriptionsAndTargetsSeeRetiredEventTypes(t *testing.T) {
 	ctx := context.Background()
-	db := newDatabase(t).DB
+	tdb := newDatabase(t)
+	db := tdb.Stores
 	live := newSubscription(t, db, "org-a", "shift.created")
 	archived := newSubscription(t, db, "org-a", "shift.created")
 	inactive := newSubscription(t, db, "org-a", "shift.created")
 	newSubscription(t, db, "org-b", "shift.created")
-	if err := db.SubscriptionLifecycle(ctx, "org-a", archived.ID, hookflow.ActionArchive, "x"); err != nil {
+	if err := db.Subscriptions.SubscriptionLifecycle(ctx, "org-a", archived.ID, hookflow.ActionArchive, "x"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SubscriptionLifecycle(ctx, "org-a", inactive.ID, hookflow.ActionDeactivate, "x"); err != nil {
+	if err := db.Subscriptions.SubscriptionLifecycle(ctx, "org-a", inactive.ID, hookflow.ActionDeactivate, "x"); err != nil {
 		t.Fatal(err)
 	}
 	ev := &hookflow.Event{ID: "evt-" + live.ID, EventType: "shift.created", OrganizationID: "org-a", Data: json.RawMessage(`{}`)}
-	deliveries, _, err := db.PublishEvent(ctx, ev, "shift")
+	deliveries, _, err := db.Events.PublishEvent(ctx, ev, "shift")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(deliveries) != 1 || deliveries[0].WebhookID != live.ID || deliveries[0].OrganizationID != "org-a" {
 		t.Fatalf("deliveries = %+v, want one to the live subscription", deliveries)
 	}
-	if _, err := db.Pool().Exec(ctx, `UPDATE webhook_categories SET archived_at = now() WHERE code = 'shift'`); err != nil {
+	if _, err := tdb.DB.Pool().Exec(ctx, `UPDATE webhook_categories SET archived_at = now() WHERE code = 'shift'`); err != nil {
 		t.Fatal(err)
 	}
-	target, err := db.DeliveryTarget(ctx, deliveries[0].ID)
+	target, err := db.Deliveries.DeliveryTarget(ctx, deliveries[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !target.EventTypeRetired {
 		t.Error("an event type of an archived category is not retired")
 	}
-	if err := db.SubscriptionLifecycle(ctx, "org-a", live.ID, hookflow.ActionArchive, "x"); err != nil {
+	if err := db.Subscriptions.SubscriptionLifecycle(ctx, "org-a", live.ID, hookflow.ActionArchive, "x"); err != nil {
 		t.Fatal(err)
 	}
-	w, err := db.Webhook(ctx, live.ID)
+	w, err := db.Webhooks.Webhook(ctx, live.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.Deliverable() || w.ArchivedAt == nil {
-		t.Errorf("an archived subscription is deliverable: %+v", w)
+	// An archive time is what takes a webhook out of delivery.
+	if w.ArchivedAt == nil {
+		t.Errorf("an archived subscription has no archive time: %+v", w)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"time"
 
 	"github.com/google/uuid"
@@ -11,6 +12,11 @@ import (
 
 	"github.com/hookflow/hookflow"
 )
+
+// WebhookStore keeps integrators' facility and user webhooks and their secrets.
+type WebhookStore struct {
+	pool *pgxpool.Pool
+}
 
 const webhookColumns = `w.id, w.kind, w.client_id, coalesce(w.organization_id, ''), w.url, w.events, w.facilities,
 	w.active, w.created_at, w.updated_at, w.archived_at, w.deleted_at,
@@ -38,8 +44,8 @@ func scanWebhook(row pgx.Row) (*hookflow.Webhook, error) {
 }
 
 // CreateWebhook stores w with its secrets and fills in its id and timestamps.
-func (db *DB) CreateWebhook(ctx context.Context, w *hookflow.Webhook) error {
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+func (s *WebhookStore) CreateWebhook(ctx context.Context, w *hookflow.Webhook) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var id uuid.UUID
 		err := tx.QueryRow(ctx, `
 			INSERT INTO webhooks (kind, client_id, organization_id, url, events, facilities, active, created_by, updated_by)
@@ -65,23 +71,13 @@ func insertSecrets(ctx context.Context, tx pgx.Tx, webhookID uuid.UUID, secrets 
 }
 
 // Webhook loads a webhook that is not deleted. A malformed id is not found.
-func (db *DB) Webhook(ctx context.Context, id string) (*hookflow.Webhook, error) {
-	return db.webhook(ctx, id, false)
-}
-
-// WebhookIncludingDeleted loads a webhook even after its deletion, for the
-// delivery path that must learn a webhook is gone.
-func (db *DB) WebhookIncludingDeleted(ctx context.Context, id string) (*hookflow.Webhook, error) {
-	return db.webhook(ctx, id, true)
-}
-
-func (db *DB) webhook(ctx context.Context, id string, includeDeleted bool) (*hookflow.Webhook, error) {
+func (s *WebhookStore) Webhook(ctx context.Context, id string) (*hookflow.Webhook, error) {
 	uid, err := uuid.Parse(id)
 	if err != nil {
 		return nil, hookflow.ErrWebhookNotFound
 	}
-	w, err := scanWebhook(db.pool.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks w
-		WHERE w.id = $1 AND ($2 OR w.deleted_at IS NULL)`, uid, includeDeleted))
+	w, err := scanWebhook(s.pool.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks w
+		WHERE w.id = $1 AND w.deleted_at IS NULL`, uid))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, hookflow.ErrWebhookNotFound
 	}
@@ -93,13 +89,13 @@ func (db *DB) webhook(ctx context.Context, id string, includeDeleted bool) (*hoo
 
 // Webhooks lists a page of the webhooks of a kind, oldest first, for one
 // client or all, and how many there are in all.
-func (db *DB) Webhooks(ctx context.Context, f hookflow.WebhookFilter) ([]*hookflow.Webhook, int, error) {
+func (s *WebhookStore) Webhooks(ctx context.Context, f hookflow.WebhookFilter) ([]*hookflow.Webhook, int, error) {
 	const match = ` FROM webhooks w WHERE w.kind = $1 AND ($2 = '' OR w.client_id = $2) AND w.deleted_at IS NULL`
 	var total int
-	if err := db.pool.QueryRow(ctx, `SELECT count(*)`+match, f.Kind, f.ClientID).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*)`+match, f.Kind, f.ClientID).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count webhooks: %w", err)
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+webhookColumns+match+`
+	rows, err := s.pool.Query(ctx, `SELECT `+webhookColumns+match+`
 		ORDER BY w.created_at, w.id LIMIT $3 OFFSET $4`, f.Kind, f.ClientID, f.Limit, f.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list webhooks: %w", err)
@@ -121,12 +117,12 @@ func (db *DB) Webhooks(ctx context.Context, f hookflow.WebhookFilter) ([]*hookfl
 
 // UpdateWebhook applies the given fields of u. New secrets replace the
 // current ones, which stay as revoked history.
-func (db *DB) UpdateWebhook(ctx context.Context, id string, u hookflow.WebhookUpdate, by string) (*hookflow.Webhook, error) {
+func (s *WebhookStore) UpdateWebhook(ctx context.Context, id string, u hookflow.WebhookUpdate, by string) (*hookflow.Webhook, error) {
 	uid, err := uuid.Parse(id)
 	if err != nil {
 		return nil, hookflow.ErrWebhookNotFound
 	}
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
 			UPDATE webhooks SET
 				url = coalesce($2, url),
@@ -152,16 +148,16 @@ func (db *DB) UpdateWebhook(ctx context.Context, id string, u hookflow.WebhookUp
 	if err != nil {
 		return nil, err
 	}
-	return db.Webhook(ctx, id)
+	return s.Webhook(ctx, id)
 }
 
 // DeleteWebhook soft-deletes a webhook: deliveries stop, history stays.
-func (db *DB) DeleteWebhook(ctx context.Context, id, by string) error {
+func (s *WebhookStore) DeleteWebhook(ctx context.Context, id, by string) error {
 	uid, err := uuid.Parse(id)
 	if err != nil {
 		return hookflow.ErrWebhookNotFound
 	}
-	tag, err := db.pool.Exec(ctx, `UPDATE webhooks SET deleted_at = $2, active = false, updated_at = $2, updated_by = $3
+	tag, err := s.pool.Exec(ctx, `UPDATE webhooks SET deleted_at = $2, active = false, updated_at = $2, updated_by = $3
 		WHERE id = $1 AND deleted_at IS NULL`, uid, time.Now(), by)
 	if err != nil {
 		return fmt.Errorf("delete webhook %s: %w", id, err)

@@ -29,10 +29,11 @@ func newDatabase(t *testing.T) *testenv.Database {
 
 func TestWebhooksPagesTheClientsWebhooksOfAKindOldestFirst(t *testing.T) {
 	ctx := context.Background()
-	db := newDatabase(t).DB
+	tdb := newDatabase(t)
+	db := tdb.Stores
 	create := func(kind hookflow.WebhookKind, client, url string) *hookflow.Webhook {
 		w := &hookflow.Webhook{Kind: kind, ClientID: client, URL: url, Events: []string{hookflow.AllEvents}, Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}
-		if err := db.CreateWebhook(ctx, w); err != nil {
+		if err := db.Webhooks.CreateWebhook(ctx, w); err != nil {
 			t.Fatal(err)
 		}
 		return w
@@ -44,7 +45,7 @@ func TestWebhooksPagesTheClientsWebhooksOfAKindOldestFirst(t *testing.T) {
 	other := create(hookflow.KindUser, "c2", "https://example.com/other-client")
 	create(hookflow.KindFacility, "c1", "https://example.com/other-kind")
 	gone := create(hookflow.KindUser, "c1", "https://example.com/deleted")
-	if err := db.DeleteWebhook(ctx, gone.ID, "c1"); err != nil {
+	if err := db.Webhooks.DeleteWebhook(ctx, gone.ID, "c1"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -62,7 +63,7 @@ func TestWebhooksPagesTheClientsWebhooksOfAKindOldestFirst(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hooks, total, err := db.Webhooks(ctx, tt.filter)
+			hooks, total, err := db.Webhooks.Webhooks(ctx, tt.filter)
 			if err != nil {
 				t.Fatal(err)
 			}

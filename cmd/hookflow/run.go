@@ -74,6 +74,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		return err
 	}
 	defer db.Close()
+	stores := db.Stores()
 	if r.migrate {
 		if err := migrations.Up(ctx, db.Pool(), logger); err != nil {
 			return err
@@ -84,7 +85,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		return err
 	}
 	defer func() { _ = m.Shutdown(context.WithoutCancel(ctx)) }()
-	if err := m.WatchRetryBacklog(db, backlogTimeout); err != nil {
+	if err := m.WatchRetryBacklog(stores.Deliveries, backlogTimeout); err != nil {
 		return err
 	}
 	tc, err := client.DialContext(ctx, temporalOptions(cfg, sdklog.NewStructuredLogger(logger), m.TemporalHandler()))
@@ -99,9 +100,9 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		}
 		guard := egress.Guard{AllowPrivate: cfg.AllowPrivateTargets, Allowed: cfg.AllowedTargetCIDRs}
 		w := worker.New(tc, worker.Options{TaskQueue: cfg.TaskQueue}, worker.Activities{
-			Delivery:  activities.New(db, m.CountAttempts(egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent(), logger)), logger),
-			Retention: activities.NewRetention(db),
-			Recover:   newDispatcher(db, tc, cfg, false, logger).RecoverStranded,
+			Delivery:  activities.New(stores.Deliveries, m.CountAttempts(egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent(), logger)), logger),
+			Retention: activities.NewRetention(stores.Retention),
+			Recover:   newDispatcher(stores, tc, cfg, false, logger).RecoverStranded,
 		})
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
@@ -124,17 +125,17 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		return serve(ctx, ln, mux, "metrics listening", logger)
 	}
 	// Only a worker in this process can take eager starts.
-	dispatcher := newDispatcher(db, tc, cfg, r.worker, logger)
+	dispatcher := newDispatcher(stores, tc, cfg, r.worker, logger)
 	server := api.NewServer(api.Deps{
 		Logger:        logger,
 		Verifier:      auth.NewVerifier(keys),
 		Database:      db,
 		Temporal:      worker.TemporalPinger{Client: tc},
-		Webhooks:      db,
-		Logs:          db,
-		Catalog:       db,
-		Subscriptions: db,
-		Activity:      db,
+		Webhooks:      stores.Webhooks,
+		Logs:          logStores{stores.Logs, stores.Deliveries},
+		Catalog:       catalogStores{stores.Catalog, stores.SamplePayloads, stores.Subscriptions},
+		Subscriptions: subscriptionStores{stores.Subscriptions, stores.Secrets, stores.Catalog},
+		Activity:      activityStores{stores.Activity, stores.Webhooks, stores.Deliveries, stores.Events},
 		Dispatcher:    m.CountPublishes(dispatcher),
 		Metrics:       m,
 	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, AllowInsecureURLs: cfg.AllowInsecureURLs,
@@ -150,8 +151,8 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, what string, lo
 	return err
 }
 
-func newDispatcher(db *storage.DB, tc client.Client, cfg config.Config, eager bool, logger *slog.Logger) *dispatch.Dispatcher {
-	return dispatch.New(db, tc, dispatch.Options{
+func newDispatcher(stores storage.Stores, tc client.Client, cfg config.Config, eager bool, logger *slog.Logger) *dispatch.Dispatcher {
+	return dispatch.New(dispatchStores{stores.Catalog, stores.Events, stores.Deliveries}, tc, dispatch.Options{
 		TaskQueue:      cfg.TaskQueue,
 		RetrySchedule:  cfg.RetrySchedule,
 		AttemptTimeout: cfg.DeliveryTimeout + attemptOverhead,
@@ -178,7 +179,7 @@ func purge(ctx context.Context, cfg config.Config, dryRun bool, out io.Writer) e
 		}
 		defer db.Close()
 		cutoff := time.Now().Add(-cfg.LogRetention)
-		counts, err := db.PurgeCandidates(ctx, cutoff)
+		counts, err := db.Stores().Retention.PurgeCandidates(ctx, cutoff)
 		if err != nil {
 			return err
 		}
@@ -265,3 +266,33 @@ func temporalOptions(cfg config.Config, logger sdklog.Logger, metrics client.Met
 	}
 	return opts
 }
+
+// Interim adapters until the api's interfaces are cut per aggregate: each
+// embeds the stores one of today's api interfaces spans.
+type (
+	logStores struct {
+		*storage.LogStore
+		*storage.DeliveryStore
+	}
+	catalogStores struct {
+		*storage.CatalogStore
+		*storage.SamplePayloadStore
+		*storage.SubscriptionStore
+	}
+	subscriptionStores struct {
+		*storage.SubscriptionStore
+		*storage.SecretStore
+		*storage.CatalogStore
+	}
+	activityStores struct {
+		*storage.ActivityStore
+		*storage.WebhookStore
+		*storage.DeliveryStore
+		*storage.EventStore
+	}
+	dispatchStores struct {
+		*storage.CatalogStore
+		*storage.EventStore
+		*storage.DeliveryStore
+	}
+)

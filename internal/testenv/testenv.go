@@ -30,10 +30,12 @@ const hint = "integration tests need the services `make test` starts (HOOKFLOW_T
 
 // Database is a migrated database of its own, dropped by Drop.
 type Database struct {
-	DB    *storage.DB
-	URL   string
-	admin string
-	name  string
+	DB *storage.DB
+	// Stores are the per-aggregate stores on DB, for fixtures and wiring.
+	Stores storage.Stores
+	URL    string
+	admin  string
+	name   string
 }
 
 // NewDatabase creates and migrates a database named after prefix.
@@ -67,7 +69,7 @@ func NewDatabase(ctx context.Context, prefix string) (*Database, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Database{DB: db, URL: dbURL.String(), admin: admin.String(), name: name}, nil
+	return &Database{DB: db, Stores: db.Stores(), URL: dbURL.String(), admin: admin.String(), name: name}, nil
 }
 
 // Drop closes the pool and removes the database.
