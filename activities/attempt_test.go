@@ -74,14 +74,14 @@ func (f *inlineFixture) run(t *testing.T, store activities.Store, name string, i
 	}
 }
 
-func (f *inlineFixture) input(key string) activities.InlineInput {
+func (f *inlineFixture) input(key string) activities.AttemptInput {
 	next := time.Minute
-	return activities.InlineInput{DeliveryID: f.deliveryID.String(), Kind: hookflow.ScheduledAttempt, Key: key, NextDelay: &next}
+	return activities.AttemptInput{DeliveryID: f.deliveryID.String(), Kind: hookflow.ScheduledAttempt, Key: key, NextDelay: &next}
 }
 
 func TestAnInlineAttemptRecordsItsRequestAndOutcome(t *testing.T) {
 	f := newInlineFixture(t)
-	var out activities.InlineResult
+	var out activities.AttemptOutput
 	f.run(t, testDB.DB, "Attempt", f.input("inline-"+testenv.RandomID(4)+"/1"), &out)
 	if out.Recorded == nil || out.Unrecorded != nil || out.Ended != nil {
 		t.Fatalf("result = %+v, want the recorded attempt only", out)
@@ -107,7 +107,7 @@ func TestAnInlineAttemptRecordsItsRequestAndOutcome(t *testing.T) {
 func TestAnInlineAttemptRunAgainAfterItsRecordDoesNotPostAgain(t *testing.T) {
 	f := newInlineFixture(t)
 	key := "inline-" + testenv.RandomID(4) + "/1"
-	var first, again activities.InlineResult
+	var first, again activities.AttemptOutput
 	f.run(t, testDB.DB, "Attempt", f.input(key), &first)
 	f.run(t, testDB.DB, "Attempt", f.input(key), &again)
 	if f.posts != 1 {
@@ -128,7 +128,7 @@ func TestAnInlineAttemptRunAgainAfterItsRecordDoesNotPostAgain(t *testing.T) {
 func TestAnInlineAttemptWhoseRecordFailsHandsItsOutcomeBack(t *testing.T) {
 	f := newInlineFixture(t)
 	key := "inline-" + testenv.RandomID(4) + "/1"
-	var out activities.InlineResult
+	var out activities.AttemptOutput
 	f.run(t, unrecordingStore{testDB.DB}, "Attempt", f.input(key), &out)
 	u := out.Unrecorded
 	if u == nil || out.Recorded != nil || u.AttemptID != f.deliveryID.String() || !u.Outcome.Success || u.Outcome.StatusCode != 200 {
@@ -138,7 +138,7 @@ func TestAnInlineAttemptWhoseRecordFailsHandsItsOutcomeBack(t *testing.T) {
 		t.Fatalf("%d POSTs, want 1 and no attempt recorded yet", f.posts)
 	}
 
-	var again activities.InlineResult
+	var again activities.AttemptOutput
 	f.run(t, testDB.DB, "Attempt", f.input(key), &again)
 	if f.posts != 2 || again.Recorded == nil || again.Recorded.AttemptID != u.AttemptID {
 		t.Fatalf("%d POSTs, result %+v: want the unknown attempt posted again on its intent", f.posts, again)
@@ -158,8 +158,8 @@ func TestAnInlineAttemptWhoseRecordFailsHandsItsOutcomeBack(t *testing.T) {
 
 func TestAnInlineAttemptOfASettledDeliveryEndsWithoutPosting(t *testing.T) {
 	_, deliveryID := seedDelivery(t, seedWebhook(t), time.Minute, "failed", 8)
-	in := activities.InlineInput{DeliveryID: deliveryID.String(), Kind: hookflow.ScheduledAttempt, Key: "inline-" + testenv.RandomID(4) + "/1"}
-	out := runStep[activities.InlineInput, activities.InlineResult](t, "Attempt", in) // fails the test on a POST
+	in := activities.AttemptInput{DeliveryID: deliveryID.String(), Kind: hookflow.ScheduledAttempt, Key: "inline-" + testenv.RandomID(4) + "/1"}
+	out := runStep[activities.AttemptInput, activities.AttemptOutput](t, "Attempt", in) // fails the test on a POST
 	if out.Ended == nil || !out.Ended.AlreadySettled || out.Ended.Status != hookflow.StatusFailed || out.Recorded != nil {
 		t.Errorf("result = %+v, want ended as already failed", out)
 	}
