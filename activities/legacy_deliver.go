@@ -15,9 +15,10 @@ import (
 // version marker; see workflows/legacy_attempt.go). Their histories replay
 // it, and a retry of theirs runs it; new attempts never use it. It can be
 // deleted, with its registration, once no workflow started before the
-// release that introduced the inline attempt (Attempt) is open, i.e. after
-// the longest retry horizon (see config: the retry schedule at its longest
-// jitter plus an hour) has passed.
+// release that introduced the inline attempt (Attempt, commit 7e133e2) is
+// open, i.e. after the longest retry horizon has passed (the retry schedule,
+// config.RetrySchedule, at its longest jitter plus an hour: see
+// workflows/legacy_attempt.go).
 
 // DeliverInput names the delivery; the activity loads everything else, so
 // workflow histories carry ids, not payloads. Its JSON is in histories.

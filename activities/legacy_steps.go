@@ -17,9 +17,10 @@ import (
 // keeps it), Complete records that outcome on the same row.
 //
 // Begin and Post can be deleted, with their registrations, once no workflow
-// started before the release that introduced the inline attempt (Attempt)
-// is open, i.e. after the longest retry horizon (see config: the retry
-// schedule at its longest jitter plus an hour) has passed.
+// started before the release that introduced the inline attempt (Attempt,
+// commit 7e133e2) is open, i.e. after the longest retry horizon has passed
+// (the retry schedule, config.RetrySchedule, at its longest jitter plus an
+// hour: see workflows/legacy_attempt.go).
 
 // BeginInput names the attempt about to be made.
 type BeginInput struct {

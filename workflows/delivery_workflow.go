@@ -90,8 +90,8 @@ type delivery struct {
 
 // DeliveryWorkflow delivers one event to one webhook: an attempt at once,
 // then one after each wait of the schedule (jittered, stretched by a
-// receiver's Retry-After: see package retry) until one succeeds. Support can cut a wait short
-// with the retry-now update. It ends Completed on success and Failed, with
+// receiver's Retry-After: see package retry) until one succeeds. Support
+// can cut a wait short with the retry-now update. It ends Completed on success and Failed, with
 // the reason, once the schedule is exhausted or the webhook is gone.
 func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 	d := newDelivery(ctx, in)

@@ -24,9 +24,11 @@ import (
 //
 // Both can be deleted, with the GetVersion call in newDelivery, the oneStep
 // ending in end, and the activities' legacy_*.go, once no workflow started
-// before the release that introduced the inline attempt (InlineAttempts) is
-// open, i.e. after the longest retry horizon (see config: the retry schedule
-// at its longest jitter plus an hour, DeliveryInput.horizon) has passed.
+// before the release that introduced the inline attempt (InlineAttempts,
+// commit 7e133e2) is open, i.e. after the longest retry horizon has passed:
+// DeliveryInput.horizon, the retry schedule (config.RetrySchedule,
+// HOOKFLOW_RETRY_SCHEDULE) at its longest jitter plus an hour, about 34 h
+// with the default schedule.
 
 // splitAttemptChange marks, in histories, workflows whose attempts run as
 // three steps; older ones keep the one-step Deliver. Its id is in
