@@ -167,3 +167,25 @@ func TestAnInlineAttemptOfASettledDeliveryEndsWithoutPosting(t *testing.T) {
 		t.Errorf("%d intents, want none", n)
 	}
 }
+
+// TestCompleteOfAManualFailureKeepsTheDeliverysStatus: the status an outcome
+// leads to depends on the delivery's (retry.Status), which Complete reads
+// anew; a failed manual attempt leaves a failed delivery failed and a
+// pending one retrying, and touches neither's next retry.
+func TestCompleteOfAManualFailureKeepsTheDeliverysStatus(t *testing.T) {
+	for _, tt := range []struct{ status, want string }{{"failed", "failed"}, {"retrying", "retrying"}, {"pending", "retrying"}} {
+		_, deliveryID := seedDelivery(t, seedWebhook(t), time.Minute, tt.status, 0)
+		id := deliveryID.String()
+		begun := runStep[activities.BeginInput, activities.BeginResult](t, "Begin",
+			activities.BeginInput{DeliveryID: id, Kind: hookflow.ManualAttempt, Key: "manual-" + testenv.RandomID(4)})
+		res := runStep[activities.CompleteInput, activities.AttemptResult](t, "Complete", activities.CompleteInput{
+			DeliveryID: id, AttemptID: begun.AttemptID, Kind: hookflow.ManualAttempt,
+			Outcome: activities.PostOutcome{URL: "https://example.com/hook", StatusCode: 500, Error: "receiver answered 500", FinishedAt: time.Now()}})
+		if res.Success || res.NextRetryAt != nil {
+			t.Errorf("%s: manual failure = %+v, want a failure with no next retry", tt.status, res)
+		}
+		if n := count(t, `SELECT count(*) FROM deliveries WHERE id = $1 AND status = $2 AND next_retry_at IS NULL`, deliveryID, tt.want); n != 1 {
+			t.Errorf("a %s delivery after a failed manual attempt is not %s", tt.status, tt.want)
+		}
+	}
+}
