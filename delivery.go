@@ -78,6 +78,10 @@ type Attempt struct {
 	Success        bool
 	NextRetryAt    *time.Time
 	CreatedAt      time.Time
+	// DeliveryStatus is the status recording the attempt leaves its delivery
+	// in, as the retry rule decides it (retry.Status); set by the activity
+	// that records it, empty on attempts read back.
+	DeliveryStatus DeliveryStatus
 }
 
 // AttemptIntent is an attempt about to be made, recorded before its POST so

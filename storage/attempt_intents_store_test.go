@@ -49,7 +49,7 @@ func TestAnIntentKeyedTwiceIsOneIntentThatKeepsTheLastRequestSent(t *testing.T) 
 		t.Errorf("another step's intent = %s, reused %v, %v; want a new id", other, reused, err)
 	}
 
-	a := &hookflow.Attempt{ID: id, DeliveryID: d.ID, URL: w.URL, ResponseStatus: 200, Success: true}
+	a := &hookflow.Attempt{ID: id, DeliveryID: d.ID, URL: w.URL, ResponseStatus: 200, Success: true, DeliveryStatus: hookflow.StatusSucceeded}
 	if err := testDB.Stores.Deliveries.RecordAttempt(ctx, a, hookflow.ScheduledAttempt); err != nil {
 		t.Fatal(err)
 	}

@@ -84,9 +84,9 @@ func (s *DeliveryStore) DeliveryTarget(ctx context.Context, deliveryID string) (
 }
 
 // RecordAttempt stores an attempt, numbered after the delivery's last, and
-// moves the delivery's status, in one statement: success settles it; a
-// scheduled failure is retrying with a NextRetryAt, failed without; a manual
-// failure leaves the schedule alone. Every attempt after a delivery's first
+// moves the delivery to the status the attempt gives (a.DeliveryStatus, from
+// retry.Status), in one statement; a manual attempt leaves the delivery's
+// next retry alone. Every attempt after a delivery's first
 // is linked to the attempt before it (retryingFromPostId). An attempt with an ID completes the intent of that id
 // (see BeginAttempt). Two attempts of one delivery racing for a number make
 // the later fail on the unique number; its activity retries.
@@ -101,6 +101,9 @@ func (s *DeliveryStore) RecordAttempt(ctx context.Context, a *hookflow.Attempt, 
 		if attemptID, err = uuid.Parse(a.ID); err != nil {
 			return fmt.Errorf("attempt id %q: %w", a.ID, err)
 		}
+	}
+	if a.DeliveryStatus == "" {
+		return fmt.Errorf("record attempt of %s: no delivery status given", a.DeliveryID)
 	}
 	a.Manual = kind == hookflow.ManualAttempt
 	var retryingFrom *uuid.UUID
@@ -125,11 +128,11 @@ func (s *DeliveryStore) RecordAttempt(ctx context.Context, a *hookflow.Attempt, 
 			UPDATE deliveries SET
 				attempt_count = (SELECT attempt_number FROM ins),
 				last_status = nullif($5, 0),
-				status = CASE
-					WHEN $9 OR status = 'succeeded' THEN 'succeeded'
-					WHEN $3 THEN CASE WHEN status = 'pending' THEN 'retrying' ELSE status END
-					WHEN $10::timestamptz IS NOT NULL THEN 'retrying'
-					ELSE 'failed' END,
+				-- The status the attempt was given, except that a delivery
+				-- that succeeded stays so: the caller read the status before
+				-- its POST, and a receiver's outcome (an activity post) may
+				-- have settled the delivery meanwhile.
+				status = CASE WHEN status = 'succeeded' THEN status ELSE $11 END,
 				next_retry_at = CASE WHEN $9 THEN NULL WHEN $3 THEN next_retry_at ELSE $10::timestamptz END,
 				updated_at = now()
 			WHERE id = (SELECT id FROM d)
@@ -138,7 +141,7 @@ func (s *DeliveryStore) RecordAttempt(ctx context.Context, a *hookflow.Attempt, 
 		)
 		SELECT attempt_number, retrying_from_id, created_at FROM ins`,
 		deliveryID, attemptID, a.Manual, a.URL, a.ResponseStatus, a.ResponseBody, a.Error,
-		a.Duration.Milliseconds(), a.Success, a.NextRetryAt,
+		a.Duration.Milliseconds(), a.Success, a.NextRetryAt, a.DeliveryStatus,
 	).Scan(&a.Number, &retryingFrom, &a.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ErrDeliveryNotFound

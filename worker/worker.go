@@ -39,13 +39,14 @@ func New(c client.Client, opts Options, acts Activities) sdkworker.Worker {
 	w := sdkworker.New(c, opts.TaskQueue, SDKOptions(opts))
 	w.RegisterWorkflow(workflows.DeliveryWorkflow)
 	w.RegisterWorkflow(workflows.ManualRetryWorkflow)
+	// The live attempt, and Complete, which records what it could not.
 	w.RegisterActivityWithOptions(acts.Delivery.Attempt, activity.RegisterOptions{Name: workflows.AttemptActivity})
-	// Begin, Post and Complete: the split attempt's steps, of which Complete
-	// also records what an inline attempt could not.
+	w.RegisterActivityWithOptions(acts.Delivery.Complete, activity.RegisterOptions{Name: workflows.CompleteActivity})
+	// Legacy shapes that older workflows replay (workflows/legacy_attempt.go
+	// says when they can go): the split attempt's Begin and Post, and the
+	// one-step Deliver of workflows started before attempts were split.
 	w.RegisterActivityWithOptions(acts.Delivery.Begin, activity.RegisterOptions{Name: workflows.BeginActivity})
 	w.RegisterActivityWithOptions(acts.Delivery.Post, activity.RegisterOptions{Name: workflows.PostActivity})
-	w.RegisterActivityWithOptions(acts.Delivery.Complete, activity.RegisterOptions{Name: workflows.CompleteActivity})
-	// For delivery workflows started before attempts were split.
 	w.RegisterActivityWithOptions(acts.Delivery.Deliver, activity.RegisterOptions{Name: workflows.DeliverActivity})
 	w.RegisterWorkflow(workflows.RetentionWorkflow)
 	w.RegisterActivityWithOptions(acts.Retention.Purge, activity.RegisterOptions{Name: workflows.PurgeActivity})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/retry"
 )
 
 func TestARecordingFailureIsRetriedWithoutPostingAgain(t *testing.T) {
@@ -125,7 +126,7 @@ func TestARestartedRunContinuesTheSchedule(t *testing.T) {
 	if len(r.calls) != 2 {
 		t.Fatalf("%d attempts, want the 3rd and the last (4th) only", len(r.calls))
 	}
-	if gap := r.times[1].Sub(r.times[0]); gap != Jittered(time.Hour, in.DeliveryID, 2) {
+	if gap := r.times[1].Sub(r.times[0]); gap != retry.Jitter(time.Hour, in.DeliveryID, 2) {
 		t.Errorf("wait %v, want the schedule's third (1h, jittered)", gap)
 	}
 }

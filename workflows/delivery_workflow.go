@@ -1,11 +1,12 @@
-// Package workflows holds the deterministic delivery logic: attempt (begin,
-// POST, complete), wait, again. Only activities touch the network or the
+// Package workflows holds the deterministic delivery logic: attempt, wait
+// as the retry rule says (package retry), again. An attempt is one local
+// activity (attempt.go); the older shapes that running workflows may still
+// replay are in legacy_attempt.go. Only activities touch the network or the
 // database.
 package workflows
 
 import (
 	"fmt"
-	"hash/fnv"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/retry"
 )
 
 // Names shared by the worker, the workflows and the API.
@@ -25,9 +27,6 @@ const (
 	// SettledSignal says a receiver reported the delivery's success later
 	// (an outcome): it counts as succeeded and its pending retries end.
 	SettledSignal = "delivery-settled"
-	// JitterFraction spreads retries by up to ±20% so that a receiver that
-	// comes back is not hit by every delivery at the same second.
-	JitterFraction = 0.2
 	// FailedErrorType is the error type of a delivery that failed for good:
 	// its workflow ends as Failed with the reason.
 	FailedErrorType = "DeliveryFailed"
@@ -91,8 +90,8 @@ type delivery struct {
 
 // DeliveryWorkflow delivers one event to one webhook: an attempt at once,
 // then one after each wait of the schedule (jittered, stretched by a
-// receiver's Retry-After) until one succeeds. Support can cut a wait short
-// with the retry-now update. It ends Completed on success and Failed, with
+// receiver's Retry-After: see package retry) until one succeeds. Support
+// can cut a wait short with the retry-now update. It ends Completed on success and Failed, with
 // the reason, once the schedule is exhausted or the webhook is gone.
 func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 	d := newDelivery(ctx, in)
@@ -109,10 +108,10 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 		}
 	}
 
-	for retry := min(in.RetriesDone, len(in.RetrySchedule)); !d.settled; retry++ {
+	for n := min(in.RetriesDone, len(in.RetrySchedule)); !d.settled; n++ {
 		var nextDelay *time.Duration
-		if retry < len(in.RetrySchedule) {
-			delay := Jittered(time.Duration(in.RetrySchedule[retry]), in.DeliveryID, retry)
+		if n < len(in.RetrySchedule) {
+			delay := retry.Jitter(time.Duration(in.RetrySchedule[n]), in.DeliveryID, n)
 			nextDelay = &delay
 		}
 		res, err := d.attempt(ctx, hookflow.ScheduledAttempt, nextDelay)
@@ -122,7 +121,7 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 		if d.settled {
 			break
 		}
-		if res.NextRetryAt == nil { // the last scheduled attempt failed
+		if res.NextRetryAt == nil { // the last scheduled attempt failed (retry.NextAt)
 			d.settled = true
 			d.result = DeliveryResult{Status: hookflow.StatusFailed, Attempts: d.attempts,
 				Reason: fmt.Sprintf("retry schedule exhausted after %d attempts; last: %s", d.attempts, res.Error)}
@@ -133,7 +132,7 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 			return DeliveryResult{}, err
 		}
 		d.describe(ctx)
-		d.wait(ctx, res.NextRetryAt.Sub(workflow.Now(ctx)), retry+1)
+		d.wait(ctx, res.NextRetryAt.Sub(workflow.Now(ctx)), n+1)
 		d.nextTry = nil
 	}
 	if err := d.upsert(ctx, d.result.Status); err != nil {
@@ -216,13 +215,13 @@ func (d *delivery) waitUntil(ctx workflow.Context, at time.Time) error {
 
 // wait sleeps until the next scheduled attempt, or until a manual retry
 // settles the delivery or the webhook's removal cancels the timer.
-func (d *delivery) wait(ctx workflow.Context, delay time.Duration, retry int) {
+func (d *delivery) wait(ctx workflow.Context, delay time.Duration, n int) {
 	if d.removed {
 		return
 	}
 	timerCtx, cancel := workflow.WithCancel(ctx)
 	d.cancelWait, d.waiting = cancel, true
-	timer := workflow.NewTimerWithOptions(timerCtx, delay, workflow.TimerOptions{Summary: fmt.Sprintf("backoff before retry %d", retry)})
+	timer := workflow.NewTimerWithOptions(timerCtx, delay, workflow.TimerOptions{Summary: fmt.Sprintf("backoff before retry %d", n)})
 	_ = timer.Get(ctx, nil) // a cancellation means a manual retry settled it
 	d.waiting, d.cancelWait = false, nil
 	cancel()
@@ -270,13 +269,4 @@ func (d *delivery) retryNow(ctx workflow.Context) (activities.AttemptResult, err
 	}
 	d.describe(ctx)
 	return res, nil
-}
-
-// Jittered spreads a scheduled delay by up to ±JitterFraction, the same way
-// every time for a delivery and retry, so replays stay deterministic.
-func Jittered(delay time.Duration, deliveryID string, retry int) time.Duration {
-	h := fnv.New64a()
-	_, _ = fmt.Fprintf(h, "%s/%d", deliveryID, retry)
-	unit := float64(h.Sum64()%20001)/10000 - 1 // in [-1, 1]
-	return time.Duration(float64(delay) * (1 + JitterFraction*unit))
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/retry"
 )
 
 // receiver scripts what each attempt returns and records when it ran. It
@@ -27,7 +28,7 @@ import (
 type receiver struct {
 	env      *testsuite.TestWorkflowEnvironment
 	outcomes []activities.AttemptResult // by attempt; the last repeats
-	calls    []activities.AttemptInput  // by attempt begun
+	calls    []activities.DeliverInput  // by attempt begun
 	times    []time.Time                // when each attempt began
 	keys     []string                   // intent keys begun
 	posts    map[string]int             // POSTs by attempt id
@@ -46,7 +47,7 @@ func (r *receiver) outcome(i int) activities.AttemptResult {
 }
 
 func (r *receiver) begin(_ context.Context, in activities.BeginInput) (activities.BeginResult, error) {
-	r.calls, r.keys = append(r.calls, activities.AttemptInput{DeliveryID: in.DeliveryID, Kind: in.Kind}), append(r.keys, in.Key)
+	r.calls, r.keys = append(r.calls, activities.DeliverInput{DeliveryID: in.DeliveryID, Kind: in.Kind}), append(r.keys, in.Key)
 	r.times = append(r.times, r.env.Now())
 	if res := r.outcome(len(r.calls) - 1); res.Ended {
 		return activities.BeginResult{Ended: true, Reason: res.Reason, Status: hookflow.StatusFailed}, nil
@@ -82,22 +83,22 @@ func (r *receiver) complete(_ context.Context, in activities.CompleteInput) (act
 
 // inline is the one-step attempt made of the three: an error only before
 // the POST, an outcome that could not be recorded handed back.
-func (r *receiver) inline(ctx context.Context, in activities.InlineInput) (activities.InlineResult, error) {
+func (r *receiver) inline(ctx context.Context, in activities.AttemptInput) (activities.AttemptOutput, error) {
 	r.inlineCalls++
 	if r.inlineCalls <= r.inlineFailures {
-		return activities.InlineResult{}, errors.New("connect: connection refused")
+		return activities.AttemptOutput{}, errors.New("connect: connection refused")
 	}
 	begun, _ := r.begin(ctx, activities.BeginInput{DeliveryID: in.DeliveryID, Kind: in.Kind, Key: in.Key})
 	if begun.Ended {
-		return activities.InlineResult{Ended: &begun}, nil
+		return activities.AttemptOutput{Ended: &begun}, nil
 	}
 	outcome, _ := r.post(ctx, activities.PostInput{DeliveryID: in.DeliveryID, AttemptID: begun.AttemptID})
 	complete := activities.CompleteInput{DeliveryID: in.DeliveryID, AttemptID: begun.AttemptID, Kind: in.Kind, NextDelay: in.NextDelay, Outcome: outcome}
 	res, err := r.complete(ctx, complete)
 	if err != nil {
-		return activities.InlineResult{Unrecorded: &complete}, nil
+		return activities.AttemptOutput{Unrecorded: &complete}, nil
 	}
-	return activities.InlineResult{Recorded: &res}, nil
+	return activities.AttemptOutput{Recorded: &res}, nil
 }
 
 // retryAfterOf lets a scripted outcome stand for a receiver's Retry-After.
@@ -190,8 +191,8 @@ func TestDeliveryFollowsTheJitteredScheduleThenFails(t *testing.T) {
 	}
 	for i, want := range schedule {
 		gap := r.times[i+1].Sub(r.times[i])
-		if gap != Jittered(want, "d-1", i) {
-			t.Errorf("wait %d = %v, want the jittered %v", i, gap, Jittered(want, "d-1", i))
+		if gap != retry.Jitter(want, "d-1", i) {
+			t.Errorf("wait %d = %v, want the jittered %v", i, gap, retry.Jitter(want, "d-1", i))
 		}
 		if gap < time.Duration(float64(want)*0.8) || gap > time.Duration(float64(want)*1.2) {
 			t.Errorf("wait %d = %v, outside ±20%% of %v", i, gap, want)
@@ -288,8 +289,8 @@ func TestFailedRetryNowKeepsTheScheduleAndIsNotRepeated(t *testing.T) {
 	if !repeat.done || repeat.result.Number != update.result.Number || repeat.result.StatusCode != update.result.StatusCode {
 		t.Errorf("repeated update = %+v, want the first outcome %+v", repeat, update.result)
 	}
-	if gap := r.times[2].Sub(r.times[0]); gap != Jittered(time.Hour, in.DeliveryID, 0) {
-		t.Errorf("scheduled retry after %v, want the schedule's %v", gap, Jittered(time.Hour, in.DeliveryID, 0))
+	if gap := r.times[2].Sub(r.times[0]); gap != retry.Jitter(time.Hour, in.DeliveryID, 0) {
+		t.Errorf("scheduled retry after %v, want the schedule's %v", gap, retry.Jitter(time.Hour, in.DeliveryID, 0))
 	}
 	if res.Status != hookflow.StatusSucceeded || res.Attempts != 3 {
 		t.Errorf("result = %+v", res)
@@ -338,24 +339,6 @@ func TestWebhookRemovalCutsTheBackoffShort(t *testing.T) {
 	}
 	if gap := r.times[1].Sub(r.times[0]); gap != 5*time.Minute {
 		t.Errorf("removal noticed after %v, want at once (5m)", gap)
-	}
-}
-
-func TestJitterStaysWithinTwentyPercentAndIsStable(t *testing.T) {
-	spread := map[time.Duration]bool{}
-	for i := range 500 {
-		id := fmt.Sprintf("delivery-%d", i)
-		d := Jittered(time.Hour, id, i%7)
-		if d < 48*time.Minute || d > 72*time.Minute {
-			t.Fatalf("Jittered = %v, outside ±20%% of 1h", d)
-		}
-		if d != Jittered(time.Hour, id, i%7) {
-			t.Fatal("Jittered is not deterministic")
-		}
-		spread[d.Truncate(time.Minute)] = true
-	}
-	if len(spread) < 20 {
-		t.Errorf("jitter takes only %d distinct minutes over 500 deliveries", len(spread))
 	}
 }
 

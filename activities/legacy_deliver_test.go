@@ -25,7 +25,7 @@ func (p neverPost) Post(context.Context, egress.Request, func() time.Time) egres
 	return egress.Response{}
 }
 
-func runDeliver(t *testing.T, in activities.AttemptInput) (activities.AttemptResult, error) {
+func runDeliver(t *testing.T, in activities.DeliverInput) (activities.AttemptResult, error) {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
@@ -50,7 +50,7 @@ func TestAWebhookWithoutAUsableSecretRecordsAFailedAttempt(t *testing.T) {
 	}
 	_, deliveryID := seedDelivery(t, webhookID, time.Minute, "pending", 0)
 	next := 5 * time.Minute
-	res, err := runDeliver(t, activities.AttemptInput{DeliveryID: deliveryID.String(), Kind: hookflow.ScheduledAttempt, NextDelay: &next})
+	res, err := runDeliver(t, activities.DeliverInput{DeliveryID: deliveryID.String(), Kind: hookflow.ScheduledAttempt, NextDelay: &next})
 	if err != nil {
 		t.Fatalf("Deliver returned %v; want a recorded failure, not an activity error retried forever", err)
 	}
@@ -60,7 +60,7 @@ func TestAWebhookWithoutAUsableSecretRecordsAFailedAttempt(t *testing.T) {
 }
 
 func TestAMissingDeliveryFailsWithoutRetrying(t *testing.T) {
-	_, err := runDeliver(t, activities.AttemptInput{DeliveryID: uuid.NewString()})
+	_, err := runDeliver(t, activities.DeliverInput{DeliveryID: uuid.NewString()})
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || !appErr.NonRetryable() {
 		t.Errorf("Deliver of an unknown delivery = %v, want a non-retryable error", err)

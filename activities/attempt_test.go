@@ -74,14 +74,14 @@ func (f *inlineFixture) run(t *testing.T, store activities.Store, name string, i
 	}
 }
 
-func (f *inlineFixture) input(key string) activities.InlineInput {
+func (f *inlineFixture) input(key string) activities.AttemptInput {
 	next := time.Minute
-	return activities.InlineInput{DeliveryID: f.deliveryID.String(), Kind: hookflow.ScheduledAttempt, Key: key, NextDelay: &next}
+	return activities.AttemptInput{DeliveryID: f.deliveryID.String(), Kind: hookflow.ScheduledAttempt, Key: key, NextDelay: &next}
 }
 
 func TestAnInlineAttemptRecordsItsRequestAndOutcome(t *testing.T) {
 	f := newInlineFixture(t)
-	var out activities.InlineResult
+	var out activities.AttemptOutput
 	f.run(t, testDB.Stores.Deliveries, "Attempt", f.input("inline-"+testenv.RandomID(4)+"/1"), &out)
 	if out.Recorded == nil || out.Unrecorded != nil || out.Ended != nil {
 		t.Fatalf("result = %+v, want the recorded attempt only", out)
@@ -107,7 +107,7 @@ func TestAnInlineAttemptRecordsItsRequestAndOutcome(t *testing.T) {
 func TestAnInlineAttemptRunAgainAfterItsRecordDoesNotPostAgain(t *testing.T) {
 	f := newInlineFixture(t)
 	key := "inline-" + testenv.RandomID(4) + "/1"
-	var first, again activities.InlineResult
+	var first, again activities.AttemptOutput
 	f.run(t, testDB.Stores.Deliveries, "Attempt", f.input(key), &first)
 	f.run(t, testDB.Stores.Deliveries, "Attempt", f.input(key), &again)
 	if f.posts != 1 {
@@ -128,7 +128,7 @@ func TestAnInlineAttemptRunAgainAfterItsRecordDoesNotPostAgain(t *testing.T) {
 func TestAnInlineAttemptWhoseRecordFailsHandsItsOutcomeBack(t *testing.T) {
 	f := newInlineFixture(t)
 	key := "inline-" + testenv.RandomID(4) + "/1"
-	var out activities.InlineResult
+	var out activities.AttemptOutput
 	f.run(t, unrecordingStore{testDB.Stores.Deliveries}, "Attempt", f.input(key), &out)
 	u := out.Unrecorded
 	if u == nil || out.Recorded != nil || u.AttemptID != f.deliveryID.String() || !u.Outcome.Success || u.Outcome.StatusCode != 200 {
@@ -138,7 +138,7 @@ func TestAnInlineAttemptWhoseRecordFailsHandsItsOutcomeBack(t *testing.T) {
 		t.Fatalf("%d POSTs, want 1 and no attempt recorded yet", f.posts)
 	}
 
-	var again activities.InlineResult
+	var again activities.AttemptOutput
 	f.run(t, testDB.Stores.Deliveries, "Attempt", f.input(key), &again)
 	if f.posts != 2 || again.Recorded == nil || again.Recorded.AttemptID != u.AttemptID {
 		t.Fatalf("%d POSTs, result %+v: want the unknown attempt posted again on its intent", f.posts, again)
@@ -158,12 +158,34 @@ func TestAnInlineAttemptWhoseRecordFailsHandsItsOutcomeBack(t *testing.T) {
 
 func TestAnInlineAttemptOfASettledDeliveryEndsWithoutPosting(t *testing.T) {
 	_, deliveryID := seedDelivery(t, seedWebhook(t), time.Minute, "failed", 8)
-	in := activities.InlineInput{DeliveryID: deliveryID.String(), Kind: hookflow.ScheduledAttempt, Key: "inline-" + testenv.RandomID(4) + "/1"}
-	out := runStep[activities.InlineInput, activities.InlineResult](t, "Attempt", in) // fails the test on a POST
+	in := activities.AttemptInput{DeliveryID: deliveryID.String(), Kind: hookflow.ScheduledAttempt, Key: "inline-" + testenv.RandomID(4) + "/1"}
+	out := runStep[activities.AttemptInput, activities.AttemptOutput](t, "Attempt", in) // fails the test on a POST
 	if out.Ended == nil || !out.Ended.AlreadySettled || out.Ended.Status != hookflow.StatusFailed || out.Recorded != nil {
 		t.Errorf("result = %+v, want ended as already failed", out)
 	}
 	if n := count(t, `SELECT count(*) FROM attempt_intents WHERE delivery_id = $1`, deliveryID); n != 0 {
 		t.Errorf("%d intents, want none", n)
+	}
+}
+
+// TestCompleteOfAManualFailureKeepsTheDeliverysStatus: the status an outcome
+// leads to depends on the delivery's (retry.Status), which Complete reads
+// anew; a failed manual attempt leaves a failed delivery failed and a
+// pending one retrying, and touches neither's next retry.
+func TestCompleteOfAManualFailureKeepsTheDeliverysStatus(t *testing.T) {
+	for _, tt := range []struct{ status, want string }{{"failed", "failed"}, {"retrying", "retrying"}, {"pending", "retrying"}} {
+		_, deliveryID := seedDelivery(t, seedWebhook(t), time.Minute, tt.status, 0)
+		id := deliveryID.String()
+		begun := runStep[activities.BeginInput, activities.BeginResult](t, "Begin",
+			activities.BeginInput{DeliveryID: id, Kind: hookflow.ManualAttempt, Key: "manual-" + testenv.RandomID(4)})
+		res := runStep[activities.CompleteInput, activities.AttemptResult](t, "Complete", activities.CompleteInput{
+			DeliveryID: id, AttemptID: begun.AttemptID, Kind: hookflow.ManualAttempt,
+			Outcome: activities.PostOutcome{URL: "https://example.com/hook", StatusCode: 500, Error: "receiver answered 500", FinishedAt: time.Now()}})
+		if res.Success || res.NextRetryAt != nil {
+			t.Errorf("%s: manual failure = %+v, want a failure with no next retry", tt.status, res)
+		}
+		if n := count(t, `SELECT count(*) FROM deliveries WHERE id = $1 AND status = $2 AND next_retry_at IS NULL`, deliveryID, tt.want); n != 1 {
+			t.Errorf("a %s delivery after a failed manual attempt is not %s", tt.status, tt.want)
+		}
 	}
 }
