@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -337,82 +336,6 @@ func TestRandomLiveEventIsLive(t *testing.T) {
 	if !slices.Contains(all, e.Code) || e.Category.ID == "" {
 		t.Errorf("random event %+v is not live", e)
 	}
-}
-
-func TestSamplePayloadsPerEventAndVersion(t *testing.T) {
-	ctx := context.Background()
-	c := newCategory(t)
-	e := newEvent(t, c, "sampled", "v1")
-	p, err := testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"a": 1}`), "a1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Event.ID != e.ID || p.Event.Code != e.Code || p.Version != "v1" || string(p.Payload) != `{"a": 1}` || p.Audit.CreatedBy != "a1" {
-		t.Errorf("created = %+v", p)
-	}
-	_, err = testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{}`), "a1")
-	wantCode(t, err, hookflow.ECONFLICT, "second payload of v1")
-	if _, err := testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v2", json.RawMessage(`{"b": 2}`), "a1"); err != nil {
-		t.Fatal(err)
-	}
-	got, err := testDB.Stores.SamplePayloads.SamplePayload(ctx, e.ID, "v1")
-	if err != nil || got.ID != p.ID {
-		t.Fatalf("SamplePayload = %+v, %v", got, err)
-	}
-	_, err = testDB.Stores.SamplePayloads.SamplePayload(ctx, e.ID, "v9")
-	wantCode(t, err, hookflow.ENOTFOUND, "unknown version")
-
-	updated, err := testDB.Stores.SamplePayloads.UpdateSamplePayload(ctx, e.ID, "v1", "v3", json.RawMessage(`{"c": 3}`), "a2")
-	if err != nil || updated.Version != "v3" || !strings.Contains(string(updated.Payload), `"c"`) || updated.Audit.UpdatedBy != "a2" {
-		t.Fatalf("updated = %+v, %v", updated, err)
-	}
-	_, err = testDB.Stores.SamplePayloads.UpdateSamplePayload(ctx, e.ID, "v3", "v2", json.RawMessage(`{}`), "a2")
-	wantCode(t, err, hookflow.ECONFLICT, "update onto a taken version")
-	_, err = testDB.Stores.SamplePayloads.UpdateSamplePayload(ctx, e.ID, "v1", "v1", json.RawMessage(`{}`), "a2")
-	wantCode(t, err, hookflow.ENOTFOUND, "update of a moved version")
-
-	if err := testDB.Stores.SamplePayloads.DeleteSamplePayload(ctx, e.ID, "v3"); err != nil {
-		t.Fatal(err)
-	}
-	wantCode(t, testDB.Stores.SamplePayloads.DeleteSamplePayload(ctx, e.ID, "v3"), hookflow.ENOTFOUND, "second delete")
-	wantCode(t, testDB.Stores.SamplePayloads.DeleteSamplePayload(ctx, "x", "v3"), hookflow.ENOTFOUND, "malformed event id")
-}
-
-func TestEventSubscriptionsListOrganizationWebhooksOfTheCode(t *testing.T) {
-	ctx := context.Background()
-	org := "org-" + testenv.RandomID(4)
-	mk := func(events []string) *hookflow.Webhook {
-		w := &hookflow.Webhook{Kind: hookflow.KindOrganization, ClientID: "c", OrganizationID: org, URL: "https://example.com", Events: events, Secrets: []string{"whsec_x"}}
-		if err := testDB.Stores.Webhooks.CreateWebhook(ctx, w); err != nil {
-			t.Fatal(err)
-		}
-		return w
-	}
-	direct, all, other := mk([]string{"shift.created"}), mk([]string{"all"}), mk([]string{"shift.cancelled"})
-	facility := &hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: "c", URL: "https://example.com", Events: []string{"shift.created"}}
-	if err := testDB.Stores.Webhooks.CreateWebhook(ctx, facility); err != nil {
-		t.Fatal(err)
-	}
-	subs, err := testDB.Stores.Subscriptions.EventSubscriptions(ctx, "shift.created")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Other tests' organizations may subscribe to the code too: look at ours only.
-	var mine []hookflow.Subscription
-	var ids []string
-	for _, s := range subs {
-		if s.OrganizationID == org {
-			mine, ids = append(mine, s), append(ids, s.ID)
-		}
-	}
-	if !slices.Equal(ids, []string{direct.ID, all.ID}) {
-		t.Fatalf("subscriptions = %v, want %s and %s, not %s", ids, direct.ID, all.ID, other.ID)
-	}
-	if mine[0].SecretKey != "whsec_x" || mine[0].Version != "v1" || !mine[0].Lifecycle.Active {
-		t.Errorf("subscription = %+v", mine[0])
-	}
-	_, err = testDB.Stores.Subscriptions.EventSubscriptions(ctx, "no.such-event")
-	wantCode(t, err, hookflow.ENOTFOUND, "unknown code")
 }
 
 // Deleting a category and adding an event to it race: either the event is
