@@ -1,1 +1,0 @@
-package storage_test
