@@ -1,0 +1,84 @@
+package testenv
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/storage"
+)
+
+// Fixtures: tests build their rows through the stores, as the product does,
+// so that a schema change breaks the stores' own tests and not every test
+// that needs a webhook or a delivery.
+
+// TestSecret is a well-formed signing secret for fixture webhooks.
+const TestSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// NewWebhook creates w through the webhook store and returns it with its id.
+// Unset fields get a user webhook of client "c" to every event at
+// https://example.com, signed with TestSecret.
+func NewWebhook(t testing.TB, s storage.Stores, w *hookflow.Webhook) *hookflow.Webhook {
+	t.Helper()
+	if w.Kind == "" {
+		w.Kind = hookflow.KindUser
+	}
+	if w.ClientID == "" {
+		w.ClientID = "c"
+	}
+	if w.URL == "" {
+		w.URL = "https://example.com"
+	}
+	if len(w.Events) == 0 {
+		w.Events = []string{hookflow.AllEvents}
+	}
+	if len(w.Secrets) == 0 {
+		w.Secrets = []string{TestSecret}
+	}
+	if err := s.Webhooks.CreateWebhook(context.Background(), w); err != nil {
+		t.Fatalf("create webhook: %v", err)
+	}
+	return w
+}
+
+// PublishEvent stores ev through the event store and returns the deliveries
+// it fans out to; an event without data gets {}.
+func PublishEvent(t testing.TB, s storage.Stores, ev *hookflow.Event, category string) []hookflow.Delivery {
+	t.Helper()
+	if ev.Data == nil {
+		ev.Data = json.RawMessage(`{}`)
+	}
+	deliveries, _, err := s.Events.PublishEvent(context.Background(), ev, category)
+	if err != nil {
+		t.Fatalf("publish event %s: %v", ev.ID, err)
+	}
+	return deliveries
+}
+
+// RecordAttempt records a scheduled attempt through the delivery store,
+// which moves the delivery's status as the engine's attempt would.
+func RecordAttempt(t testing.TB, s storage.Stores, a *hookflow.Attempt) *hookflow.Attempt {
+	t.Helper()
+	if err := s.Deliveries.RecordAttempt(context.Background(), a, hookflow.ScheduledAttempt); err != nil {
+		t.Fatalf("record attempt of %s: %v", a.DeliveryID, err)
+	}
+	return a
+}
+
+// backdateEvent is the one place tests reach past the stores: no store
+// writes a creation time, and retention can only be tested on old rows.
+const backdateEvent = `
+	WITH e AS (UPDATE events SET created_at = $2 WHERE id = $1),
+	     d AS (UPDATE deliveries SET created_at = $2 WHERE event_id = $1 RETURNING id)
+	UPDATE attempts SET created_at = $2 WHERE delivery_id IN (SELECT id FROM d)`
+
+// Backdate dates an event, its deliveries and their attempts at at, as if
+// it had been published then.
+func Backdate(t testing.TB, db *Database, eventID string, at time.Time) {
+	t.Helper()
+	if _, err := db.DB.Pool().Exec(context.Background(), backdateEvent, eventID, at); err != nil {
+		t.Fatalf("backdate event %s: %v", eventID, err)
+	}
+}
