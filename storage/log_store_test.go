@@ -1,11 +1,15 @@
 package storage_test
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/internal/testenv"
 	"github.com/hookflow/hookflow/storage"
 )
 
@@ -38,5 +42,92 @@ func BenchmarkLogQuery(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		storage.LogQuery(f)
+	}
+}
+
+func TestLogEntryIsADeliveryWithItsRequestAndLastAttempt(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores
+	d := newDelivery(t, s)
+	entry, err := s.Logs.LogEntry(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entry.Delivery.ID != d.ID || entry.LastAttempt != nil || !strings.Contains(string(entry.Request), `"id":"`+d.EventID+`"`) ||
+		!strings.Contains(string(entry.Request), `"data":{"n": 1}`) {
+		t.Errorf("entry before any attempt = %+v, request %s", entry, entry.Request)
+	}
+	later := time.Now().Add(time.Hour)
+	testenv.RecordAttempt(t, s, &hookflow.Attempt{DeliveryID: d.ID, URL: d.URL, ResponseStatus: 503, NextRetryAt: &later})
+	last := testenv.RecordAttempt(t, s, &hookflow.Attempt{DeliveryID: d.ID, URL: d.URL, ResponseStatus: 200, Success: true})
+	entry, err = s.Logs.LogEntry(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entry.LastAttempt == nil || entry.LastAttempt.ID != last.ID || entry.LastAttempt.Number != 2 || entry.Delivery.Status != hookflow.StatusSucceeded {
+		t.Errorf("entry after two attempts = %+v, last %+v", entry.Delivery, entry.LastAttempt)
+	}
+	for _, id := range []string{uuid.NewString(), "not-a-uuid"} {
+		_, err := s.Logs.LogEntry(ctx, id)
+		wantNotFound(t, err, storage.ErrDeliveryNotFound, "LogEntry("+id+")")
+	}
+}
+
+func TestSearchLogsFiltersPagesAndCounts(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores
+	client := "client-" + testenv.RandomID(4)
+	testenv.NewWebhook(t, s, &hookflow.Webhook{ClientID: client, Events: []string{"facility.creation.accepted", "facility.creation.rejected"}})
+	var accepted []string
+	var rejected string
+	for i := range 4 {
+		eventType := "facility.creation.accepted"
+		if i == 3 {
+			eventType = "facility.creation.rejected"
+		}
+		ds := testenv.PublishEvent(t, s, &hookflow.Event{ID: "evt-" + testenv.RandomID(6), EventType: eventType, ClientID: client}, "facility")
+		if len(ds) != 1 {
+			t.Fatalf("deliveries = %+v", ds)
+		}
+		if i == 3 {
+			rejected = ds[0].ID
+		} else {
+			accepted = append(accepted, ds[0].ID)
+		}
+	}
+	testenv.RecordAttempt(t, s, &hookflow.Attempt{DeliveryID: accepted[0], URL: "https://example.com", ResponseStatus: 200, Success: true})
+	ids := func(es []hookflow.LogEntry) []string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Delivery.ID)
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		filter hookflow.LogFilter
+		want   []string
+		total  int
+	}{
+		{"the client's, newest first", hookflow.LogFilter{ClientID: client, Limit: 10}, []string{rejected, accepted[2], accepted[1], accepted[0]}, 4},
+		{"oldest first", hookflow.LogFilter{ClientID: client, Limit: 10, Ascending: true}, []string{accepted[0], accepted[1], accepted[2], rejected}, 4},
+		{"a page", hookflow.LogFilter{ClientID: client, Limit: 2, Offset: 1}, []string{accepted[2], accepted[1]}, 4},
+		{"an event type", hookflow.LogFilter{ClientID: client, EventType: "facility.creation.rejected", Limit: 10}, []string{rejected}, 1},
+		{"another client", hookflow.LogFilter{ClientID: client + "-other", Limit: 10}, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, total, err := s.Logs.SearchLogs(ctx, tt.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(ids(got), tt.want) || total != tt.total {
+				t.Errorf("logs = %v (total %d), want %v (total %d)", ids(got), total, tt.want, tt.total)
+			}
+		})
+	}
+	got, _, err := s.Logs.SearchLogs(ctx, hookflow.LogFilter{ClientID: client, Limit: 10, Ascending: true})
+	if err != nil || len(got) != 4 || got[0].LastAttempt == nil || !got[0].LastAttempt.Success || got[1].LastAttempt != nil {
+		t.Errorf("last attempts: %+v, %v", got, err)
 	}
 }
