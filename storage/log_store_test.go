@@ -54,7 +54,7 @@ func TestLogEntryIsADeliveryWithItsRequestAndLastAttempt(t *testing.T) {
 		t.Fatal(err)
 	}
 	if entry.Delivery.ID != d.ID || entry.LastAttempt != nil || !strings.Contains(string(entry.Request), `"id":"`+d.EventID+`"`) ||
-		!strings.Contains(string(entry.Request), `"data":{"n": 1}`) {
+		!strings.Contains(string(entry.Request), `"data":{"n":1}`) {
 		t.Errorf("entry before any attempt = %+v, request %s", entry, entry.Request)
 	}
 	later := time.Now().Add(time.Hour)
