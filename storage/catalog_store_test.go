@@ -409,3 +409,33 @@ func TestCatalogWritesOfUnstorableTextAreInvalid(t *testing.T) {
 	_, err = testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"k":"\u0000"}`), "a1")
 	wantCode(t, err, hookflow.EINVALID, "sample payload with NUL")
 }
+
+func TestCatalogVersionsAreTheVersionsOfLiveEventsInOrder(t *testing.T) {
+	ctx := context.Background()
+	tdb := newDatabase(t)
+	s := tdb.Stores
+	versions, err := s.Catalog.CatalogVersions(ctx)
+	if err != nil || !slices.Equal(versions, []string{"v1"}) {
+		t.Fatalf("seeded versions = %v, %v; want v1", versions, err)
+	}
+	c, err := s.Catalog.CreateCategory(ctx, hookflow.CategoryInput{Code: "cat-versions", Name: "Versions"}, "admin-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e3, err := s.Catalog.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: "cat-versions.three", Name: "three", Version: "v3"}, "admin-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Catalog.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: "cat-versions.two", Name: "two", Version: "v2"}, "admin-1"); err != nil {
+		t.Fatal(err)
+	}
+	if versions, err = s.Catalog.CatalogVersions(ctx); err != nil || !slices.Equal(versions, []string{"v1", "v2", "v3"}) {
+		t.Errorf("versions = %v, %v; want v1, v2, v3 once each, in order", versions, err)
+	}
+	if err := s.Catalog.CatalogEventLifecycle(ctx, c.ID, e3.ID, hookflow.ActionArchive, "admin-1"); err != nil {
+		t.Fatal(err)
+	}
+	if versions, err = s.Catalog.CatalogVersions(ctx); err != nil || !slices.Equal(versions, []string{"v1", "v2"}) {
+		t.Errorf("versions after archiving the only v3 event = %v, %v", versions, err)
+	}
+}

@@ -47,3 +47,13 @@ func TestSamplePayloadsPerEventAndVersion(t *testing.T) {
 	wantCode(t, testDB.Stores.SamplePayloads.DeleteSamplePayload(ctx, e.ID, "v3"), hookflow.ENOTFOUND, "second delete")
 	wantCode(t, testDB.Stores.SamplePayloads.DeleteSamplePayload(ctx, "x", "v3"), hookflow.ENOTFOUND, "malformed event id")
 }
+
+func TestSeedDataVersionsListTheAppliedCatalogData(t *testing.T) {
+	versions, err := testDB.Stores.SamplePayloads.SeedDataVersions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(versions) != 1 || versions[0].Version != "v1" || !strings.Contains(versions[0].Description, "seed 000") || versions[0].AppliedAt.IsZero() {
+		t.Errorf("seed data versions = %+v, want the v1 the migrations applied", versions)
+	}
+}

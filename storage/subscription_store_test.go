@@ -215,3 +215,31 @@ func TestEventSubscriptionsListOrganizationWebhooksOfTheCode(t *testing.T) {
 	_, err = testDB.Stores.Subscriptions.EventSubscriptions(ctx, "no.such-event")
 	wantCode(t, err, hookflow.ENOTFOUND, "unknown code")
 }
+
+func TestUpdateSubscriptionReplacesItsFieldsInItsOrganizationOnly(t *testing.T) {
+	ctx := context.Background()
+	org := "org-" + testenv.RandomID(4)
+	sub := newSubscription(t, testDB.Stores, org, "shift.created")
+	in := hookflow.SubscriptionInput{PostURI: "https://example.com/new", Events: []string{"shift.cancelled"}, Version: "v1", IsDevelopment: true}
+	got, err := testDB.Stores.Subscriptions.UpdateSubscription(ctx, org, sub.ID, in, "user-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != sub.ID || got.PostURI != in.PostURI || !slices.Equal(got.Events, in.Events) || !got.IsDevelopment || got.Audit.UpdatedBy != "user-2" ||
+		got.SecretKey != sub.SecretKey {
+		t.Errorf("updated = %+v", got)
+	}
+	if again, err := testDB.Stores.Subscriptions.Subscription(ctx, org, sub.ID); err != nil || again.PostURI != in.PostURI {
+		t.Errorf("read after update = %+v, %v", again, err)
+	}
+	// No events at all is an update too: the subscription keeps an empty list.
+	none, err := testDB.Stores.Subscriptions.UpdateSubscription(ctx, org, sub.ID, hookflow.SubscriptionInput{PostURI: in.PostURI, Version: "v1"}, "user-2")
+	if err != nil || len(none.Events) != 0 || none.Events == nil || none.IsDevelopment {
+		t.Errorf("update without events = %+v, %v", none, err)
+	}
+	for _, tt := range []struct{ org, id string }{{"org-other", sub.ID}, {org, "not-a-uuid"}, {org, "0b7e8c8e-9f3a-4a53-9a57-2b1f7c5d9e11"}} {
+		if _, err := testDB.Stores.Subscriptions.UpdateSubscription(ctx, tt.org, tt.id, in, "x"); err != hookflow.ErrSubscriptionNotFound {
+			t.Errorf("UpdateSubscription(%s, %s) = %v, want not found", tt.org, tt.id, err)
+		}
+	}
+}

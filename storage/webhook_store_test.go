@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/hookflow/hookflow"
@@ -78,5 +79,63 @@ func TestWebhooksPagesTheClientsWebhooksOfAKindOldestFirst(t *testing.T) {
 				t.Errorf("page = %v, want %v", ids, tt.want)
 			}
 		})
+	}
+}
+
+func TestWebhookLoadsOneWebhookAndUpdateChangesOnlyTheGivenFields(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores
+	client := "client-" + testenv.RandomID(4)
+	w := testenv.NewWebhook(t, s, &hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: client, URL: "https://example.com/a",
+		Events: []string{"shift.created"}, Facilities: []string{"F-1"}})
+	got, err := s.Webhooks.Webhook(ctx, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != w.ID || got.Kind != hookflow.KindFacility || got.ClientID != client || got.URL != "https://example.com/a" || !got.Active ||
+		!slices.Equal(got.Events, []string{"shift.created"}) || !slices.Equal(got.Facilities, []string{"F-1"}) ||
+		!slices.Equal(got.Secrets, []string{testenv.TestSecret}) || got.DeletedAt != nil || got.CreatedAt.IsZero() {
+		t.Errorf("webhook = %+v", got)
+	}
+
+	url := "https://example.com/b"
+	updated, err := s.Webhooks.UpdateWebhook(ctx, w.ID, hookflow.WebhookUpdate{URL: &url}, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if updated.URL != url || !slices.Equal(updated.Events, []string{"shift.created"}) || !slices.Equal(updated.Facilities, []string{"F-1"}) ||
+		!slices.Equal(updated.Secrets, []string{testenv.TestSecret}) || !updated.UpdatedAt.After(got.UpdatedAt) {
+		t.Errorf("after a URL update = %+v", updated)
+	}
+	newSecret := "whsec_" + testenv.RandomID(16)
+	updated, err = s.Webhooks.UpdateWebhook(ctx, w.ID, hookflow.WebhookUpdate{Events: []string{"shift.cancelled", "shift.created"}, Facilities: []string{"F-2"}, Secrets: []string{newSecret}}, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if updated.URL != url || !slices.Equal(updated.Events, []string{"shift.cancelled", "shift.created"}) || !slices.Equal(updated.Facilities, []string{"F-2"}) ||
+		!slices.Equal(updated.Secrets, []string{newSecret}) {
+		t.Errorf("after updating events, facilities and secrets = %+v; the old secret must be revoked", updated)
+	}
+
+	if err := s.Webhooks.DeleteWebhook(ctx, w.ID, client); err != nil {
+		t.Fatal(err)
+	}
+	// A deleted webhook is gone for reads and updates (DeliveryTarget alone still sees it).
+	if gone, err := s.Webhooks.Webhook(ctx, w.ID); err != hookflow.ErrWebhookNotFound {
+		t.Errorf("deleted webhook = %+v, %v; want not found", gone, err)
+	}
+	if _, err := s.Webhooks.UpdateWebhook(ctx, w.ID, hookflow.WebhookUpdate{URL: &url}, client); err != hookflow.ErrWebhookNotFound {
+		t.Errorf("update of a deleted webhook = %v", err)
+	}
+	if err := s.Webhooks.DeleteWebhook(ctx, w.ID, client); err != hookflow.ErrWebhookNotFound {
+		t.Errorf("second delete = %v", err)
+	}
+	for _, id := range []string{"not-a-uuid", "0b7e8c8e-9f3a-4a53-9a57-2b1f7c5d9e11"} {
+		if _, err := s.Webhooks.Webhook(ctx, id); err != hookflow.ErrWebhookNotFound {
+			t.Errorf("Webhook(%s) = %v", id, err)
+		}
+		if _, err := s.Webhooks.UpdateWebhook(ctx, id, hookflow.WebhookUpdate{URL: &url}, client); err != hookflow.ErrWebhookNotFound {
+			t.Errorf("UpdateWebhook(%s) = %v", id, err)
+		}
 	}
 }
