@@ -14,6 +14,7 @@ import (
 
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/dispatch"
+	"github.com/hookflow/hookflow/internal/testenv"
 	"github.com/hookflow/hookflow/workflows"
 )
 
@@ -168,8 +169,11 @@ func TestSweepPagesThroughOverdueDeliveriesAndSkipsLongBackoffs(t *testing.T) {
 		t.Fatal(err)
 	}
 	waiting := ds[0].ID
-	if _, err := testDB.DB.Pool().Exec(ctx, `UPDATE deliveries SET status = 'retrying', attempt_count = 1, next_retry_at = now() + interval '1 day' WHERE id = $1`, waiting); err != nil {
-		t.Fatal(err)
+	// A failed first attempt due again in a day leaves it retrying.
+	dayLater := time.Now().Add(24 * time.Hour)
+	testenv.RecordAttempt(t, testDB.Stores, &hookflow.Attempt{DeliveryID: waiting, URL: ds[0].URL, ResponseStatus: 503, NextRetryAt: &dayLater})
+	if d, err := testDB.Stores.Deliveries.Delivery(ctx, waiting); err != nil || d.Status != hookflow.StatusRetrying || d.AttemptCount != 1 {
+		t.Fatalf("delivery in backoff = %+v, %v; want retrying after one attempt", d, err)
 	}
 
 	// Pages of two: every overdue delivery comes exactly once, in due order.

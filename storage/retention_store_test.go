@@ -19,27 +19,15 @@ func TestRetentionPurgesSettledDeliveriesAndUnreferencedEventsPastTheCutoff(t *t
 	day := 24 * time.Hour
 	client := "client-" + testenv.RandomID(4)
 	w := testenv.NewWebhook(t, s, &hookflow.Webhook{ClientID: client})
-	later := time.Now().Add(time.Hour)
 	// seed publishes an event to w, records two attempts that leave its
 	// delivery with status, and dates it all age ago.
 	seed := func(age time.Duration, status hookflow.DeliveryStatus) (eventID, deliveryID string) {
 		ev := &hookflow.Event{ID: "ret-" + testenv.RandomID(6), EventType: "facility.creation.accepted", ClientID: client}
 		ds := testenv.PublishEvent(t, s, ev, "facility")
-		if len(ds) != 1 {
+		if len(ds) != 1 || ds[0].WebhookID != w.ID {
 			t.Fatalf("deliveries = %+v", ds)
 		}
-		testenv.RecordAttempt(t, s, &hookflow.Attempt{DeliveryID: ds[0].ID, URL: w.URL, ResponseStatus: 503, NextRetryAt: &later})
-		last := &hookflow.Attempt{DeliveryID: ds[0].ID, URL: w.URL, ResponseStatus: 503}
-		switch status {
-		case hookflow.StatusSucceeded:
-			last.ResponseStatus, last.Success = 200, true
-		case hookflow.StatusRetrying:
-			last.NextRetryAt = &later
-		}
-		testenv.RecordAttempt(t, s, last)
-		if d, err := s.Deliveries.Delivery(ctx, ds[0].ID); err != nil || d.Status != status {
-			t.Fatalf("seeded delivery = %+v, %v; want %s", d, err, status)
-		}
+		testenv.SettleAttempts(t, s, ds[0], 2, status)
 		testenv.Backdate(t, tdb, ev.ID, time.Now().Add(-age))
 		return ev.ID, ds[0].ID
 	}

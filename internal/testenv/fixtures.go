@@ -82,3 +82,33 @@ func Backdate(t testing.TB, db *Database, eventID string, at time.Time) {
 		t.Fatalf("backdate event %s: %v", eventID, err)
 	}
 }
+
+// SettleAttempts records n scheduled attempts of d through the delivery
+// store that leave it with status: failures due again in an hour, then a
+// last attempt that succeeds (succeeded), fails for good (failed) or fails
+// due again (retrying). It returns the attempts in order.
+func SettleAttempts(t testing.TB, s storage.Stores, d hookflow.Delivery, n int, status hookflow.DeliveryStatus) []*hookflow.Attempt {
+	t.Helper()
+	if n < 1 || status == hookflow.StatusPending {
+		t.Fatalf("no %d attempts leave a delivery %s", n, status)
+	}
+	later := time.Now().Add(time.Hour)
+	var out []*hookflow.Attempt
+	for i := range n {
+		a := &hookflow.Attempt{DeliveryID: d.ID, URL: d.URL, ResponseStatus: 503, NextRetryAt: &later}
+		if i == n-1 {
+			switch status {
+			case hookflow.StatusSucceeded:
+				a.ResponseStatus, a.Success, a.NextRetryAt = 200, true, nil
+			case hookflow.StatusFailed:
+				a.NextRetryAt = nil
+			}
+		}
+		out = append(out, RecordAttempt(t, s, a))
+	}
+	got, err := s.Deliveries.Delivery(context.Background(), d.ID)
+	if err != nil || got.Status != status {
+		t.Fatalf("delivery after %d attempts = %+v, %v; want %s", n, got, err, status)
+	}
+	return out
+}
