@@ -71,16 +71,10 @@ func TestCountRetryingCountsOnlyRetryingDeliveriesThroughItsIndex(t *testing.T) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Drop(ctx) })
-	if _, err := db.DB.Pool().Exec(ctx, `INSERT INTO events (id, event_type, payload) VALUES ('e1', 'facility.creation.accepted', '{}')`); err != nil {
-		t.Fatal(err)
-	}
-	for _, status := range []string{"pending", "retrying", "retrying", "succeeded", "failed"} {
-		_, err := db.DB.Pool().Exec(ctx, `
-			WITH w AS (INSERT INTO webhooks (kind, client_id, url, events) VALUES ('user', 'c', 'https://example.com', '{all}') RETURNING id)
-			INSERT INTO deliveries (id, event_id, webhook_id, event_type, client_id, url, status)
-			SELECT gen_random_uuid(), 'e1', w.id, 'facility.creation.accepted', 'c', 'https://example.com', $1 FROM w`, status)
-		if err != nil {
-			t.Fatal(err)
+	for _, status := range []hookflow.DeliveryStatus{hookflow.StatusPending, hookflow.StatusRetrying, hookflow.StatusRetrying, hookflow.StatusSucceeded, hookflow.StatusFailed} {
+		d := newDelivery(t, db.Stores)
+		if status != hookflow.StatusPending {
+			testenv.SettleAttempts(t, db.Stores, d, 1, status)
 		}
 	}
 	n, err := db.Stores.Deliveries.CountRetrying(ctx)

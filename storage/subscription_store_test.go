@@ -68,10 +68,7 @@ func TestSubscriptionsListFiltersByVersionAndEventIDOrCode(t *testing.T) {
 	if err := db.Subscriptions.SubscriptionLifecycle(ctx, "org-a", archived.ID, hookflow.ActionArchive, "x"); err != nil {
 		t.Fatal(err)
 	}
-	var shiftCreatedID string
-	if err := tdb.DB.Pool().QueryRow(ctx, `SELECT id::text FROM webhook_events WHERE code = 'shift.created'`).Scan(&shiftCreatedID); err != nil {
-		t.Fatal(err)
-	}
+	shiftCreatedID := catalogEventID(t, db, "shift.created")
 	page := hookflow.Page{Take: 10}
 	tests := []struct {
 		name   string
@@ -107,10 +104,7 @@ func TestRemovingSubscriptionEventsByIDOrCodeDownToNone(t *testing.T) {
 	tdb := newDatabase(t)
 	db := tdb.Stores
 	sub := newSubscription(t, db, "org-a", "shift.created", "shift.cancelled")
-	var cancelledID string
-	if err := tdb.DB.Pool().QueryRow(ctx, `SELECT id::text FROM webhook_events WHERE code = 'shift.cancelled'`).Scan(&cancelledID); err != nil {
-		t.Fatal(err)
-	}
+	cancelledID := catalogEventID(t, db, "shift.cancelled")
 	if err := db.Subscriptions.RemoveSubscriptionEvent(ctx, "org-a", sub.ID, cancelledID, "u"); err != nil {
 		t.Fatalf("by id: %v", err)
 	}
@@ -156,9 +150,7 @@ func TestPublishSkipsArchivedSubscriptionsAndTargetsSeeRetiredEventTypes(t *test
 	if len(deliveries) != 1 || deliveries[0].WebhookID != live.ID || deliveries[0].OrganizationID != "org-a" {
 		t.Fatalf("deliveries = %+v, want one to the live subscription", deliveries)
 	}
-	if _, err := tdb.DB.Pool().Exec(ctx, `UPDATE webhook_categories SET archived_at = now() WHERE code = 'shift'`); err != nil {
-		t.Fatal(err)
-	}
+	archiveCategory(t, db, "shift")
 	target, err := db.Deliveries.DeliveryTarget(ctx, deliveries[0].ID)
 	if err != nil {
 		t.Fatal(err)
@@ -242,4 +234,33 @@ func TestUpdateSubscriptionReplacesItsFieldsInItsOrganizationOnly(t *testing.T) 
 			t.Errorf("UpdateSubscription(%s, %s) = %v, want not found", tt.org, tt.id, err)
 		}
 	}
+}
+
+// archiveCategory archives the catalog category with the given code.
+func archiveCategory(t *testing.T, db storage.Stores, code string) {
+	t.Helper()
+	ctx := context.Background()
+	cats, _, err := db.Catalog.Categories(ctx, hookflow.Page{Take: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cats {
+		if c.Code == code {
+			if err := db.Catalog.CategoryLifecycle(ctx, c.ID, hookflow.ActionArchive, "admin-1"); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no category %s", code)
+}
+
+// catalogEventID is the id of the live v1 catalog event with the given code.
+func catalogEventID(t *testing.T, db storage.Stores, code string) string {
+	t.Helper()
+	ev, err := db.Activity.ActivityEvent(context.Background(), code, "v1", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev.ID
 }
