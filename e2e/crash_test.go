@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/auth"
 	"github.com/hookflow/hookflow/internal/testenv"
 )
@@ -165,10 +166,9 @@ func TestServeKilledMidDeliveryLosesNoEvent(t *testing.T) {
 	releaseReceiver()
 
 	startServe(t, bin, env, "serve-2.log")
-	var status string
 	eventually(t, 60*time.Second, "the delivery to succeed after the restart", func() bool {
-		err := testDB.DB.Pool().QueryRow(context.Background(), `SELECT status FROM deliveries WHERE id = $1`, deliveries[0]).Scan(&status)
-		return err == nil && status == "succeeded"
+		d, err := testDB.Stores.Deliveries.Delivery(context.Background(), deliveries[0])
+		return err == nil && d.Status == hookflow.StatusSucceeded
 	})
 	mu.Lock()
 	defer mu.Unlock()

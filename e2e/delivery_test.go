@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -97,7 +98,13 @@ func TestFailureThenSuccessIsRetriedAndLogged(t *testing.T) {
 		t.Errorf("log entry = %v", entry)
 	}
 	var firstNextRetry *time.Time
-	err := testDB.DB.Pool().QueryRow(context.Background(), `SELECT next_retry_at FROM attempts WHERE delivery_id = $1 AND attempt_number = 1`, ids[0]).Scan(&firstNextRetry)
+	attempts, err := testDB.Stores.Deliveries.Attempts(context.Background(), ids[0])
+	if err == nil && (len(attempts) == 0 || attempts[0].Number != 1) {
+		err = fmt.Errorf("no attempt 1 among %d", len(attempts))
+	}
+	if err == nil {
+		firstNextRetry = attempts[0].NextRetryAt
+	}
 	if err != nil || firstNextRetry == nil {
 		t.Errorf("first attempt's next_retry_at = %v (%v), want it recorded before the wait", firstNextRetry, err)
 	}
@@ -117,8 +124,14 @@ func TestPermanentFailureEndsFailedWithEveryAttemptRecorded(t *testing.T) {
 	if entry["status"] != "failure" || entry["attempts"] != float64(3) || entry["nextRetryAt"] != nil || rcv.count() != 3 {
 		t.Errorf("entry = %v after %d requests; want failure after 3", entry, rcv.count())
 	}
-	var rows int
-	if err := testDB.DB.Pool().QueryRow(context.Background(), `SELECT count(*) FROM attempts WHERE delivery_id = $1 AND NOT success AND response_status = 503`, ids[0]).Scan(&rows); err != nil || rows != 3 {
+	attempts, err := testDB.Stores.Deliveries.Attempts(context.Background(), ids[0])
+	rows := 0
+	for _, a := range attempts {
+		if !a.Success && a.ResponseStatus == 503 {
+			rows++
+		}
+	}
+	if err != nil || rows != 3 {
 		t.Errorf("%d failed attempt rows (%v), want 3", rows, err)
 	}
 }
@@ -192,8 +205,12 @@ func TestSSRFGuardRefusesPrivateTargetsWithoutNamingTheAddress(t *testing.T) {
 	_, ids := s.publish(tn, map[string]any{"eventType": "shift.created", "facilityId": tn.facilities[0], "data": map[string]any{}})
 	var errText string
 	eventually(t, 10*time.Second, "the refused attempt", func() bool {
-		err := testDB.DB.Pool().QueryRow(context.Background(), `SELECT coalesce(error, '') FROM attempts WHERE delivery_id = $1`, ids[0]).Scan(&errText)
-		return err == nil
+		attempts, err := testDB.Stores.Deliveries.Attempts(context.Background(), ids[0])
+		if err != nil || len(attempts) == 0 {
+			return false
+		}
+		errText = attempts[0].Error
+		return true
 	})
 	// Integrators learn that it was refused, not what the name resolved to.
 	if errText != egress.ErrForbiddenTarget.Error() || rcv.count() != 0 {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/dispatch"
+	"github.com/hookflow/hookflow/internal/testenv"
 	"github.com/hookflow/hookflow/workflows"
 )
 
@@ -84,11 +85,11 @@ func workflowStatus(t *testing.T, deliveryID string) enumspb.WorkflowExecutionSt
 
 func deliveryStatus(t *testing.T, deliveryID string) string {
 	t.Helper()
-	var status string
-	if err := testDB.DB.Pool().QueryRow(context.Background(), `SELECT status FROM deliveries WHERE id = $1`, deliveryID).Scan(&status); err != nil {
+	d, err := testDB.Stores.Deliveries.Delivery(context.Background(), deliveryID)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return status
+	return string(d.Status)
 }
 
 func TestSweepRestartsADeliveryWhoseWorkflowDiedAndItContinuesItsSchedule(t *testing.T) {
@@ -112,9 +113,8 @@ func TestSweepRestartsADeliveryWhoseWorkflowDiedAndItContinuesItsSchedule(t *tes
 	if rcv.count() != 2 {
 		t.Errorf("receiver got %d requests, want the failed one and one from the new run", rcv.count())
 	}
-	var attempts int
-	if err := testDB.DB.Pool().QueryRow(ctx, `SELECT attempt_count FROM deliveries WHERE id = $1`, ids[0]).Scan(&attempts); err != nil || attempts != 2 {
-		t.Errorf("attempt count = %d (%v), want 2", attempts, err)
+	if d, err := testDB.Stores.Deliveries.Delivery(ctx, ids[0]); err != nil || d.AttemptCount != 2 {
+		t.Errorf("delivery = %+v (%v), want an attempt count of 2", d, err)
 	}
 	eventually(t, 10*time.Second, "the new run to complete", func() bool {
 		return workflowStatus(t, ids[0]) == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
@@ -168,8 +168,11 @@ func TestSweepPagesThroughOverdueDeliveriesAndSkipsLongBackoffs(t *testing.T) {
 		t.Fatal(err)
 	}
 	waiting := ds[0].ID
-	if _, err := testDB.DB.Pool().Exec(ctx, `UPDATE deliveries SET status = 'retrying', attempt_count = 1, next_retry_at = now() + interval '1 day' WHERE id = $1`, waiting); err != nil {
-		t.Fatal(err)
+	// A failed first attempt due again in a day leaves it retrying.
+	dayLater := time.Now().Add(24 * time.Hour)
+	testenv.RecordAttempt(t, testDB.Stores, &hookflow.Attempt{DeliveryID: waiting, URL: ds[0].URL, ResponseStatus: 503, NextRetryAt: &dayLater})
+	if d, err := testDB.Stores.Deliveries.Delivery(ctx, waiting); err != nil || d.Status != hookflow.StatusRetrying || d.AttemptCount != 1 {
+		t.Fatalf("delivery in backoff = %+v, %v; want retrying after one attempt", d, err)
 	}
 
 	// Pages of two: every overdue delivery comes exactly once, in due order.

@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/activities"
 	"github.com/hookflow/hookflow/internal/testenv"
 	"github.com/hookflow/hookflow/workflows"
@@ -19,26 +20,22 @@ func TestRetentionWorkflowPurgesOnlySettledLogsPastRetention(t *testing.T) {
 	tn := newTenant(t)
 	w := s.createWebhook(tn, "facility", map[string]any{"url": rcv.URL, "events": []string{"all"}})
 	day := 24 * time.Hour
-	// Rows dated back by hand: the API cannot publish into the past. A
-	// 40-day-old window keeps other tests' rows out of the counts.
-	seed := func(age time.Duration, status string) string {
-		id := "ret-" + testenv.RandomID(6)
-		at := time.Now().Add(-age)
-		_, err := testDB.DB.Pool().Exec(ctx, `
-			WITH e AS (INSERT INTO events (id, event_type, payload, created_at) VALUES ($1, 'shift.created', '{}', $2) RETURNING id),
-			     d AS (INSERT INTO deliveries (id, event_id, webhook_id, event_type, client_id, url, status, attempt_count, created_at)
-			           SELECT gen_random_uuid(), e.id, $3, 'shift.created', $4, 'https://example.com', $5, 2, $2 FROM e RETURNING id)
-			INSERT INTO attempts (id, delivery_id, attempt_number, url, success, created_at)
-			SELECT gen_random_uuid(), d.id, n, 'https://example.com', false, $2 FROM d, generate_series(1, 2) n`,
-			id, at, w["id"], tn.clientID, status)
-		if err != nil {
-			t.Fatal(err)
+	// Rows made through the stores and dated back (testenv.Backdate): the API
+	// cannot publish into the past. A 40-day-old window keeps other tests'
+	// rows out of the counts.
+	seed := func(age time.Duration, status hookflow.DeliveryStatus) string {
+		ev := &hookflow.Event{ID: "ret-" + testenv.RandomID(6), EventType: "shift.created", FacilityID: tn.facilities[0]}
+		ds := testenv.PublishEvent(t, testDB.Stores, ev, "shift")
+		if len(ds) != 1 || ds[0].WebhookID != w["id"] {
+			t.Fatalf("deliveries = %+v, want one to %v", ds, w["id"])
 		}
-		return id
+		testenv.SettleAttempts(t, testDB.Stores, ds[0], 2, status)
+		testenv.Backdate(t, testDB, ev.ID, time.Now().Add(-age))
+		return ev.ID
 	}
-	old := []string{seed(41*day, "succeeded"), seed(41*day, "failed"), seed(41*day, "succeeded")}
-	young := seed(39*day, "succeeded")
-	retrying := seed(41*day, "retrying")
+	old := []string{seed(41*day, hookflow.StatusSucceeded), seed(41*day, hookflow.StatusFailed), seed(41*day, hookflow.StatusSucceeded)}
+	young := seed(39*day, hookflow.StatusSucceeded)
+	retrying := seed(41*day, hookflow.StatusRetrying)
 
 	run, err := testTemporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "retention-test-" + testenv.RandomID(4), TaskQueue: s.queue},
 		workflows.RetentionWorkflow, workflows.RetentionInput{Retention: 40 * day, BatchSize: 2})

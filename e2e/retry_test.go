@@ -113,9 +113,8 @@ func TestDeletingAWebhookEndsItsPendingRetries(t *testing.T) {
 		logs := s.logs(tn.token, "")
 		return len(logs) == 1 && logs[0]["deliveryStatus"] == "failed"
 	})
-	var reason string
-	if err := testDB.DB.Pool().QueryRow(context.Background(), `SELECT failure_reason FROM deliveries WHERE id = $1`, ids[0]).Scan(&reason); err != nil || reason != "webhook deleted" {
-		t.Errorf("failure reason = %q (%v)", reason, err)
+	if d, err := testDB.Stores.Deliveries.Delivery(context.Background(), ids[0]); err != nil || d.FailureReason != "webhook deleted" {
+		t.Errorf("failure reason of %+v (%v), want webhook deleted", d, err)
 	}
 	if rcv.count() != 1 {
 		t.Errorf("receiver got %d requests after the deletion, want only the first", rcv.count())

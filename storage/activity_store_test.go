@@ -3,6 +3,8 @@ package storage_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +106,73 @@ func TestActivityOfAnotherSubscriptionIsNotFound(t *testing.T) {
 	}
 	if _, err := testDB.Stores.Activity.Activation(ctx, b.ID, del.ID); err != hookflow.ErrActivationNotFound {
 		t.Errorf("activation err = %v", err)
+	}
+}
+
+// post makes the first attempt of an added post as the engine does: an
+// intent, so the attempt takes the delivery's id, then its outcome.
+func post(t *testing.T, d *hookflow.Delivery, w *hookflow.Webhook, success bool) {
+	t.Helper()
+	ctx := context.Background()
+	id, _, err := testDB.Stores.Deliveries.BeginAttempt(ctx, hookflow.AttemptIntent{DeliveryID: d.ID, Key: "post-" + d.ID, URL: w.URL, Kind: hookflow.ScheduledAttempt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A last attempt: it settles the post either way.
+	a := &hookflow.Attempt{ID: id, DeliveryID: d.ID, URL: w.URL, ResponseStatus: 500, Success: success, DeliveryStatus: hookflow.StatusFailed}
+	if success {
+		a.ResponseStatus, a.DeliveryStatus = 200, hookflow.StatusSucceeded
+	}
+	if err := testDB.Stores.Deliveries.CompleteAttempt(ctx, a, hookflow.ScheduledAttempt); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestActivitiesListASubscriptionsPostsByStatusAndPage(t *testing.T) {
+	ctx := context.Background()
+	w := newOrgWebhook(t)
+	var posts []*hookflow.Delivery
+	for i := range 3 {
+		d, err := testDB.Stores.Activity.AddActivityPost(ctx, hookflow.ActivityPost{Subscription: *w, Event: shiftCreated(t), Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		posts = append(posts, d)
+	}
+	post(t, posts[1], w, true)
+	post(t, posts[2], w, false)
+	ids := func(as []hookflow.Activity) []string {
+		var out []string
+		for _, a := range as {
+			out = append(out, a.ID)
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		filter hookflow.ActivityFilter
+		want   []string
+		total  int
+	}{
+		{"all, oldest first", hookflow.ActivityFilter{SubscriptionID: w.ID, Page: hookflow.Page{Take: 10}}, []string{posts[0].ID, posts[1].ID, posts[2].ID}, 3},
+		{"newest first", hookflow.ActivityFilter{SubscriptionID: w.ID, Page: hookflow.Page{Take: 10, Descending: true}}, []string{posts[2].ID, posts[1].ID, posts[0].ID}, 3},
+		{"a page", hookflow.ActivityFilter{SubscriptionID: w.ID, Page: hookflow.Page{Take: 1, Skip: 1}}, []string{posts[1].ID}, 3},
+		{"succeeded", hookflow.ActivityFilter{SubscriptionID: w.ID, Status: hookflow.ActivitySucceeded, Page: hookflow.Page{Take: 10}}, []string{posts[1].ID}, 1},
+		{"failed: made and failed, not yet made is neither", hookflow.ActivityFilter{SubscriptionID: w.ID, Status: hookflow.ActivityFailed, Page: hookflow.Page{Take: 10}}, []string{posts[2].ID}, 1},
+		{"another subscription's", hookflow.ActivityFilter{SubscriptionID: newOrgWebhook(t).ID, Page: hookflow.Page{Take: 10}}, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, total, err := testDB.Stores.Activity.Activities(ctx, tt.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(ids(got), tt.want) || total != tt.total {
+				t.Errorf("activities = %v (total %d), want %v (total %d)", ids(got), total, tt.want, tt.total)
+			}
+		})
+	}
+	if _, _, err := testDB.Stores.Activity.Activities(ctx, hookflow.ActivityFilter{SubscriptionID: "not-a-uuid"}); err != hookflow.ErrSubscriptionNotFound {
+		t.Errorf("activities of a malformed subscription id = %v", err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -339,82 +338,6 @@ func TestRandomLiveEventIsLive(t *testing.T) {
 	}
 }
 
-func TestSamplePayloadsPerEventAndVersion(t *testing.T) {
-	ctx := context.Background()
-	c := newCategory(t)
-	e := newEvent(t, c, "sampled", "v1")
-	p, err := testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"a": 1}`), "a1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Event.ID != e.ID || p.Event.Code != e.Code || p.Version != "v1" || string(p.Payload) != `{"a": 1}` || p.Audit.CreatedBy != "a1" {
-		t.Errorf("created = %+v", p)
-	}
-	_, err = testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{}`), "a1")
-	wantCode(t, err, hookflow.ECONFLICT, "second payload of v1")
-	if _, err := testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v2", json.RawMessage(`{"b": 2}`), "a1"); err != nil {
-		t.Fatal(err)
-	}
-	got, err := testDB.Stores.SamplePayloads.SamplePayload(ctx, e.ID, "v1")
-	if err != nil || got.ID != p.ID {
-		t.Fatalf("SamplePayload = %+v, %v", got, err)
-	}
-	_, err = testDB.Stores.SamplePayloads.SamplePayload(ctx, e.ID, "v9")
-	wantCode(t, err, hookflow.ENOTFOUND, "unknown version")
-
-	updated, err := testDB.Stores.SamplePayloads.UpdateSamplePayload(ctx, e.ID, "v1", "v3", json.RawMessage(`{"c": 3}`), "a2")
-	if err != nil || updated.Version != "v3" || !strings.Contains(string(updated.Payload), `"c"`) || updated.Audit.UpdatedBy != "a2" {
-		t.Fatalf("updated = %+v, %v", updated, err)
-	}
-	_, err = testDB.Stores.SamplePayloads.UpdateSamplePayload(ctx, e.ID, "v3", "v2", json.RawMessage(`{}`), "a2")
-	wantCode(t, err, hookflow.ECONFLICT, "update onto a taken version")
-	_, err = testDB.Stores.SamplePayloads.UpdateSamplePayload(ctx, e.ID, "v1", "v1", json.RawMessage(`{}`), "a2")
-	wantCode(t, err, hookflow.ENOTFOUND, "update of a moved version")
-
-	if err := testDB.Stores.SamplePayloads.DeleteSamplePayload(ctx, e.ID, "v3"); err != nil {
-		t.Fatal(err)
-	}
-	wantCode(t, testDB.Stores.SamplePayloads.DeleteSamplePayload(ctx, e.ID, "v3"), hookflow.ENOTFOUND, "second delete")
-	wantCode(t, testDB.Stores.SamplePayloads.DeleteSamplePayload(ctx, "x", "v3"), hookflow.ENOTFOUND, "malformed event id")
-}
-
-func TestEventSubscriptionsListOrganizationWebhooksOfTheCode(t *testing.T) {
-	ctx := context.Background()
-	org := "org-" + testenv.RandomID(4)
-	mk := func(events []string) *hookflow.Webhook {
-		w := &hookflow.Webhook{Kind: hookflow.KindOrganization, ClientID: "c", OrganizationID: org, URL: "https://example.com", Events: events, Secrets: []string{"whsec_x"}}
-		if err := testDB.Stores.Webhooks.CreateWebhook(ctx, w); err != nil {
-			t.Fatal(err)
-		}
-		return w
-	}
-	direct, all, other := mk([]string{"shift.created"}), mk([]string{"all"}), mk([]string{"shift.cancelled"})
-	facility := &hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: "c", URL: "https://example.com", Events: []string{"shift.created"}}
-	if err := testDB.Stores.Webhooks.CreateWebhook(ctx, facility); err != nil {
-		t.Fatal(err)
-	}
-	subs, err := testDB.Stores.Subscriptions.EventSubscriptions(ctx, "shift.created")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Other tests' organizations may subscribe to the code too: look at ours only.
-	var mine []hookflow.Subscription
-	var ids []string
-	for _, s := range subs {
-		if s.OrganizationID == org {
-			mine, ids = append(mine, s), append(ids, s.ID)
-		}
-	}
-	if !slices.Equal(ids, []string{direct.ID, all.ID}) {
-		t.Fatalf("subscriptions = %v, want %s and %s, not %s", ids, direct.ID, all.ID, other.ID)
-	}
-	if mine[0].SecretKey != "whsec_x" || mine[0].Version != "v1" || !mine[0].Lifecycle.Active {
-		t.Errorf("subscription = %+v", mine[0])
-	}
-	_, err = testDB.Stores.Subscriptions.EventSubscriptions(ctx, "no.such-event")
-	wantCode(t, err, hookflow.ENOTFOUND, "unknown code")
-}
-
 // Deleting a category and adding an event to it race: either the event is
 // added and the deletion refused, or the deletion wins and the event is
 // refused; never a deleted category with a live event. A third transaction
@@ -485,4 +408,34 @@ func TestCatalogWritesOfUnstorableTextAreInvalid(t *testing.T) {
 	e := newEvent(t, c, "ok", "v1")
 	_, err = testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"k":"\u0000"}`), "a1")
 	wantCode(t, err, hookflow.EINVALID, "sample payload with NUL")
+}
+
+func TestCatalogVersionsAreTheVersionsOfLiveEventsInOrder(t *testing.T) {
+	ctx := context.Background()
+	tdb := newDatabase(t)
+	s := tdb.Stores
+	versions, err := s.Catalog.CatalogVersions(ctx)
+	if err != nil || !slices.Equal(versions, []string{"v1"}) {
+		t.Fatalf("seeded versions = %v, %v; want v1", versions, err)
+	}
+	c, err := s.Catalog.CreateCategory(ctx, hookflow.CategoryInput{Code: "cat-versions", Name: "Versions"}, "admin-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e3, err := s.Catalog.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: "cat-versions.three", Name: "three", Version: "v3"}, "admin-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Catalog.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: "cat-versions.two", Name: "two", Version: "v2"}, "admin-1"); err != nil {
+		t.Fatal(err)
+	}
+	if versions, err = s.Catalog.CatalogVersions(ctx); err != nil || !slices.Equal(versions, []string{"v1", "v2", "v3"}) {
+		t.Errorf("versions = %v, %v; want v1, v2, v3 once each, in order", versions, err)
+	}
+	if err := s.Catalog.CatalogEventLifecycle(ctx, c.ID, e3.ID, hookflow.ActionArchive, "admin-1"); err != nil {
+		t.Fatal(err)
+	}
+	if versions, err = s.Catalog.CatalogVersions(ctx); err != nil || !slices.Equal(versions, []string{"v1", "v2"}) {
+		t.Errorf("versions after archiving the only v3 event = %v, %v", versions, err)
+	}
 }

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/internal/testenv"
 	"github.com/hookflow/hookflow/storage"
 )
 
@@ -68,10 +68,7 @@ func TestSubscriptionsListFiltersByVersionAndEventIDOrCode(t *testing.T) {
 	if err := db.Subscriptions.SubscriptionLifecycle(ctx, "org-a", archived.ID, hookflow.ActionArchive, "x"); err != nil {
 		t.Fatal(err)
 	}
-	var shiftCreatedID string
-	if err := tdb.DB.Pool().QueryRow(ctx, `SELECT id::text FROM webhook_events WHERE code = 'shift.created'`).Scan(&shiftCreatedID); err != nil {
-		t.Fatal(err)
-	}
+	shiftCreatedID := catalogEventID(t, db, "shift.created")
 	page := hookflow.Page{Take: 10}
 	tests := []struct {
 		name   string
@@ -107,10 +104,7 @@ func TestRemovingSubscriptionEventsByIDOrCodeDownToNone(t *testing.T) {
 	tdb := newDatabase(t)
 	db := tdb.Stores
 	sub := newSubscription(t, db, "org-a", "shift.created", "shift.cancelled")
-	var cancelledID string
-	if err := tdb.DB.Pool().QueryRow(ctx, `SELECT id::text FROM webhook_events WHERE code = 'shift.cancelled'`).Scan(&cancelledID); err != nil {
-		t.Fatal(err)
-	}
+	cancelledID := catalogEventID(t, db, "shift.cancelled")
 	if err := db.Subscriptions.RemoveSubscriptionEvent(ctx, "org-a", sub.ID, cancelledID, "u"); err != nil {
 		t.Fatalf("by id: %v", err)
 	}
@@ -129,76 +123,6 @@ func TestRemovingSubscriptionEventsByIDOrCodeDownToNone(t *testing.T) {
 	}
 	if len(got.Events) != 0 || got.Audit.UpdatedBy != "u" {
 		t.Errorf("after removing both: events %v, updatedBy %q", got.Events, got.Audit.UpdatedBy)
-	}
-}
-
-// The contract with the delivery path: Webhook and DeliveryTarget load the
-// secrets that sign now, the current first, then rotated-out ones inside
-// their overlap; the history keeps every one.
-func TestRotatedSecretKeepsSigningForItsOverlapOnly(t *testing.T) {
-	ctx := context.Background()
-	tdb := newDatabase(t)
-	db := tdb.Stores
-	sub := newSubscription(t, db, "org-a", hookflow.AllEvents)
-	first := sub.SecretKey
-	signing := func() []string {
-		w, err := db.Webhooks.Webhook(ctx, sub.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return w.Secrets
-	}
-	beforeRotation := time.Now()
-	second, err := db.Secrets.RotateSubscriptionSecret(ctx, "org-a", sub.ID, "hand-set-secret", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := signing(); !slices.Equal(got, []string{"hand-set-secret", first}) {
-		t.Errorf("signing during the overlap = %v, want the new then the old", got)
-	}
-	third, err := db.Secrets.RotateSubscriptionSecret(ctx, "org-a", sub.ID, "third-secret", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// No overlap for the second: it stops at once; the first is still inside its hour.
-	if got := signing(); !slices.Equal(got, []string{"third-secret", first}) {
-		t.Errorf("signing after a rotation without overlap = %v", got)
-	}
-	published := &hookflow.Event{ID: "evt-" + sub.ID, EventType: "shift.created", OrganizationID: "org-a", Data: json.RawMessage(`{}`)}
-	deliveries, _, err := db.Events.PublishEvent(ctx, published, "shift")
-	if err != nil || len(deliveries) != 1 {
-		t.Fatalf("publish: %v %v", deliveries, err)
-	}
-	target, err := db.Deliveries.DeliveryTarget(ctx, deliveries[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(target.Webhook.Secrets, []string{"third-secret", first}) || target.EventTypeRetired {
-		t.Errorf("delivery target secrets %v, retired %v", target.Webhook.Secrets, target.EventTypeRetired)
-	}
-
-	if s, err := db.Secrets.SubscriptionSecret(ctx, "org-a", sub.ID, nil); err != nil || s != "third-secret" {
-		t.Errorf("current = %q, %v", s, err)
-	}
-	if s, err := db.Secrets.SubscriptionSecret(ctx, "org-a", sub.ID, &beforeRotation); err != nil || s != first {
-		t.Errorf("as of before the rotations = %q, %v; want the first", s, err)
-	}
-	longAgo := beforeRotation.Add(-time.Hour)
-	if _, err := db.Secrets.SubscriptionSecret(ctx, "org-a", sub.ID, &longAgo); err != hookflow.ErrSecretNotFound {
-		t.Errorf("before the subscription existed = %v, want secret not found", err)
-	}
-	history, total, err := db.Secrets.SubscriptionSecretHistory(ctx, "org-a", sub.ID, hookflow.Page{Take: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if total != 3 || len(history) != 3 || history[0].SecretKey != first || history[1].ID != second.ID || history[2].ID != third.ID {
-		t.Fatalf("history = %+v (total %d)", history, total)
-	}
-	if history[0].ExpiresAt == nil || history[0].ExpiresAt.Sub(history[1].CreatedAt).Round(time.Second) != time.Hour || history[2].ExpiresAt != nil {
-		t.Errorf("expiries: %v %v %v", history[0].ExpiresAt, history[1].ExpiresAt, history[2].ExpiresAt)
-	}
-	if _, _, err := db.Secrets.SubscriptionSecretHistory(ctx, "org-b", sub.ID, hookflow.Page{Take: 10}); err != hookflow.ErrSubscriptionNotFound {
-		t.Errorf("another organization's history = %v", err)
 	}
 }
 
@@ -226,9 +150,7 @@ func TestPublishSkipsArchivedSubscriptionsAndTargetsSeeRetiredEventTypes(t *test
 	if len(deliveries) != 1 || deliveries[0].WebhookID != live.ID || deliveries[0].OrganizationID != "org-a" {
 		t.Fatalf("deliveries = %+v, want one to the live subscription", deliveries)
 	}
-	if _, err := tdb.DB.Pool().Exec(ctx, `UPDATE webhook_categories SET archived_at = now() WHERE code = 'shift'`); err != nil {
-		t.Fatal(err)
-	}
+	archiveCategory(t, db, "shift")
 	target, err := db.Deliveries.DeliveryTarget(ctx, deliveries[0].ID)
 	if err != nil {
 		t.Fatal(err)
@@ -247,4 +169,98 @@ func TestPublishSkipsArchivedSubscriptionsAndTargetsSeeRetiredEventTypes(t *test
 	if w.ArchivedAt == nil {
 		t.Errorf("an archived subscription has no archive time: %+v", w)
 	}
+}
+
+func TestEventSubscriptionsListOrganizationWebhooksOfTheCode(t *testing.T) {
+	ctx := context.Background()
+	org := "org-" + testenv.RandomID(4)
+	mk := func(events []string) *hookflow.Webhook {
+		w := &hookflow.Webhook{Kind: hookflow.KindOrganization, ClientID: "c", OrganizationID: org, URL: "https://example.com", Events: events, Secrets: []string{"whsec_x"}}
+		if err := testDB.Stores.Webhooks.CreateWebhook(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	direct, all, other := mk([]string{"shift.created"}), mk([]string{"all"}), mk([]string{"shift.cancelled"})
+	facility := &hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: "c", URL: "https://example.com", Events: []string{"shift.created"}}
+	if err := testDB.Stores.Webhooks.CreateWebhook(ctx, facility); err != nil {
+		t.Fatal(err)
+	}
+	subs, err := testDB.Stores.Subscriptions.EventSubscriptions(ctx, "shift.created")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Other tests' organizations may subscribe to the code too: look at ours only.
+	var mine []hookflow.Subscription
+	var ids []string
+	for _, s := range subs {
+		if s.OrganizationID == org {
+			mine, ids = append(mine, s), append(ids, s.ID)
+		}
+	}
+	if !slices.Equal(ids, []string{direct.ID, all.ID}) {
+		t.Fatalf("subscriptions = %v, want %s and %s, not %s", ids, direct.ID, all.ID, other.ID)
+	}
+	if mine[0].SecretKey != "whsec_x" || mine[0].Version != "v1" || !mine[0].Lifecycle.Active {
+		t.Errorf("subscription = %+v", mine[0])
+	}
+	_, err = testDB.Stores.Subscriptions.EventSubscriptions(ctx, "no.such-event")
+	wantCode(t, err, hookflow.ENOTFOUND, "unknown code")
+}
+
+func TestUpdateSubscriptionReplacesItsFieldsInItsOrganizationOnly(t *testing.T) {
+	ctx := context.Background()
+	org := "org-" + testenv.RandomID(4)
+	sub := newSubscription(t, testDB.Stores, org, "shift.created")
+	in := hookflow.SubscriptionInput{PostURI: "https://example.com/new", Events: []string{"shift.cancelled"}, Version: "v1", IsDevelopment: true}
+	got, err := testDB.Stores.Subscriptions.UpdateSubscription(ctx, org, sub.ID, in, "user-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != sub.ID || got.PostURI != in.PostURI || !slices.Equal(got.Events, in.Events) || !got.IsDevelopment || got.Audit.UpdatedBy != "user-2" ||
+		got.SecretKey != sub.SecretKey {
+		t.Errorf("updated = %+v", got)
+	}
+	if again, err := testDB.Stores.Subscriptions.Subscription(ctx, org, sub.ID); err != nil || again.PostURI != in.PostURI {
+		t.Errorf("read after update = %+v, %v", again, err)
+	}
+	// No events at all is an update too: the subscription keeps an empty list.
+	none, err := testDB.Stores.Subscriptions.UpdateSubscription(ctx, org, sub.ID, hookflow.SubscriptionInput{PostURI: in.PostURI, Version: "v1"}, "user-2")
+	if err != nil || len(none.Events) != 0 || none.Events == nil || none.IsDevelopment {
+		t.Errorf("update without events = %+v, %v", none, err)
+	}
+	for _, tt := range []struct{ org, id string }{{"org-other", sub.ID}, {org, "not-a-uuid"}, {org, "0b7e8c8e-9f3a-4a53-9a57-2b1f7c5d9e11"}} {
+		if _, err := testDB.Stores.Subscriptions.UpdateSubscription(ctx, tt.org, tt.id, in, "x"); err != hookflow.ErrSubscriptionNotFound {
+			t.Errorf("UpdateSubscription(%s, %s) = %v, want not found", tt.org, tt.id, err)
+		}
+	}
+}
+
+// archiveCategory archives the catalog category with the given code.
+func archiveCategory(t *testing.T, db storage.Stores, code string) {
+	t.Helper()
+	ctx := context.Background()
+	cats, _, err := db.Catalog.Categories(ctx, hookflow.Page{Take: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cats {
+		if c.Code == code {
+			if err := db.Catalog.CategoryLifecycle(ctx, c.ID, hookflow.ActionArchive, "admin-1"); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no category %s", code)
+}
+
+// catalogEventID is the id of the live v1 catalog event with the given code.
+func catalogEventID(t *testing.T, db storage.Stores, code string) string {
+	t.Helper()
+	ev, err := db.Activity.ActivityEvent(context.Background(), code, "v1", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev.ID
 }

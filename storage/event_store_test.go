@@ -1,0 +1,141 @@
+package storage_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/internal/testenv"
+	"github.com/hookflow/hookflow/storage"
+)
+
+func deliveryWebhooks(ds []hookflow.Delivery) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.WebhookID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sorted(ids ...string) []string {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
+}
+
+// PublishEvent fans an event out to the live webhooks that subscribe to it:
+// facility webhooks of the facility get shift events, user webhooks of the
+// client facility events, organization webhooks of the organization any.
+func TestPublishEventFansOutToMatchingLiveWebhooksOnly(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores
+	id := testenv.RandomID(4)
+	client, facility, org := "client-"+id, "F-"+id, "org-"+id
+	mk := func(w hookflow.Webhook) *hookflow.Webhook { return testenv.NewWebhook(t, s, &w) }
+	facilityHook := mk(hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: client, Facilities: []string{facility}, Events: []string{"shift.created"}})
+	facilityAll := mk(hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: client, Facilities: []string{facility, "F-other"}})
+	mk(hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: client, Facilities: []string{"F-other"}})                                     // another facility
+	mk(hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: client, Facilities: []string{facility}, Events: []string{"shift.cancelled"}}) // another event
+	deleted := mk(hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: client, Facilities: []string{facility}})
+	if err := s.Webhooks.DeleteWebhook(ctx, deleted.ID, client); err != nil {
+		t.Fatal(err)
+	}
+	userHook := mk(hookflow.Webhook{Kind: hookflow.KindUser, ClientID: client})
+	orgHook := mk(hookflow.Webhook{Kind: hookflow.KindOrganization, ClientID: client, OrganizationID: org})
+
+	shift := &hookflow.Event{ID: "evt-shift-" + id, EventType: "shift.created", FacilityID: facility, ClientID: client, OrganizationID: org, Data: json.RawMessage(`{"s":1}`)}
+	ds, created, err := s.Events.PublishEvent(ctx, shift, "shift")
+	if err != nil || !created {
+		t.Fatalf("publish = %v, created %v", err, created)
+	}
+	if got, want := deliveryWebhooks(ds), sorted(facilityHook.ID, facilityAll.ID, orgHook.ID); !slices.Equal(got, want) {
+		t.Errorf("shift event delivered to %v, want the facility's two and the organization's %v", got, want)
+	}
+	for _, d := range ds {
+		if d.EventID != shift.ID || d.Status != hookflow.StatusPending || d.EventType != "shift.created" || d.FacilityID != facility ||
+			d.ClientID != client || !d.CreatedAt.Equal(shift.CreatedAt) || shift.CreatedAt.IsZero() {
+			t.Errorf("delivery = %+v", d)
+		}
+		if d.WebhookID == orgHook.ID && d.OrganizationID != org {
+			t.Errorf("the organization's delivery has organization %q", d.OrganizationID)
+		}
+	}
+
+	fac := &hookflow.Event{ID: "evt-facility-" + id, EventType: "facility.creation.accepted", ClientID: client, Data: json.RawMessage(`{}`)}
+	ds, _, err = s.Events.PublishEvent(ctx, fac, "facility")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := deliveryWebhooks(ds); !slices.Equal(got, []string{userHook.ID}) {
+		t.Errorf("facility event delivered to %v, want the user webhook %s", got, userHook.ID)
+	}
+
+	nobody := &hookflow.Event{ID: "evt-nobody-" + id, EventType: "shift.created", FacilityID: "F-nobody", Data: json.RawMessage(`{}`)}
+	ds, created, err = s.Events.PublishEvent(ctx, nobody, "shift")
+	if err != nil || !created || len(ds) != 0 || nobody.CreatedAt.IsZero() {
+		t.Errorf("an event nobody subscribes to = %v, created %v, at %v, %v; want it stored with no deliveries", ds, created, nobody.CreatedAt, err)
+	}
+}
+
+func TestPublishingAnEventAgainStoresNothingAndAnswersTheFirstDeliveries(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores
+	client := "client-" + testenv.RandomID(4)
+	testenv.NewWebhook(t, s, &hookflow.Webhook{ClientID: client})
+	testenv.NewWebhook(t, s, &hookflow.Webhook{ClientID: client})
+	first := &hookflow.Event{ID: "evt-" + testenv.RandomID(6), EventType: "facility.creation.accepted", ClientID: client, Data: json.RawMessage(`{"n":1}`)}
+	ds, created, err := s.Events.PublishEvent(ctx, first, "facility")
+	if err != nil || !created || len(ds) != 2 {
+		t.Fatalf("first publish = %d deliveries, created %v, %v", len(ds), created, err)
+	}
+	again := &hookflow.Event{ID: first.ID, EventType: "facility.creation.rejected", ClientID: client, Data: json.RawMessage(`{"n":2}`)}
+	replay, created, err := s.Events.PublishEvent(ctx, again, "facility")
+	if err != nil || created {
+		t.Fatalf("publish again = created %v, %v; want not created", created, err)
+	}
+	got, want := []string{}, []string{}
+	for i := range ds {
+		want = append(want, ds[i].ID)
+	}
+	for _, d := range replay {
+		got = append(got, d.ID)
+		if d.Status != hookflow.StatusPending || d.EventID != first.ID {
+			t.Errorf("replayed delivery = %+v", d)
+		}
+	}
+	if slices.Sort(got); !slices.Equal(got, sorted(want...)) {
+		t.Errorf("replayed deliveries = %v, want the first %v", got, want)
+	}
+	// The event answered is the one stored first.
+	if again.EventType != first.EventType || string(again.Data) != `{"n": 1}` || !again.CreatedAt.Equal(first.CreatedAt) {
+		t.Errorf("event answered again = %+v, want the first %+v", again, first)
+	}
+}
+
+func TestDeleteEventRemovesAnEventSoItCanBePublishedAgain(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores
+	ev := &hookflow.Event{ID: "evt-" + testenv.RandomID(6), EventType: "shift.created", FacilityID: "F-nobody", Data: json.RawMessage(`{}`)}
+	testenv.PublishEvent(t, s, ev, "shift")
+	if err := s.Events.DeleteEvent(ctx, ev.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, created, err := s.Events.PublishEvent(ctx, ev, "shift"); err != nil || !created {
+		t.Errorf("publish after delete = created %v, %v; want a new event", created, err)
+	}
+	if err := s.Events.DeleteEvent(ctx, "evt-never-published"); err != nil {
+		t.Errorf("deleting an unknown event = %v, want nothing to do", err)
+	}
+}
+
+func TestPublishingUnstorableDataIsInvalid(t *testing.T) {
+	ev := &hookflow.Event{ID: "evt-" + testenv.RandomID(6), EventType: "shift.created", FacilityID: "F-nobody", Data: json.RawMessage(`{"a":"\u0000"}`)}
+	_, _, err := testDB.Stores.Events.PublishEvent(context.Background(), ev, "shift")
+	if hookflow.ErrorCodeOf(err) != hookflow.EINVALID || !errors.Is(err, storage.ErrUnstorable) {
+		t.Errorf("publish of a NUL in jsonb = %v, want %v", err, storage.ErrUnstorable)
+	}
+}
