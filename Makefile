@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/hookflow/hookflow.Version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-GO_SOURCES := $(shell find . -name '*.go' -not -path './.data/*') go.mod go.sum $(wildcard migrations/sql/*.sql)
+GO_SOURCES := $(shell find . -name '*.go' -not -path './.data/*' -not -path './bench/*') go.mod go.sum $(wildcard migrations/sql/*.sql)
 
 # Development settings for `make run`; override any HOOKFLOW_* on the command line.
 export HOOKFLOW_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hookflow?sslmode=disable
@@ -63,21 +63,28 @@ test: services
 	@echo "running every package's tests with the race detector (a few minutes; each package prints when done)"
 	HOOKFLOW_TEST_DATABASE_URL="$(HOOKFLOW_DATABASE_URL)" \
 	HOOKFLOW_TEST_TEMPORAL_ADDRESS="$(HOOKFLOW_TEMPORAL_ADDRESS)" \
-	go test -race -count=1 -timeout 20m ./...
+	go test -race -count=1 -timeout 20m ./...; rc=$$?; \
+	  echo; echo "PostgreSQL and the Temporal dev server are left running (the next make run/test/bench reuses them); \`make stop\` stops them."; \
+	  exit $$rc
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
 	go run $(STATICCHECK) ./...
+	@# bench/ is a module of its own (its plotting dependencies stay out of the product's go.mod).
+	cd bench && go vet ./... && go run $(STATICCHECK) ./...
 
-# End-to-end benchmark on the same local services as `make run`, then the
-# micro-benchmarks of the hot pure functions. BENCH_FLAGS passes flags, e.g.
+# The micro-benchmarks of the hot pure functions, then the end-to-end
+# benchmark on the same local services as `make run`. BENCH_FLAGS passes flags, e.g.
 # make bench BENCH_FLAGS="-n 5000 -concurrency 32 -rate 200 -duration 60s".
+# bench/ is a module of its own; its binary runs from the root, where it finds
+# bin/hookflow, bin/temporal, scripts/services.sh and writes bench/results.
 BENCH_FLAGS ?=
 bench: services bin/hookflow
 	go test -run '^$$' -bench . -benchmem ./signing ./egress ./storage .
-	go run ./bench $(BENCH_FLAGS)
+	cd bench && go build -o ../bin/bench .
+	bin/bench $(BENCH_FLAGS)
 
 # /docs in headless Chromium (installed when missing): the rendered page must
 # show the endpoints and load nothing from elsewhere; writes docs/docs-page.png.
@@ -87,4 +94,4 @@ docs-check: services bin/hookflow
 	scripts/docs-check.sh $(DOCS_URL)
 
 clean:
-	rm -rf bin/hookflow
+	rm -rf bin/hookflow bin/bench

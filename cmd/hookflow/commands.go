@@ -29,6 +29,7 @@ func newRootCommand() *cobra.Command {
 		tokenCommand(),
 		publishCommand(),
 		webhooksCommand(),
+		eventsCommand(),
 		versionCommand(),
 	)
 	return root

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	neturl "net/url"
+	"strconv"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/auth"
 )
 
@@ -63,7 +69,7 @@ func webhooksCommand() *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "webhooks",
-		Short: "Create and list an integrator's webhooks on a running Hookflow (token minted with the configured key)",
+		Short: "Create, list and delete an integrator's webhooks on a running Hookflow (token minted with the configured key)",
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&server, "server", defaultServer, "Hookflow's base URL")
@@ -101,6 +107,138 @@ func webhooksCommand() *cobra.Command {
 			return c.call(cmd.Context(), http.MethodGet, "/api/v2/public/webhooks/"+kind, nil)
 		},
 	}
-	cmd.AddCommand(create, list)
+	del := &cobra.Command{
+		Use:     "delete <webhookId>",
+		Short:   "Delete one of the client's webhooks of --kind (its pending retries end)",
+		Example: `  hookflow webhooks delete 0b6c3f9e-1d2a-4c5b-9e8f-7a6b5c4d3e2f --kind user`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := integrator(cmd)
+			if err != nil {
+				return err
+			}
+			return c.call(cmd.Context(), http.MethodDelete, "/api/v2/public/webhooks/"+kind+"/"+neturl.PathEscape(args[0]), nil)
+		},
+	}
+	cmd.AddCommand(create, list, del)
 	return cmd
+}
+
+// eventsCommand shows the event catalog: the codes that `webhooks create
+// --events` and `publish --event-type` accept.
+func eventsCommand() *cobra.Command {
+	var server string
+	cmd := &cobra.Command{
+		Use:   "events",
+		Short: "Show the event catalog of a running Hookflow (token minted with the configured key)",
+	}
+	cmd.PersistentFlags().StringVar(&server, "server", defaultServer, "Hookflow's base URL")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the event types in use, each with the webhook kind that subscribes to it",
+		Long: "List the event types in use (active, not archived), each with the webhook kind whose\n" +
+			"--events accepts it: facility, user, or organization only (organization subscriptions\n" +
+			"accept every event type).",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := newAPIClient(server, auth.Principal{ClientID: "hookflow-cli", Roles: []auth.Role{auth.RoleIntegrator}}, cmd.OutOrStdout())
+			if err != nil {
+				return err
+			}
+			events, err := liveCatalog(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			return printCatalog(cmd.OutOrStdout(), events)
+		},
+	}
+	cmd.AddCommand(list)
+	return cmd
+}
+
+// catalogEntry is one event type of the catalog as `events list` shows it.
+type catalogEntry struct {
+	code, kind, category, name, version string
+}
+
+// catalogItem is what the catalog routes answer of a category or an event.
+type catalogItem struct {
+	ID          string `json:"id"`
+	Code        string `json:"code"`
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	ArchiveInfo struct {
+		IsArchived bool `json:"isArchived"`
+	} `json:"archiveInfo"`
+	ActiveInfo struct {
+		IsActive bool `json:"isActive"`
+	} `json:"activeInfo"`
+}
+
+func (i catalogItem) live() bool { return i.ActiveInfo.IsActive && !i.ArchiveInfo.IsArchived }
+
+// liveCatalog reads the live events of every live category, in creation
+// order, through the catalog routes (any token may read them).
+func liveCatalog(ctx context.Context, c apiClient) ([]catalogEntry, error) {
+	kinds := map[string]string{}
+	for _, k := range []hookflow.WebhookKind{hookflow.KindFacility, hookflow.KindUser} {
+		kinds[hookflow.CategoryForKind(k)] = string(k)
+	}
+	categories, err := listAll(ctx, c, "/api/webhook-categories")
+	if err != nil {
+		return nil, err
+	}
+	var out []catalogEntry
+	for _, cat := range categories {
+		if !cat.live() {
+			continue
+		}
+		kind := kinds[cat.Code]
+		if kind == "" {
+			kind = "organization only"
+		}
+		events, err := listAll(ctx, c, "/api/webhook-categories/"+neturl.PathEscape(cat.ID)+"/webhook-events")
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range events {
+			if e.live() {
+				out = append(out, catalogEntry{code: e.Code, kind: kind, category: cat.Code, name: e.Name, version: e.Version})
+			}
+		}
+	}
+	return out, nil
+}
+
+// listAll pages through a catalog list, oldest first.
+func listAll(ctx context.Context, c apiClient, path string) ([]catalogItem, error) {
+	const take = 100
+	var all []catalogItem
+	for {
+		var page struct {
+			Data  []catalogItem `json:"data"`
+			Total int           `json:"total"`
+		}
+		q := neturl.Values{"order_by": {"ASC"}, "skip": {strconv.Itoa(len(all))}, "take": {strconv.Itoa(take)}}
+		if err := c.getJSON(ctx, path+"?"+q.Encode(), &page); err != nil {
+			return nil, err
+		}
+		all = append(all, page.Data...)
+		if len(page.Data) == 0 || len(all) >= page.Total {
+			return all, nil
+		}
+	}
+}
+
+func printCatalog(w io.Writer, events []catalogEntry) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "EVENT TYPE\tKIND\tCATEGORY\tVERSION\tNAME")
+	for _, e := range events {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.code, e.kind, e.category, e.version, e.name)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, "\n`all` subscribes a webhook to every event type of its kind.")
+	return err
 }
