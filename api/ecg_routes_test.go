@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -12,7 +13,12 @@ import (
 // to any token; the table is checked as a whole.
 func TestEveryCatalogWriteNeedsAdmin(t *testing.T) {
 	s := NewServer(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Options{})
-	routes := s.ecgRoutes()
+	var routes []route
+	for _, r := range s.ecg {
+		if !strings.HasPrefix(r.path, organizationPath+"/") {
+			routes = append(routes, r)
+		}
+	}
 	if len(routes) != 26 {
 		t.Errorf("%d catalog routes, want 26 (seed 003's catalog half)", len(routes))
 	}

@@ -39,17 +39,17 @@ type harness struct {
 func newHarness(t *testing.T, mutate ...func(*api.Deps, *api.Options)) *harness {
 	t.Helper()
 	deps := api.Deps{
-		Logger:        testenv.DiscardLogger(),
-		Verifier:      auth.NewVerifier(testKeys),
-		Database:      testDB.DB,
-		Temporal:      worker.TemporalPinger{Client: testTemporal},
-		Webhooks:      testDB.DB,
-		Logs:          testDB.DB,
-		Catalog:       testDB.DB,
-		Subscriptions: testDB.DB,
-		Activity:      testDB.DB,
+		Logger:   testenv.DiscardLogger(),
+		Verifier: auth.NewVerifier(testKeys),
+		Database: testDB.DB,
+		Temporal: worker.TemporalPinger{Client: testTemporal},
+		Stores: api.Stores{
+			Webhooks: testDB.DB, Deliveries: testDB.DB, Logs: testDB.DB, Catalog: testDB.DB, SamplePayloads: testDB.DB,
+			Subscriptions: testDB.DB, Secrets: testDB.DB, Activity: testDB.DB,
+		},
 		// No worker polls this queue: these tests publish nothing.
-		Dispatcher: dispatch.New(testDB.DB, testTemporal, dispatch.Options{TaskQueue: "api-tests-" + testenv.RandomID(4)}, testenv.DiscardLogger()),
+		Dispatcher: dispatch.New(dispatch.Stores{Catalog: testDB.DB, Events: testDB.DB, Deliveries: testDB.DB, Activity: testDB.DB},
+			testTemporal, dispatch.Options{TaskQueue: "api-tests-" + testenv.RandomID(4)}, testenv.DiscardLogger()),
 	}
 	opts := api.Options{MaxPayloadBytes: 4096}
 	for _, m := range mutate {

@@ -74,7 +74,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	if db == nil {
 		db = testDB.DB
 	}
-	d := dispatch.New(db, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second,
+	d := dispatch.New(dispatch.Stores{Catalog: db, Events: db, Deliveries: db, Activity: db}, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second,
 		EagerStart: o.temporal == nil, StartTimeout: 2 * time.Second}, logger)
 	w := worker.New(testTemporal, worker.Options{TaskQueue: queue}, worker.Activities{
 		Delivery:  activities.New(testDB.DB, egress.NewClient(o.guard, 5*time.Second, "Hookflow/e2e", logger), logger),
@@ -88,7 +88,11 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	// Every answer the tests get is also checked against the OpenAPI document.
 	srv := httptest.NewServer(testenv.CheckedAgainstOpenAPI(t, api.NewServer(api.Deps{
 		Logger: logger, Verifier: auth.NewVerifier(testKeys), Database: db, Temporal: worker.TemporalPinger{Client: tc},
-		Webhooks: db, Logs: db, Catalog: db, Subscriptions: db, Activity: db, Dispatcher: d,
+		Stores: api.Stores{
+			Webhooks: db, Deliveries: db, Logs: db, Catalog: db, SamplePayloads: db,
+			Subscriptions: db, Secrets: db, Activity: db,
+		},
+		Dispatcher: d,
 	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true, SecretRotationOverlap: o.overlap})))
 	t.Cleanup(srv.Close)
 	return &stack{t: t, url: srv.URL, queue: queue, dispatcher: d}

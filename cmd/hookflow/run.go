@@ -126,17 +126,16 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 	// Only a worker in this process can take eager starts.
 	dispatcher := newDispatcher(db, tc, cfg, r.worker, logger)
 	server := api.NewServer(api.Deps{
-		Logger:        logger,
-		Verifier:      auth.NewVerifier(keys),
-		Database:      db,
-		Temporal:      worker.TemporalPinger{Client: tc},
-		Webhooks:      db,
-		Logs:          db,
-		Catalog:       db,
-		Subscriptions: db,
-		Activity:      db,
-		Dispatcher:    m.CountPublishes(dispatcher),
-		Metrics:       m,
+		Logger:   logger,
+		Verifier: auth.NewVerifier(keys),
+		Database: db,
+		Temporal: worker.TemporalPinger{Client: tc},
+		Stores: api.Stores{
+			Webhooks: db, Deliveries: db, Logs: db, Catalog: db, SamplePayloads: db,
+			Subscriptions: db, Secrets: db, Activity: db,
+		},
+		Dispatcher: m.CountPublishes(dispatcher),
+		Metrics:    m,
 	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, AllowInsecureURLs: cfg.AllowInsecureURLs,
 		SecretRotationOverlap: cfg.SecretRotationOverlap})
 	return serve(ctx, ln, server, "api listening", logger)
@@ -151,7 +150,8 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, what string, lo
 }
 
 func newDispatcher(db *storage.DB, tc client.Client, cfg config.Config, eager bool, logger *slog.Logger) *dispatch.Dispatcher {
-	return dispatch.New(db, tc, dispatch.Options{
+	stores := dispatch.Stores{Catalog: db, Events: db, Deliveries: db, Activity: db}
+	return dispatch.New(stores, tc, dispatch.Options{
 		TaskQueue:      cfg.TaskQueue,
 		RetrySchedule:  cfg.RetrySchedule,
 		AttemptTimeout: cfg.DeliveryTimeout + attemptOverhead,

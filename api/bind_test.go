@@ -21,14 +21,13 @@ type nestedBody struct {
 }
 
 func TestTypedBindingValidatesNestedBodiesWithPerFieldAllowedValues(t *testing.T) {
-	val := NewValidator(false)
-	val.registerTypedRules()
+	b := &binder{rules: newRules(false), maxBytes: 4096}
 	allowed := fieldValues{"color": {"red", "blue"}, "size": {"S", "M"}, "owner.kind": {"person"}, "items.kind": {"box"}}
 	obj := map[string]any{
 		"color": "green", "size": "S", "owner": map[string]any{"kind": "robot", "extra": 1},
 		"items": []any{map[string]any{"kind": "crate"}, map[string]any{"kind": 7}}, "active": "yes", "take": "0",
 	}
-	got := val.checkObject(context.Background(), reflect.TypeFor[nestedBody](), obj, allowed, "")
+	got := b.rules.check(context.Background(), reflect.TypeFor[nestedBody](), obj, checkMode{values: allowed}, "")
 	want := []string{
 		"take must not be less than 1",
 		"color must be one of the following values: red, blue",
@@ -44,7 +43,7 @@ func TestTypedBindingValidatesNestedBodiesWithPerFieldAllowedValues(t *testing.T
 	}
 
 	good := map[string]any{"color": "blue", "owner": map[string]any{"kind": "person"}, "items": []any{}, "active": true, "order_by": "DESC"}
-	body, err := decodeValid[nestedBody](context.Background(), val, good, allowed)
+	body, err := decode[nestedBody](context.Background(), b, good, allowing(allowed))
 	if err != nil {
 		t.Fatal(err)
 	}
