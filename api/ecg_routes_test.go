@@ -32,3 +32,25 @@ func TestEveryCatalogWriteNeedsAdmin(t *testing.T) {
 		}
 	}
 }
+
+// Every GET route answers HEAD too, and no other route does.
+func TestEveryGetRouteAnswersHead(t *testing.T) {
+	s := NewServer(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Options{})
+	gets, heads := map[string]bool{}, map[string]bool{}
+	for _, r := range s.engine.Routes() {
+		switch r.Method {
+		case http.MethodGet:
+			gets[r.Path] = true
+		case http.MethodHead:
+			heads[r.Path] = true
+		}
+	}
+	if len(gets) == 0 || len(gets) != len(heads) {
+		t.Errorf("%d GET routes, %d HEAD routes", len(gets), len(heads))
+	}
+	for path := range gets {
+		if !heads[path] {
+			t.Errorf("GET %s does not answer HEAD", path)
+		}
+	}
+}
