@@ -2,9 +2,13 @@ package api
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/hookflow/hookflow"
 )
 
 type nestedItem struct {
@@ -49,5 +53,37 @@ func TestTypedBindingValidatesNestedBodiesWithPerFieldAllowedValues(t *testing.T
 	}
 	if body.Color != "blue" || body.Owner == nil || body.Owner.Kind != "person" || !body.Active || body.page().Descending != true || body.page().Take != 10 {
 		t.Errorf("decoded = %+v", body)
+	}
+}
+
+type filledBody struct {
+	Name    *string         `json:"name" validate:"string"`
+	Count   int             `json:"count" validate:"int"`
+	Tags    []string        `json:"tags" validate:"optional,array,each_string"`
+	Data    json.RawMessage `json:"data" validate:"object"`
+	Stamp   json.Number     `json:"stamp" validate:"number"`
+	Enabled bool            `json:"enabled" validate:"boolean"`
+}
+
+// Binding decodes the body once: the rules run over the raw values, which
+// are then copied into the typed fields without a JSON round trip.
+func TestDecodeFillsTypedFieldsFromTheCheckedValues(t *testing.T) {
+	b := &binder{rules: newRules(false), maxBytes: 4096}
+	obj := map[string]any{"name": "n", "count": "3", "tags": []any{}, "data": map[string]any{"b": json.Number("1.50"), "a": []any{true}},
+		"stamp": "12", "enabled": true}
+	got, err := decode[filledBody](context.Background(), b, obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *got.Name != "n" || got.Count != 3 || got.Tags == nil || len(got.Tags) != 0 || string(got.Data) != `{"a":[true],"b":1.50}` ||
+		got.Stamp != "12" || !got.Enabled {
+		t.Errorf("decoded = %+v, data %s", got, got.Data)
+	}
+	_, err = decode[filledBody](context.Background(), b, map[string]any{"name": 1, "count": true, "data": "x", "stamp": false, "enabled": "yes", "extra": 1})
+	want := []string{"name must be a string", "count must be an integer number", "data must be an object",
+		"stamp must be a number conforming to the specified constraints", "enabled must be a boolean value", "property extra should not exist"}
+	var appErr *hookflow.Error
+	if !errors.As(err, &appErr) || !slices.Equal(appErr.Details, want) {
+		t.Errorf("err = %v, want every failure at once: %q", err, want)
 	}
 }
