@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,6 +12,64 @@ import (
 
 	"github.com/hookflow/hookflow"
 )
+
+// activityHandlers serve the activity history of organization
+// subscriptions: posts, activations, outcomes, posts added by hand and
+// payload hashes (payload_hash_handler.go).
+type activityHandlers struct {
+	activity      ActivityStore
+	subscriptions SubscriptionReader
+	webhooks      WebhookReader
+	deliveries    DeliveryStore
+	catalog       EventCodes
+	dispatch      activityDispatcher
+	bind          *binder
+}
+
+func newActivityHandlers(activity ActivityStore, subscriptions SubscriptionReader, webhooks WebhookReader, deliveries DeliveryStore,
+	catalog EventCodes, dispatch activityDispatcher, bind *binder) *activityHandlers {
+	return &activityHandlers{activity: activity, subscriptions: subscriptions, webhooks: webhooks, deliveries: deliveries,
+		catalog: catalog, dispatch: dispatch, bind: bind}
+}
+
+// subscriptionWebhook loads the path's subscription (pathSubscription:
+// its organization's, not deleted, else 404) as the webhook that signs its
+// posts, with every secret signing now.
+func (h *activityHandlers) subscriptionWebhook(c *gin.Context) (*hookflow.Webhook, error) {
+	sub, err := pathSubscription(c, h.subscriptions)
+	if err != nil {
+		return nil, err
+	}
+	w, err := h.webhooks.Webhook(c, sub.ID)
+	if hookflow.ErrorCodeOf(err) == hookflow.ENOTFOUND {
+		return nil, hookflow.ErrSubscriptionNotFound // deleted in between
+	}
+	return w, err
+}
+
+// pathActivity loads the path's subscription and its activity.
+func (h *activityHandlers) pathActivity(c *gin.Context) (*hookflow.Webhook, *hookflow.Activity, error) {
+	sub, err := h.subscriptionWebhook(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := h.activity.Activity(c, sub.ID, c.Param("activityId"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return sub, a, nil
+}
+
+// addPost posts through dispatch (stored, started, undone when the start
+// fails) and answers the post as the activity it became.
+func (h *activityHandlers) addPost(c *gin.Context, post hookflow.ActivityPost) (*hookflow.Activity, error) {
+	del, err := h.dispatch.PostActivity(c, post)
+	if err != nil {
+		return nil, err
+	}
+	// The post keeps the delivery's id (see storage.BeginAttempt).
+	return h.activity.Activity(c, post.Subscription.ID, del.ID)
+}
 
 // activityView is an activity (one post) as ECG.md shows it.
 type activityView struct {
@@ -76,49 +133,52 @@ func fullActivityView(a hookflow.Activity) activityView { return toActivityView(
 // activityListQuery is the query of the activity and activation lists.
 type activityListQuery struct {
 	listQuery
-	Status  string `json:"status" validate:"optional,oneof=all succeeded failed"`
-	EventID string `json:"eventId" validate:"optional,text,max_length=255"`
-	Include string `json:"include" validate:"optional"` // checked by includes
+	Status  string   `json:"status" validate:"optional,oneof=all succeeded failed"`
+	EventID string   `json:"eventId" validate:"optional,text,max_length=255"`
+	Include []string `json:"include" validate:"optional"` // checked by includeRule
 }
 
 var includeValues = []string{"subscription", "event"}
 
-// includes reads include, repeated or comma-separated, and checks each value.
-func includes(c *gin.Context) ([]string, []string) {
+// includesOf reads include values, each repeated or comma-separated.
+func includesOf(values []string) []string {
 	var out []string
-	for _, v := range c.QueryArray("include") {
+	for _, v := range values {
 		for _, item := range strings.Split(v, ",") {
-			item = strings.TrimSpace(item)
-			if !slices.Contains(includeValues, item) {
-				return nil, []string{"each value in include must be one of the following values: " + strings.Join(includeValues, ", ")}
-			}
-			out = append(out, item)
+			out = append(out, strings.TrimSpace(item))
 		}
 	}
-	return out, nil
+	return out
+}
+
+// includeRule checks every include value.
+func includeRule(obj map[string]any) []string {
+	items, _ := obj["include"].([]any)
+	values := make([]string, 0, len(items))
+	for _, item := range items {
+		s, _ := item.(string)
+		values = append(values, s)
+	}
+	for _, item := range includesOf(values) {
+		if !slices.Contains(includeValues, item) {
+			return []string{"each value in include must be one of the following values: " + strings.Join(includeValues, ", ")}
+		}
+	}
+	return nil
 }
 
 // activityFilter binds and checks a list query for the subscription.
-func (s *Server) activityFilter(c *gin.Context, sub *hookflow.Webhook) (hookflow.ActivityFilter, []string, error) {
-	q, err := bindQueryInto[activityListQuery](s, c, nil)
-	inc, failures := includes(c)
+func (h *activityHandlers) activityFilter(c *gin.Context, sub *hookflow.Webhook) (hookflow.ActivityFilter, []string, error) {
+	q, err := bindQuery[activityListQuery](c, h.bind, alsoChecking(includeRule))
 	if err != nil {
-		// Every failed rule at once: the query's and include's.
-		var appErr *hookflow.Error
-		if errors.As(err, &appErr) && appErr.Code == hookflow.EINVALID {
-			return hookflow.ActivityFilter{}, nil, hookflow.Invalid(append(appErr.Details, failures...)...)
-		}
 		return hookflow.ActivityFilter{}, nil, err
-	}
-	if len(failures) > 0 {
-		return hookflow.ActivityFilter{}, nil, hookflow.Invalid(failures...)
 	}
 	f := hookflow.ActivityFilter{SubscriptionID: sub.ID, Status: hookflow.ActivityStatus(q.Status), Page: q.page()}
 	if q.EventID != "" {
 		// An id names a catalog event; anything else is taken as a code.
 		f.EventCode = q.EventID
 		if _, err := uuid.Parse(q.EventID); err == nil {
-			ev, err := s.deps.Activity.ActivityEvent(c, q.EventID, "", false)
+			ev, err := h.activity.ActivityEvent(c, q.EventID, "", false)
 			switch {
 			case err == nil:
 				f.EventCode = ev.Code
@@ -127,57 +187,57 @@ func (s *Server) activityFilter(c *gin.Context, sub *hookflow.Webhook) (hookflow
 			}
 		}
 	}
-	return f, inc, nil
+	return f, includesOf(q.Include), nil
 }
 
-func (s *Server) listActivities(c *gin.Context) {
-	sub, err := s.subscriptionWebhook(c)
+func (h *activityHandlers) listActivities(c *gin.Context) {
+	sub, err := h.subscriptionWebhook(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	f, inc, err := s.activityFilter(c, sub)
+	f, inc, err := h.activityFilter(c, sub)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	items, total, err := s.deps.Activity.Activities(c, f)
+	items, total, err := h.activity.Activities(c, f)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	withSub, withEvent := slices.Contains(inc, "subscription"), slices.Contains(inc, "event")
 	c.JSON(http.StatusOK, listOf(items, total, func(a hookflow.Activity) activityView { return toActivityView(a, withSub, withEvent) }))
 }
 
-func (s *Server) listActivations(c *gin.Context) {
-	sub, err := s.subscriptionWebhook(c)
+func (h *activityHandlers) listActivations(c *gin.Context) {
+	sub, err := h.subscriptionWebhook(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	f, _, err := s.activityFilter(c, sub)
+	f, _, err := h.activityFilter(c, sub)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	items, total, err := s.deps.Activity.Activations(c, f)
+	items, total, err := h.activity.Activations(c, f)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, listOf(items, total, fullActivityView))
 }
 
-func (s *Server) getActivation(c *gin.Context) {
-	sub, err := s.subscriptionWebhook(c)
+func (h *activityHandlers) getActivation(c *gin.Context) {
+	sub, err := h.subscriptionWebhook(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	a, err := s.deps.Activity.Activation(c, sub.ID, c.Param("activationId"))
+	a, err := h.activity.Activation(c, sub.ID, c.Param("activationId"))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, fullActivityView(*a))
@@ -188,20 +248,20 @@ type modeQuery struct {
 	Mode string `json:"mode" validate:"not_empty,oneof=flat nested"`
 }
 
-func (s *Server) getActivity(c *gin.Context) {
-	sub, err := s.subscriptionWebhook(c)
+func (h *activityHandlers) getActivity(c *gin.Context) {
+	sub, err := h.subscriptionWebhook(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	q, err := bindQueryInto[modeQuery](s, c, nil)
+	q, err := bindQuery[modeQuery](c, h.bind)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	tree, err := s.deps.Activity.ActivityTree(c, sub.ID, c.Param("activityId"))
+	tree, err := h.activity.ActivityTree(c, sub.ID, c.Param("activityId"))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, activityTreeView(tree, q.Mode == "nested"))
@@ -267,27 +327,27 @@ func notTooFarAhead(name string) extraRule {
 	}
 }
 
-func (s *Server) addActivity(c *gin.Context) {
-	sub, err := s.subscriptionWebhook(c)
+func (h *activityHandlers) addActivity(c *gin.Context) {
+	sub, err := h.subscriptionWebhook(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	body, err := bindJSON[activityBody](s, c, nil, uuidField("retryingFromPostId"), notTooFarAhead("postedAt"))
+	body, err := bindJSON[activityBody](c, h.bind, alsoChecking(uuidField("retryingFromPostId"), notTooFarAhead("postedAt")))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	ev, err := s.deps.Activity.ActivityEvent(c, body.EventID, "", true)
+	ev, err := h.activity.ActivityEvent(c, body.EventID, "", true)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	post := hookflow.ActivityPost{Subscription: *sub, Event: *ev, Data: body.Payload, RawMessage: body.RawMessage, CreatedBy: principal(c).Subject}
 	if body.RetryingFromPostID != nil {
-		parent, err := s.deps.Activity.Activity(c, sub.ID, *body.RetryingFromPostID)
+		parent, err := h.activity.Activity(c, sub.ID, *body.RetryingFromPostID)
 		if err != nil {
-			s.fail(c, err)
+			fail(c, err)
 			return
 		}
 		post.RetryingFromID = parent.ID
@@ -296,9 +356,9 @@ func (s *Server) addActivity(c *gin.Context) {
 		at, _ := time.Parse(time.RFC3339Nano, *body.PostedAt) // the rfc3339 rule passed
 		post.PostAt = &at
 	}
-	a, err := s.addPost(c, post)
+	a, err := h.addPost(c, post)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, fullActivityView(*a))
@@ -307,36 +367,34 @@ func (s *Server) addActivity(c *gin.Context) {
 // retryActivity posts the activity's delivery again at once (see
 // dispatch.Dispatcher.RetryNow) and answers the new post; the same
 // Idempotency-Key answers the same post, as for the logs' retry.
-func (s *Server) retryActivity(c *gin.Context) {
-	sub, a, err := s.pathActivity(c)
+func (h *activityHandlers) retryActivity(c *gin.Context) {
+	sub, a, err := h.pathActivity(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	if a.Type != hookflow.ActivityOutcome && a.PostedAt == nil {
-		s.fail(c, hookflow.ErrActivityNotPosted)
+		fail(c, hookflow.ErrActivityNotPosted)
 		return
 	}
-	key := c.GetHeader("Idempotency-Key")
-	if key != "" {
-		if failures := s.validator.Check(c, &retryHeaders{IdempotencyKey: key}, nil, false); len(failures) > 0 {
-			s.fail(c, hookflow.Invalid(failures...))
-			return
-		}
-	}
-	del, err := s.deps.Activity.Delivery(c, a.DeliveryID)
+	headers, err := bindHeaders[retryHeaders](c, h.bind)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	attempt, err := s.deps.Dispatcher.RetryNow(c, del, key)
+	del, err := h.deliveries.Delivery(c, a.DeliveryID)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	posted, err := s.deps.Activity.Activity(c, sub.ID, attempt.ID)
+	attempt, err := h.dispatch.RetryNow(c, del, headers.IdempotencyKey)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
+		return
+	}
+	posted, err := h.activity.Activity(c, sub.ID, attempt.ID)
+	if err != nil {
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, fullActivityView(*posted))
@@ -365,45 +423,39 @@ func lenientScalars(obj map[string]any) {
 	}
 }
 
-func (s *Server) addOutcome(c *gin.Context) {
-	sub, err := s.subscriptionWebhook(c)
+func (h *activityHandlers) addOutcome(c *gin.Context) {
+	sub, err := h.subscriptionWebhook(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	obj, err := readJSONObject(c, s.opts.MaxPayloadBytes)
+	body, err := bindJSON[outcomeBody](c, h.bind, preparing(lenientScalars), alsoChecking(uuidField("originalActivityId")))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	lenientScalars(obj)
-	body, err := decodeValid[outcomeBody](c, s.validator, obj, nil, uuidField("originalActivityId"))
-	if err != nil {
-		s.fail(c, err)
+	if _, err := h.activity.Activity(c, sub.ID, body.OriginalActivityID); err != nil {
+		fail(c, err)
 		return
 	}
-	if _, err := s.deps.Activity.Activity(c, sub.ID, body.OriginalActivityID); err != nil {
-		s.fail(c, err)
-		return
-	}
-	id, deliveryID, err := s.deps.Activity.RecordOutcome(c, sub.ID, hookflow.Outcome{
+	id, deliveryID, err := h.activity.RecordOutcome(c, sub.ID, hookflow.Outcome{
 		ActivityID: c.Param("activityId"), OriginalActivityID: body.OriginalActivityID, Success: body.Success,
 		HTTPStatusCode: body.HTTPStatusCode, Error: body.Error, RawResponse: body.RawResponse, CreatedBy: principal(c).Subject,
 	})
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	if body.Success {
 		// The delivery is settled in PostgreSQL already: a workflow that
 		// misses the signal finds it settled at its next attempt.
-		if err := s.deps.Dispatcher.Settle(c, deliveryID); err != nil {
-			s.deps.Logger.WarnContext(c, "settle delivery after an outcome", "delivery_id", deliveryID, "error", err)
+		if err := h.dispatch.Settle(c, deliveryID); err != nil {
+			requestLogger(c).WarnContext(c, "settle delivery after an outcome", "delivery_id", deliveryID, "error", err)
 		}
 	}
-	a, err := s.deps.Activity.Activity(c, sub.ID, id)
+	a, err := h.activity.Activity(c, sub.ID, id)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, fullActivityView(*a))

@@ -59,73 +59,78 @@ func codeInCategory(categoryCode string) extraRule {
 	}
 }
 
-func (s *Server) createCatalogEvent(c *gin.Context) {
-	cat, err := s.deps.Catalog.Category(c, c.Param("webhookCategoryId"))
+func (h *catalogHandlers) createCatalogEvent(c *gin.Context) {
+	cat, err := h.catalog.Category(c, c.Param("webhookCategoryId"))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	body, err := bindJSON[catalogEventBody](s, c, nil, codeInCategory(cat.Code))
+	body, err := bindJSON[catalogEventBody](c, h.bind, alsoChecking(codeInCategory(cat.Code)))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	created, err := s.deps.Catalog.CreateCatalogEvent(c, cat.ID, body.input(), principal(c).Subject)
+	created, err := h.catalog.CreateCatalogEvent(c, cat.ID, body.input(), principal(c).Subject)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, toCatalogEventView(*created))
 }
 
-func (s *Server) listCatalogEvents(c *gin.Context) {
-	q, err := bindQueryInto[listQuery](s, c, nil)
+func (h *catalogHandlers) listCatalogEvents(c *gin.Context) {
+	q, err := bindQuery[listQuery](c, h.bind)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	items, total, err := s.deps.Catalog.CatalogEvents(c, c.Param("webhookCategoryId"), q.page())
+	items, total, err := h.catalog.CatalogEvents(c, c.Param("webhookCategoryId"), q.page())
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, listOf(items, total, toCatalogEventView))
 }
 
 // pathEvent loads the event that the path names, under its category.
-func (s *Server) pathEvent(c *gin.Context) (*hookflow.CatalogEvent, error) {
-	return s.deps.Catalog.CatalogEvent(c, c.Param("webhookCategoryId"), c.Param("webhookEventId"))
+func (h *catalogHandlers) pathEvent(c *gin.Context) (*hookflow.CatalogEvent, error) {
+	return pathEvent(c, h.catalog)
 }
 
-func (s *Server) getCatalogEvent(c *gin.Context) {
-	e, err := s.pathEvent(c)
+// pathEvent loads the event that the path names, under its category.
+func pathEvent(c *gin.Context, catalog CatalogEventReader) (*hookflow.CatalogEvent, error) {
+	return catalog.CatalogEvent(c, c.Param("webhookCategoryId"), c.Param("webhookEventId"))
+}
+
+func (h *catalogHandlers) getCatalogEvent(c *gin.Context) {
+	e, err := h.pathEvent(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, toCatalogEventView(*e))
 }
 
-func (s *Server) patchCatalogEvent(c *gin.Context) {
-	e, err := s.pathEvent(c)
+func (h *catalogHandlers) patchCatalogEvent(c *gin.Context) {
+	e, err := h.pathEvent(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	doc := map[string]any{"name": e.Name, "code": e.Code, "description": e.Description, "version": e.Version}
-	body, err := patchAs[catalogEventBody](s, c, doc, catalogEventEditable, nil, codeInCategory(e.Category.Code))
+	body, err := patchAs[catalogEventBody](c, h.bind, doc, catalogEventEditable, alsoChecking(codeInCategory(e.Category.Code)))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	updated, err := s.deps.Catalog.UpdateCatalogEvent(c, e.Category.ID, e.ID, body.input(), principal(c).Subject)
+	updated, err := h.catalog.UpdateCatalogEvent(c, e.Category.ID, e.ID, body.input(), principal(c).Subject)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, toCatalogEventView(*updated))
 }
 
-func (s *Server) catalogEventLifecycle(c *gin.Context, action hookflow.LifecycleAction) error {
-	return s.deps.Catalog.CatalogEventLifecycle(c, c.Param("webhookCategoryId"), c.Param("webhookEventId"), action, principal(c).Subject)
+func (h *catalogHandlers) catalogEventLifecycle(c *gin.Context, action hookflow.LifecycleAction) error {
+	return h.catalog.CatalogEventLifecycle(c, c.Param("webhookCategoryId"), c.Param("webhookEventId"), action, principal(c).Subject)
 }

@@ -8,6 +8,17 @@ import (
 	"github.com/hookflow/hookflow"
 )
 
+// catalogHandlers serve the catalog of seed 003: categories and their
+// events (catalog_events_handler.go).
+type catalogHandlers struct {
+	catalog CatalogStore
+	bind    *binder
+}
+
+func newCatalogHandlers(catalog CatalogStore, bind *binder) *catalogHandlers {
+	return &catalogHandlers{catalog: catalog, bind: bind}
+}
+
 // categoryBody is the create body of a category and what a patch must leave.
 type categoryBody struct {
 	Name        string  `json:"name" validate:"not_empty,string,text,max_length=255"`
@@ -36,62 +47,62 @@ func toCategoryView(c hookflow.Category) categoryView {
 		ArchiveInfo: archiveView(c.Lifecycle), AuditInfo: auditView(c.Audit), ActiveInfo: activeView(c.Lifecycle)}
 }
 
-func (s *Server) createCategory(c *gin.Context) {
-	body, err := bindJSON[categoryBody](s, c, nil)
+func (h *catalogHandlers) createCategory(c *gin.Context) {
+	body, err := bindJSON[categoryBody](c, h.bind)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	created, err := s.deps.Catalog.CreateCategory(c, body.input(), principal(c).Subject)
+	created, err := h.catalog.CreateCategory(c, body.input(), principal(c).Subject)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, toCategoryView(*created))
 }
 
-func (s *Server) listCategories(c *gin.Context) {
-	q, err := bindQueryInto[listQuery](s, c, nil)
+func (h *catalogHandlers) listCategories(c *gin.Context) {
+	q, err := bindQuery[listQuery](c, h.bind)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	items, total, err := s.deps.Catalog.Categories(c, q.page())
+	items, total, err := h.catalog.Categories(c, q.page())
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, listOf(items, total, toCategoryView))
 }
 
-func (s *Server) getCategory(c *gin.Context) {
-	cat, err := s.deps.Catalog.Category(c, c.Param("webhookCategoryId"))
+func (h *catalogHandlers) getCategory(c *gin.Context) {
+	cat, err := h.catalog.Category(c, c.Param("webhookCategoryId"))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, toCategoryView(*cat))
 }
 
-func (s *Server) patchCategory(c *gin.Context) {
-	cat, err := s.deps.Catalog.Category(c, c.Param("webhookCategoryId"))
+func (h *catalogHandlers) patchCategory(c *gin.Context) {
+	cat, err := h.catalog.Category(c, c.Param("webhookCategoryId"))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	body, err := patchAs[categoryBody](s, c, map[string]any{"name": cat.Name, "code": cat.Code, "description": cat.Description}, categoryEditable, nil)
+	body, err := patchAs[categoryBody](c, h.bind, map[string]any{"name": cat.Name, "code": cat.Code, "description": cat.Description}, categoryEditable)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	updated, err := s.deps.Catalog.UpdateCategory(c, cat.ID, body.input(), principal(c).Subject)
+	updated, err := h.catalog.UpdateCategory(c, cat.ID, body.input(), principal(c).Subject)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, toCategoryView(*updated))
 }
 
-func (s *Server) categoryLifecycle(c *gin.Context, action hookflow.LifecycleAction) error {
-	return s.deps.Catalog.CategoryLifecycle(c, c.Param("webhookCategoryId"), action, principal(c).Subject)
+func (h *catalogHandlers) categoryLifecycle(c *gin.Context, action hookflow.LifecycleAction) error {
+	return h.catalog.CategoryLifecycle(c, c.Param("webhookCategoryId"), action, principal(c).Subject)
 }

@@ -11,7 +11,7 @@ import (
 
 // routeDocs serves the OpenAPI document and the page rendering it, assets
 // included, so that /docs works with no internet.
-func routeDocs(e *gin.Engine) {
+func (s *Server) routeDocs() {
 	doc, err := openapi.Load()
 	if err != nil {
 		// The document is embedded and checked by every test of this package.
@@ -20,13 +20,13 @@ func routeDocs(e *gin.Engine) {
 	serve := func(contentType string, body []byte) gin.HandlerFunc {
 		return func(c *gin.Context) { c.Data(http.StatusOK, contentType, body) }
 	}
-	e.GET("/openapi.json", serve("application/json", doc.JSON))
-	e.GET("/openapi.yaml", serve("application/yaml", doc.YAML))
+	s.get("/openapi.json", serve("application/json", doc.JSON))
+	s.get("/openapi.yaml", serve("application/yaml", doc.YAML))
 	page := serve("text/html; charset=utf-8", openapi.DocsPage())
-	e.GET("/docs", func(c *gin.Context) {
+	s.get("/docs", func(c *gin.Context) {
 		c.Header("Content-Security-Policy", openapi.DocsPolicy)
 		page(c)
 	})
-	e.GET("/docs/docs.js", serve("text/javascript; charset=utf-8", openapi.DocsScript()))
-	e.GET("/docs/redoc.standalone.js", serve("text/javascript; charset=utf-8", openapi.RedocScript()))
+	s.get("/docs/docs.js", serve("text/javascript; charset=utf-8", openapi.DocsScript()))
+	s.get("/docs/redoc.standalone.js", serve("text/javascript; charset=utf-8", openapi.RedocScript()))
 }

@@ -33,15 +33,24 @@ func TestEveryOrganizationRouteRefusesOtherOrganizationsTokens(t *testing.T) {
 		"another organization": mint(auth.Principal{Subject: "u", OrgID: "org-b", Roles: everyRole}),
 		"no organization":      mint(auth.Principal{Subject: "u", Roles: everyRole}),
 	}
-	routes := s.organizationRoutes()
-	if len(routes) < 14 {
-		t.Fatalf("%d organization routes, want at least the 14 of subscriptions and secrets", len(routes))
-	}
-	routes = append(routes, s.ecgActivityRoutes()...) // activity, activations, payload hashes
-	for _, r := range routes {
-		if !strings.HasPrefix(r.path, organizationPath+"/") {
-			t.Errorf("%s %s is outside %s", r.method, r.path, organizationPath)
+	// Every route of the ECG table under an organization: subscriptions,
+	// secrets, activity, activations and payload hashes.
+	var routes, subscriptionsAndSecrets []route
+	for _, r := range s.ecg {
+		if strings.HasPrefix(r.path, organizationPath+"/") {
+			routes = append(routes, r)
+			if strings.HasPrefix(r.path, subscriptionsPath) && !strings.HasPrefix(r.path, activityListPath) && !strings.HasPrefix(r.path, activationListPath) {
+				subscriptionsAndSecrets = append(subscriptionsAndSecrets, r)
+			}
 		}
+	}
+	if len(subscriptionsAndSecrets) < 14 {
+		t.Fatalf("%d organization routes, want at least the 14 of subscriptions and secrets", len(subscriptionsAndSecrets))
+	}
+	if len(routes) < 24 {
+		t.Fatalf("%d organization routes, want at least 24 with the 10 of activity, activations and payload hashes", len(routes))
+	}
+	for _, r := range routes {
 		path := strings.ReplaceAll(r.path, ":organizationId", "org-a")
 		path = ginParam.ReplaceAllString(path, "0b7e8c8e-9f3a-4a53-9a57-2b1f7c5d9e11")
 		for name, tok := range tokens {

@@ -1,104 +1,123 @@
 package api
 
 import (
-	"context"
-	"encoding/json"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/auth"
 )
 
-// CatalogStore keeps the event catalog: categories, events, sample payloads
-// and seed-data versions, and the live reads every other surface uses.
-type CatalogStore interface {
-	CatalogEventCodes(ctx context.Context, category string) ([]string, error)
-	AllEventCodes(ctx context.Context) ([]string, error)
-
-	CreateCategory(ctx context.Context, in hookflow.CategoryInput, by string) (*hookflow.Category, error)
-	Category(ctx context.Context, id string) (*hookflow.Category, error)
-	Categories(ctx context.Context, p hookflow.Page) ([]hookflow.Category, int, error)
-	UpdateCategory(ctx context.Context, id string, in hookflow.CategoryInput, by string) (*hookflow.Category, error)
-	CategoryLifecycle(ctx context.Context, id string, action hookflow.LifecycleAction, by string) error
-
-	CreateCatalogEvent(ctx context.Context, categoryID string, in hookflow.CatalogEventInput, by string) (*hookflow.CatalogEvent, error)
-	CatalogEvent(ctx context.Context, categoryID, eventID string) (*hookflow.CatalogEvent, error)
-	CatalogEvents(ctx context.Context, categoryID string, p hookflow.Page) ([]hookflow.CatalogEvent, int, error)
-	UpdateCatalogEvent(ctx context.Context, categoryID, eventID string, in hookflow.CatalogEventInput, by string) (*hookflow.CatalogEvent, error)
-	CatalogEventLifecycle(ctx context.Context, categoryID, eventID string, action hookflow.LifecycleAction, by string) error
-	RandomLiveEvent(ctx context.Context) (*hookflow.CatalogEvent, error)
-
-	CreateSamplePayload(ctx context.Context, eventID, version string, payload json.RawMessage, by string) (*hookflow.SamplePayload, error)
-	SamplePayload(ctx context.Context, eventID, version string) (*hookflow.SamplePayload, error)
-	UpdateSamplePayload(ctx context.Context, eventID, version, newVersion string, payload json.RawMessage, by string) (*hookflow.SamplePayload, error)
-	DeleteSamplePayload(ctx context.Context, eventID, version string) error
-	SeedDataVersions(ctx context.Context) ([]hookflow.SeedDataVersion, error)
-
-	EventSubscriptions(ctx context.Context, eventCode string) ([]hookflow.Subscription, error)
-}
-
-// Paths of the catalog, as seed 003 names their parameters.
+// Paths of the ECG module, as seed 003 names their parameters. The payload
+// hashes live under /subscriptions, the rest of an organization's under
+// /webhook-subscriptions, as the seed has them.
 const (
 	categoriesPath = "/api/webhook-categories"
 	categoryPath   = categoriesPath + "/:webhookCategoryId"
 	eventsPath     = categoryPath + "/webhook-events"
 	eventPath      = eventsPath + "/:webhookEventId"
+
+	organizationPath  = "/api/organizations/:organizationId"
+	subscriptionsPath = organizationPath + "/webhook-subscriptions"
+	subscriptionPath  = subscriptionsPath + "/:subscriptionId"
+
+	activityListPath   = subscriptionPath + "/activity"
+	activityPath       = activityListPath + "/:activityId"
+	activationListPath = subscriptionPath + "/activations"
+	hashBasePath       = organizationPath + "/subscriptions/:subscriptionId"
 )
 
-// ecgRoutes is the ECG module's catalog surface (seed 003), read top to
-// bottom. Reads take any token, writes need admin. Each lifecycleRoutes
-// line adds archive, restore, activate, deactivate and DELETE.
-func (s *Server) ecgRoutes() []route {
+// ecgRoutes is the ECG module's surface (seed 003), read top to bottom.
+// The catalog's reads take any token and its writes need admin; every
+// route under an organization takes admin or a token of the path's
+// organization (orgScoped). Each lifecycleRoutes line adds archive,
+// restore, activate, deactivate and DELETE.
+func ecgRoutes(catalog *catalogHandlers, payloads *samplePayloadHandlers, subscriptions *subscriptionHandlers,
+	secrets *secretHandlers, activity *activityHandlers) []route {
 	var routes []route
 	add := func(rs ...route) { routes = append(routes, rs...) }
 
-	add(route{http.MethodGet, "/api/seed-data/versions", s.listSeedDataVersions, anyToken})
+	// The catalog.
+	add(route{http.MethodGet, "/api/seed-data/versions", payloads.listSeedDataVersions, anyToken})
 
-	add(route{http.MethodPost, categoriesPath, s.createCategory, adminOnly},
-		route{http.MethodGet, categoriesPath, s.listCategories, anyToken},
-		route{http.MethodGet, categoryPath, s.getCategory, anyToken},
-		route{http.MethodPatch, categoryPath, s.patchCategory, adminOnly})
-	add(s.lifecycleRoutes(categoryPath, s.categoryLifecycle)...)
+	add(route{http.MethodPost, categoriesPath, catalog.createCategory, adminOnly},
+		route{http.MethodGet, categoriesPath, catalog.listCategories, anyToken},
+		route{http.MethodGet, categoryPath, catalog.getCategory, anyToken},
+		route{http.MethodPatch, categoryPath, catalog.patchCategory, adminOnly})
+	add(lifecycleRoutes(categoryPath, catalog.categoryLifecycle)...)
 
-	add(route{http.MethodPost, eventsPath, s.createCatalogEvent, adminOnly},
-		route{http.MethodGet, eventsPath, s.listCatalogEvents, anyToken},
-		route{http.MethodGet, eventPath, s.getCatalogEvent, anyToken},
-		route{http.MethodPatch, eventPath, s.patchCatalogEvent, adminOnly})
-	add(s.lifecycleRoutes(eventPath, s.catalogEventLifecycle)...)
+	add(route{http.MethodPost, eventsPath, catalog.createCatalogEvent, adminOnly},
+		route{http.MethodGet, eventsPath, catalog.listCatalogEvents, anyToken},
+		route{http.MethodGet, eventPath, catalog.getCatalogEvent, anyToken},
+		route{http.MethodPatch, eventPath, catalog.patchCatalogEvent, adminOnly})
+	add(lifecycleRoutes(eventPath, catalog.catalogEventLifecycle)...)
 
-	add(route{http.MethodPost, eventPath + "/sample-payloads", s.createSamplePayload, adminOnly},
-		route{http.MethodGet, eventPath + "/sample-payloads", s.getSamplePayload, anyToken},
-		route{http.MethodPatch, eventPath + "/sample-payloads", s.patchSamplePayload, adminOnly},
-		route{http.MethodDelete, eventPath + "/sample-payloads", s.deleteSamplePayload, adminOnly},
-		route{http.MethodGet, eventPath + "/sample-payloads-examples", s.getSamplePayloadExample, anyToken})
+	add(route{http.MethodPost, eventPath + "/sample-payloads", payloads.createSamplePayload, adminOnly},
+		route{http.MethodGet, eventPath + "/sample-payloads", payloads.getSamplePayload, anyToken},
+		route{http.MethodPatch, eventPath + "/sample-payloads", payloads.patchSamplePayload, adminOnly},
+		route{http.MethodDelete, eventPath + "/sample-payloads", payloads.deleteSamplePayload, adminOnly},
+		route{http.MethodGet, eventPath + "/sample-payloads-examples", payloads.getSamplePayloadExample, anyToken})
 
-	add(route{http.MethodGet, "/api/webhook-deliveries/payload", s.randomDeliveryPayload, anyToken},
-		route{http.MethodGet, "/api/webhook-events/:eventCode/subscriptions", s.listEventSubscriptions, adminOnly})
+	add(route{http.MethodGet, "/api/webhook-deliveries/payload", payloads.randomDeliveryPayload, anyToken},
+		route{http.MethodGet, "/api/webhook-events/:eventCode/subscriptions", subscriptions.listEventSubscriptions, adminOnly})
+
+	// An organization's subscriptions and their secrets.
+	add(orgScoped(
+		route{http.MethodPost, subscriptionsPath, subscriptions.createSubscription, nil},
+		route{http.MethodGet, subscriptionsPath, subscriptions.listSubscriptions, nil},
+		route{http.MethodGet, subscriptionPath, subscriptions.getSubscription, nil},
+		route{http.MethodPatch, subscriptionPath, subscriptions.patchSubscription, nil},
+		route{http.MethodDelete, subscriptionPath + "/events/:eventId", subscriptions.removeSubscriptionEvent, nil})...)
+	add(orgScoped(lifecycleRoutes(subscriptionPath, subscriptions.subscriptionLifecycle)...)...)
+
+	add(orgScoped(
+		route{http.MethodGet, subscriptionPath + "/secrets", secrets.getSubscriptionSecret, nil},
+		route{http.MethodPut, subscriptionPath + "/secrets", secrets.rotateSubscriptionSecret, nil},
+		route{http.MethodPost, subscriptionPath + "/webhook-secret-histories", secrets.addSubscriptionSecret, nil},
+		route{http.MethodGet, subscriptionPath + "/webhook-secret-histories", secrets.listSubscriptionSecrets, nil})...)
+
+	// Their activity, activations and payload hashes.
+	add(orgScoped(
+		route{http.MethodGet, activityListPath, activity.listActivities, nil},
+		route{http.MethodPost, activityListPath, activity.addActivity, nil},
+		route{http.MethodGet, activityPath, activity.getActivity, nil},
+		route{http.MethodPost, activityPath + "/retry", activity.retryActivity, nil},
+		route{http.MethodPost, activityPath + "/outcomes", activity.addOutcome, nil},
+
+		route{http.MethodGet, activationListPath, activity.listActivations, nil},
+		route{http.MethodGet, activationListPath + "/:activationId", activity.getActivation, nil},
+
+		route{http.MethodPost, hashBasePath + "/webhooks-payloads", activity.webhooksPayload, nil},
+		route{http.MethodPost, hashBasePath + "/validate-hash", activity.validateHash, nil},
+		route{http.MethodGet, hashBasePath + "/activity/:activityId/get-hash", activity.getHash, nil})...)
 	return routes
 }
 
-// valueTrue is the answer of lifecycle actions and deletes.
-var valueTrue = gin.H{"value": true}
-
-// lifecycleRoutes are the five admin routes that move the lifecycle of the
-// entity at base, written once for every entity that has one; apply finds
-// the entity from the path and moves it.
-func (s *Server) lifecycleRoutes(base string, apply func(c *gin.Context, action hookflow.LifecycleAction) error) []route {
-	handle := func(action hookflow.LifecycleAction) gin.HandlerFunc {
-		return func(c *gin.Context) {
-			if err := apply(c, action); err != nil {
-				s.fail(c, err)
+// orgScoped opens routes to admin and to tokens whose org_id is the path's
+// organizationId; any other token gets the 403 envelope.
+func orgScoped(routes ...route) []route {
+	out := make([]route, 0, len(routes))
+	for _, r := range routes {
+		handler := r.handler
+		r.roles = anyToken
+		r.handler = func(c *gin.Context) {
+			p := principal(c)
+			if !p.Has(auth.RoleAdmin) && (p.OrgID == "" || p.OrgID != c.Param("organizationId")) {
+				fail(c, errForbidden)
 				return
 			}
-			c.JSON(http.StatusOK, valueTrue)
+			if id := organizationID(c); !hookflow.IsText(id) || utf8.RuneCountInString(id) > hookflow.MaxIDLength {
+				fail(c, hookflow.ErrSubscriptionNotFound) // no organization has such an id (org_id claims are bounded alike)
+				return
+			}
+			handler(c)
 		}
+		out = append(out, r)
 	}
-	return []route{
-		{http.MethodPost, base + "/archive", handle(hookflow.ActionArchive), adminOnly},
-		{http.MethodPost, base + "/restore", handle(hookflow.ActionRestore), adminOnly},
-		{http.MethodPost, base + "/activate", handle(hookflow.ActionActivate), adminOnly},
-		{http.MethodPost, base + "/deactivate", handle(hookflow.ActionDeactivate), adminOnly},
-		{http.MethodDelete, base, handle(hookflow.ActionDelete), adminOnly},
-	}
+	return out
 }
+
+// organizationID is the path's organization, which orgScoped checked.
+func organizationID(c *gin.Context) string { return c.Param("organizationId") }

@@ -45,6 +45,10 @@ var (
 	errRouteMissing = &hookflow.Error{Code: hookflow.ENOTFOUND, Message: "Not Found"}
 )
 
+// fail answers the request with err as the seeds' envelope: the one way a
+// handler answers an error.
+func fail(c *gin.Context, err error) { renderError(c, requestLogger(c), err) }
+
 // renderError writes err as the seeds' envelope and aborts the request.
 // Internal errors are logged here and never shown to the caller.
 func renderError(c *gin.Context, logger *slog.Logger, err error) {

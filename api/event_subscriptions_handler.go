@@ -34,15 +34,15 @@ func toSubscriptionView(sub hookflow.Subscription) subscriptionView {
 
 // listEventSubscriptions answers, as a bare array, the subscriptions of any
 // organization to an event code or to all events.
-func (s *Server) listEventSubscriptions(c *gin.Context) {
+func (h *subscriptionHandlers) listEventSubscriptions(c *gin.Context) {
 	code := c.Param("eventCode")
 	if !hookflow.IsText(code) {
-		s.fail(c, hookflow.ErrCatalogEventNotFound) // no catalog code is such text
+		fail(c, hookflow.ErrCatalogEventNotFound) // no catalog code is such text
 		return
 	}
-	subs, err := s.deps.Catalog.EventSubscriptions(c, code)
+	subs, err := h.subscriptions.EventSubscriptions(c, code)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, listOf(subs, len(subs), toSubscriptionView).Data)

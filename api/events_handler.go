@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 
@@ -11,23 +10,25 @@ import (
 	"github.com/hookflow/hookflow/dispatch"
 )
 
-// Dispatcher publishes events and retries deliveries.
-type Dispatcher interface {
-	Publish(ctx context.Context, ev *hookflow.Event) (dispatch.Published, error)
-	RetryNow(ctx context.Context, d *hookflow.Delivery, idempotencyKey string) (*hookflow.Attempt, error)
-	WebhookRemoved(ctx context.Context, webhookID string) error
-	Start(ctx context.Context, d hookflow.Delivery) error
-	Settle(ctx context.Context, deliveryID string) error
+// eventHandlers publish events.
+type eventHandlers struct {
+	catalog  EventCodes
+	dispatch Publisher
+	bind     *binder
+}
+
+func newEventHandlers(catalog EventCodes, dispatch Publisher, bind *binder) *eventHandlers {
+	return &eventHandlers{catalog: catalog, dispatch: dispatch, bind: bind}
 }
 
 // publishBody is the body of POST /api/v2/events.
 type publishBody struct {
-	ID             any `json:"id" validate:"optional,string,max_length=MaxIDLength,header_safe"`
-	EventType      any `json:"eventType" validate:"string,in"`
-	FacilityID     any `json:"facilityId" validate:"optional,string,max_length=MaxIDLength"`
-	ClientID       any `json:"clientId" validate:"optional,string,max_length=MaxIDLength"`
-	OrganizationID any `json:"organizationId" validate:"optional,string,max_length=MaxIDLength"`
-	Data           any `json:"data" validate:"object"`
+	ID             string          `json:"id" validate:"optional,string,max_length=MaxIDLength,header_safe"`
+	EventType      string          `json:"eventType" validate:"string,in"`
+	FacilityID     string          `json:"facilityId" validate:"optional,string,max_length=MaxIDLength"`
+	ClientID       string          `json:"clientId" validate:"optional,string,max_length=MaxIDLength"`
+	OrganizationID string          `json:"organizationId" validate:"optional,string,max_length=MaxIDLength"`
+	Data           json.RawMessage `json:"data" validate:"object"`
 }
 
 type publishedDelivery struct {
@@ -41,39 +42,34 @@ type publishedEvent struct {
 	Deliveries []publishedDelivery `json:"deliveries"`
 }
 
-func (s *Server) publishEvent(c *gin.Context) {
-	var body publishBody
-	unknown, err := bindBody(c, s.opts.MaxPayloadBytes, &body)
+func (h *eventHandlers) publish(c *gin.Context) {
+	obj, err := h.bind.readObject(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	allowed, err := s.deps.Catalog.AllEventCodes(c)
+	allowed, err := h.catalog.AllEventCodes(c)
 	if err != nil {
-		s.deps.Logger.ErrorContext(c, "load event catalog", "error", err)
-		s.fail(c, dispatch.ErrUnavailable) // the database is down: the publisher should retry
+		requestLogger(c).ErrorContext(c, "load event catalog", "error", err)
+		fail(c, dispatch.ErrUnavailable) // the database is down: the publisher should retry
 		return
 	}
-	if failures := append(s.validator.Check(c, &body, allowed, false), unknown...); len(failures) > 0 {
-		s.fail(c, hookflow.Invalid(failures...))
-		return
-	}
-	data, err := json.Marshal(body.Data)
+	body, err := decode[publishBody](c, h.bind, obj, allowing(fieldValues{"eventType": allowed}))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	ev := &hookflow.Event{
-		ID:             stringOf(body.ID),
-		EventType:      body.EventType.(string),
-		FacilityID:     stringOf(body.FacilityID),
-		ClientID:       stringOf(body.ClientID),
-		OrganizationID: stringOf(body.OrganizationID),
-		Data:           data,
+		ID:             body.ID,
+		EventType:      body.EventType,
+		FacilityID:     body.FacilityID,
+		ClientID:       body.ClientID,
+		OrganizationID: body.OrganizationID,
+		Data:           body.Data,
 	}
-	published, err := s.deps.Dispatcher.Publish(c, ev)
+	published, err := h.dispatch.Publish(c, ev)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	out := publishedEvent{EventID: published.EventID, Deliveries: make([]publishedDelivery, 0, len(published.Deliveries))}
@@ -81,16 +77,4 @@ func (s *Server) publishEvent(c *gin.Context) {
 		out.Deliveries = append(out.Deliveries, publishedDelivery{ID: d.ID, WebhookID: d.WebhookID, WorkflowID: dispatch.WorkflowID(d.ID)})
 	}
 	c.JSON(http.StatusAccepted, dataEnvelope{Data: out})
-}
-
-func stringOf(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-// testProcessor answers like a receiver would, for trying a webhook out.
-func testProcessor(status int) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		c.JSON(status, gin.H{"value": status < 300})
-	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/hookflow/hookflow/auth"
 	"github.com/hookflow/hookflow/dispatch"
 	"github.com/hookflow/hookflow/internal/testenv"
-	"github.com/hookflow/hookflow/storage"
 	"github.com/hookflow/hookflow/worker"
 )
 
@@ -41,17 +40,16 @@ func newHarness(t *testing.T, mutate ...func(*api.Deps, *api.Options)) *harness 
 	t.Helper()
 	stores := testDB.Stores
 	deps := api.Deps{
-		Logger:        testenv.DiscardLogger(),
-		Verifier:      auth.NewVerifier(testKeys),
-		Database:      testDB.DB,
-		Temporal:      worker.TemporalPinger{Client: testTemporal},
-		Webhooks:      stores.Webhooks,
-		Logs:          logStores{stores.Logs, stores.Deliveries},
-		Catalog:       catalogStores{stores.Catalog, stores.SamplePayloads, stores.Subscriptions},
-		Subscriptions: subscriptionStores{stores.Subscriptions, stores.Secrets, stores.Catalog},
-		Activity:      activityStores{stores.Activity, stores.Webhooks, stores.Deliveries, stores.Events},
+		Logger:   testenv.DiscardLogger(),
+		Verifier: auth.NewVerifier(testKeys),
+		Database: testDB.DB,
+		Temporal: worker.TemporalPinger{Client: testTemporal},
+		Stores: api.Stores{
+			Webhooks: stores.Webhooks, Deliveries: stores.Deliveries, Logs: stores.Logs, Catalog: stores.Catalog,
+			SamplePayloads: stores.SamplePayloads, Subscriptions: stores.Subscriptions, Secrets: stores.Secrets, Activity: stores.Activity,
+		},
 		// No worker polls this queue: these tests publish nothing.
-		Dispatcher: dispatch.New(dispatchStores{stores.Catalog, stores.Events, stores.Deliveries}, testTemporal, dispatch.Options{TaskQueue: "api-tests-" + testenv.RandomID(4)}, testenv.DiscardLogger()),
+		Dispatcher: dispatch.New(dispatch.Stores{Catalog: stores.Catalog, Events: stores.Events, Deliveries: stores.Deliveries, Activity: stores.Activity}, testTemporal, dispatch.Options{TaskQueue: "api-tests-" + testenv.RandomID(4)}, testenv.DiscardLogger()),
 	}
 	opts := api.Options{MaxPayloadBytes: 4096}
 	for _, m := range mutate {
@@ -131,33 +129,3 @@ func expectJSON(t *testing.T, r response, status int, want string) {
 		t.Fatalf("body =\n%s\nwant\n%s", g, e)
 	}
 }
-
-// Interim adapters until the api's interfaces are cut per aggregate: each
-// embeds the stores one of today's api interfaces spans.
-type (
-	logStores struct {
-		*storage.LogStore
-		*storage.DeliveryStore
-	}
-	catalogStores struct {
-		*storage.CatalogStore
-		*storage.SamplePayloadStore
-		*storage.SubscriptionStore
-	}
-	subscriptionStores struct {
-		*storage.SubscriptionStore
-		*storage.SecretStore
-		*storage.CatalogStore
-	}
-	activityStores struct {
-		*storage.ActivityStore
-		*storage.WebhookStore
-		*storage.DeliveryStore
-		*storage.EventStore
-	}
-	dispatchStores struct {
-		*storage.CatalogStore
-		*storage.EventStore
-		*storage.DeliveryStore
-	}
-)

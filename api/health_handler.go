@@ -20,17 +20,22 @@ type healthBody struct {
 	Details map[string]componentStatus `json:"details"`
 }
 
-// healthcheck answers in the Terminus format of seed 003: up components under
+// healthHandlers probe the components the API needs.
+type healthHandlers struct {
+	components map[string]Pinger
+}
+
+// check answers in the Terminus format of seed 003: up components under
 // info, down ones under error, all of them under details.
-func (s *Server) healthcheck(c *gin.Context) {
+func (h *healthHandlers) check(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c, 3*time.Second)
 	defer cancel()
 	body := healthBody{Status: "ok", Info: map[string]componentStatus{}, Error: map[string]componentStatus{}, Details: map[string]componentStatus{}}
-	for name, p := range map[string]Pinger{"database": s.deps.Database, "temporal": s.deps.Temporal} {
+	for name, p := range h.components {
 		st := componentStatus{Status: "up"}
 		if err := p.Ping(ctx); err != nil {
 			// The reason is logged; callers only learn the component is down.
-			s.deps.Logger.WarnContext(ctx, "health check failed", "component", name, "error", err)
+			requestLogger(c).WarnContext(ctx, "health check failed", "component", name, "error", err)
 			st = componentStatus{Status: "down", Message: name + " is unreachable"}
 			body.Error[name] = st
 			body.Status = "error"

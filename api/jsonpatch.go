@@ -36,21 +36,21 @@ const maxPatchOperations = 100
 var patchMediaTypes = []string{"application/json-patch+json", "application/json"}
 
 // patchAs applies the request's JSON Patch to doc (editable paths only) and
-// validates the result like a create body of type B, allowed values and
-// extra rules included.
-func patchAs[B any](s *Server, c *gin.Context, doc map[string]any, editable []string, allowed fieldValues, extra ...extraRule) (B, error) {
-	patched, err := s.applyJSONPatch(c, doc, editable)
+// binds the result like a create body of type B, with the binding options
+// of one.
+func patchAs[B any](c *gin.Context, b *binder, doc map[string]any, editable []string, opts ...bindOption) (B, error) {
+	patched, err := b.applyJSONPatch(c, doc, editable)
 	if err != nil {
 		var zero B
 		return zero, err
 	}
-	return decodeValid[B](c, s.validator, patched, allowed, extra...)
+	return decode[B](c, b, patched, opts...)
 }
 
 // applyJSONPatch applies the request's JSON Patch to doc, whose paths in
 // editable (and below them) may change, and returns the patched document.
-func (s *Server) applyJSONPatch(c *gin.Context, doc map[string]any, editable []string) (map[string]any, error) {
-	ops, err := s.readPatch(c, editable)
+func (b *binder) applyJSONPatch(c *gin.Context, doc map[string]any, editable []string) (map[string]any, error) {
+	ops, err := b.readPatch(c, editable)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (s *Server) applyJSONPatch(c *gin.Context, doc map[string]any, editable []s
 		return nil, fmt.Errorf("encode patch target: %w", err)
 	}
 	options := jsonpatch.NewApplyOptions()
-	options.AccumulatedCopySizeLimit = s.opts.MaxPayloadBytes
+	options.AccumulatedCopySizeLimit = b.maxBytes
 	// One operation at a time, so a failure names the operation.
 	for i, op := range ops {
 		patch, err := jsonpatch.DecodePatch(op)
@@ -67,7 +67,7 @@ func (s *Server) applyJSONPatch(c *gin.Context, doc map[string]any, editable []s
 			var next []byte
 			if next, err = patch.ApplyWithOptions(current, options); err == nil {
 				// Copies must not grow the document past what a body may be.
-				if int64(len(next)) > s.opts.MaxPayloadBytes {
+				if int64(len(next)) > b.maxBytes {
 					return nil, errTooLarge
 				}
 				current = next
@@ -93,8 +93,8 @@ func (s *Server) applyJSONPatch(c *gin.Context, doc map[string]any, editable []s
 // readPatch reads and checks the JSON Patch document: every operation well
 // formed and touching only editable paths, every problem reported at once.
 // It returns each operation as a one-operation patch document.
-func (s *Server) readPatch(c *gin.Context, editable []string) ([][]byte, error) {
-	raw, err := readJSON(c, s.opts.MaxPayloadBytes, patchMediaTypes...)
+func (b *binder) readPatch(c *gin.Context, editable []string) ([][]byte, error) {
+	raw, err := b.readJSON(c, patchMediaTypes...)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (s *Server) readPatch(c *gin.Context, editable []string) ([][]byte, error) 
 			failures = append(failures, strconv.Itoa(i)+" must be a JSON Patch operation object")
 			continue
 		}
-		failures = append(failures, s.checkOperation(c, i, obj, editable)...)
+		failures = append(failures, b.checkOperation(c, i, obj, editable)...)
 		raw, err := json.Marshal([]any{obj})
 		if err != nil {
 			return nil, fmt.Errorf("re-encode patch operation: %w", err)
@@ -130,9 +130,9 @@ func (s *Server) readPatch(c *gin.Context, editable []string) ([][]byte, error) 
 	return ops, nil
 }
 
-func (s *Server) checkOperation(ctx context.Context, i int, obj map[string]any, editable []string) []string {
+func (b *binder) checkOperation(ctx context.Context, i int, obj map[string]any, editable []string) []string {
 	prefix := strconv.Itoa(i) + "."
-	failures := s.validator.checkObject(ctx, reflect.TypeFor[patchOperation](), obj, nil, prefix)
+	failures := b.rules.check(ctx, reflect.TypeFor[patchOperation](), obj, checkMode{}, prefix)
 	op, _ := obj["op"].(string)
 	if _, has := obj["value"]; !has && (op == "add" || op == "replace" || op == "test") {
 		failures = append(failures, prefix+"value must be present for "+op)

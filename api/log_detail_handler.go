@@ -16,21 +16,21 @@ type logDetail struct {
 	History []attemptResponse `json:"history"`
 }
 
-// getLog answers one delivery with its attempts: its owner or support.
-func (s *Server) getLog(c *gin.Context) {
+// detail answers one delivery with its attempts: its owner or support.
+func (h *logHandlers) detail(c *gin.Context) {
 	p := principal(c)
-	e, err := s.deps.Logs.LogEntry(c, c.Param("logId"))
+	e, err := h.logs.LogEntry(c, c.Param("logId"))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	if !p.HasAny(auth.RoleSupport) && e.Delivery.ClientID != p.ClientID {
-		s.fail(c, hookflow.ErrLogNotFound)
+		fail(c, hookflow.ErrLogNotFound)
 		return
 	}
-	attempts, err := s.deps.Logs.Attempts(c, e.Delivery.ID)
+	attempts, err := h.deliveries.Attempts(c, e.Delivery.ID)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	out := logDetail{logEntry: toLogEntry(*e), History: make([]attemptResponse, 0, len(attempts))}

@@ -1,10 +1,8 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,61 +12,45 @@ import (
 	"github.com/hookflow/hookflow/auth"
 )
 
-// LogStore searches deliveries.
-type LogStore interface {
-	SearchLogs(ctx context.Context, f hookflow.LogFilter) ([]hookflow.LogEntry, int, error)
-	Delivery(ctx context.Context, id string) (*hookflow.Delivery, error)
-	LogEntry(ctx context.Context, id string) (*hookflow.LogEntry, error)
-	Attempts(ctx context.Context, deliveryID string) ([]*hookflow.Attempt, error)
+// logHandlers serve the deliveries as seed 004's logs: search, detail
+// and manual retry.
+type logHandlers struct {
+	logs       LogStore
+	deliveries DeliveryStore
+	catalog    EventCodes
+	dispatch   Retrier
+	bind       *binder
+}
+
+func newLogHandlers(logs LogStore, deliveries DeliveryStore, catalog EventCodes, dispatch Retrier, bind *binder) *logHandlers {
+	return &logHandlers{logs: logs, deliveries: deliveries, catalog: catalog, dispatch: dispatch, bind: bind}
 }
 
 // logsQuery is the query of seed 004.
 type logsQuery struct {
-	FacilitiesIDs any `json:"facilitiesIds" validate:"optional,array,max_items=MaxFacilities,each_string,each_text,each_max_length=MaxIDLength"`
-	EventType     any `json:"eventType" validate:"optional,in"`
-	StartDate     any `json:"startDate" validate:"optional,rfc3339,iso8601"`
-	EndDate       any `json:"endDate" validate:"optional,rfc3339,iso8601"`
-	pageQuery
-	SortDirection any `json:"sortDirection" validate:"optional,oneof=ASC DESC"`
+	FacilitiesIDs []string `json:"facilitiesIds" validate:"optional,array,max_items=MaxFacilities,each_string,each_text,each_max_length=MaxIDLength"`
+	EventType     string   `json:"eventType" validate:"optional,in"`
+	StartDate     string   `json:"startDate" validate:"optional,rfc3339,iso8601"`
+	EndDate       string   `json:"endDate" validate:"optional,rfc3339,iso8601"`
+	offsetPage
+	SortDirection string `json:"sortDirection" validate:"optional,oneof=ASC DESC"`
 }
 
-// pageQuery is the limit/offset pagination of seed 004; listings embed it
-// to share its rules, defaults and messages.
-type pageQuery struct {
-	Limit  any `json:"limit" validate:"optional,number,min_num=0,max_num=MaxLogLimit"`
-	Offset any `json:"offset" validate:"optional,number,min_num=0,max_num=MaxLogOffset"`
-}
-
-const defaultPageLimit = 10
-
-// limit and offset are the validated values, or their defaults.
-func (p pageQuery) limit() int  { return intOf(p.Limit, defaultPageLimit) }
-func (p pageQuery) offset() int { return intOf(p.Offset, 0) }
-
-const facilitiesParam = "facilitiesIds"
-
-// bindQuery reads query parameters into q's fields (q points to a query
-// struct): the array field from repeated (or name[]) parameters, the others
-// from their first value.
-func bindQuery(c *gin.Context, q any) []string {
-	obj := map[string]any{}
-	for key, values := range c.Request.URL.Query() {
-		name := strings.TrimSuffix(key, "[]")
-		if name == facilitiesParam {
-			items, _ := obj[name].([]any)
-			for _, v := range values {
-				items = append(items, v)
-			}
-			obj[name] = items
-			continue
-		}
-		if name == "sortDirection" {
-			obj[name] = strings.ToUpper(values[0]) // the seed's prose says 'asc' and 'desc'
-			continue
-		}
-		obj[name] = values[0]
+// upperSortDirection takes the seed's prose at its word: 'asc' and 'desc'.
+func upperSortDirection(obj map[string]any) {
+	if v, ok := obj["sortDirection"].(string); ok {
+		obj["sortDirection"] = strings.ToUpper(v)
 	}
-	return assignFields(obj, q)
+}
+
+// datesInOrder is the rule over two dates: the start is not after the end.
+func datesInOrder(obj map[string]any) []string {
+	start, startOK := parseDate(obj["startDate"])
+	end, endOK := parseDate(obj["endDate"])
+	if startOK && endOK && start.After(*end) {
+		return []string{"startDate must be a date before endDate"}
+	}
+	return nil
 }
 
 // logsEnvelope is the search answer; TotalCapped says Total is a lower bound.
@@ -136,39 +118,35 @@ func toLogEntry(e hookflow.LogEntry) logEntry {
 	return out
 }
 
-// logEventTypes is what eventType accepts: the shift catalog and all, as
-// seed 004 lists.
-func (s *Server) logEventTypes(ctx context.Context) ([]string, error) {
-	return s.allowedEvents(ctx, hookflow.KindFacility)
-}
-
-func (s *Server) searchLogs(c *gin.Context) {
-	var q logsQuery
-	unknown := bindQuery(c, &q)
-	allowed, err := s.logEventTypes(c)
+// search answers a page of the caller's deliveries, or every client's for
+// support.
+func (h *logHandlers) search(c *gin.Context) {
+	// eventType takes the shift catalog and all, as seed 004 lists.
+	allowed, err := allowedEvents(c, h.catalog, hookflow.KindFacility)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	failures := s.validator.Check(c, &q, allowed, false)
-	start, startOK := parseDate(q.StartDate)
-	end, endOK := parseDate(q.EndDate)
-	if startOK && endOK && start.After(*end) {
-		failures = append(failures, "startDate must be a date before endDate")
-	}
-	if failures = append(failures, unknown...); len(failures) > 0 {
-		s.fail(c, hookflow.Invalid(failures...))
+	q, err := bindQuery[logsQuery](c, h.bind, withBrackets(), preparing(upperSortDirection),
+		allowing(fieldValues{"eventType": allowed}), alsoChecking(datesInOrder))
+	if err != nil {
+		fail(c, err)
 		return
 	}
+	start, _ := parseDate(q.StartDate)
+	end, _ := parseDate(q.EndDate)
+	page := q.page()
 	p := principal(c)
 	f := hookflow.LogFilter{
-		FacilityIDs: stringsOf(q.FacilitiesIDs),
-		EventType:   stringOf(q.EventType),
-		Start:       start,
-		End:         end,
-		Limit:       q.limit(),
-		Offset:      q.offset(),
-		Ascending:   q.SortDirection == "ASC",
+		EventType: q.EventType,
+		Start:     start,
+		End:       end,
+		Limit:     page.Take,
+		Offset:    page.Skip,
+		Ascending: q.SortDirection == "ASC",
+	}
+	if q.FacilitiesIDs != nil {
+		f.FacilityIDs = dedupe(q.FacilitiesIDs)
 	}
 	if f.EventType == hookflow.AllEvents {
 		f.EventType = ""
@@ -176,13 +154,13 @@ func (s *Server) searchLogs(c *gin.Context) {
 	if !p.HasAny(auth.RoleSupport) {
 		f.ClientID = p.ClientID
 		if err := checkFacilities(p, f.FacilityIDs); err != nil {
-			s.fail(c, err)
+			fail(c, err)
 			return
 		}
 	}
-	entries, total, err := s.deps.Logs.SearchLogs(c, f)
+	entries, total, err := h.logs.SearchLogs(c, f)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	out := make([]logEntry, 0, len(entries))
@@ -197,6 +175,7 @@ func (s *Server) searchLogs(c *gin.Context) {
 	c.JSON(http.StatusCreated, body)
 }
 
+// parseDate reads a date the rfc3339 rule passed.
 func parseDate(v any) (*time.Time, bool) {
 	s, ok := v.(string)
 	if !ok {
@@ -207,18 +186,6 @@ func parseDate(v any) (*time.Time, bool) {
 		return nil, false
 	}
 	return &t, true
-}
-
-func intOf(v any, def int) int {
-	s, ok := v.(string)
-	if !ok {
-		return def
-	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil {
-		return def
-	}
-	return int(f)
 }
 
 type attemptResponse struct {
@@ -247,31 +214,29 @@ func toAttemptResponse(a *hookflow.Attempt) attemptResponse {
 // retryHeaders are the headers a manual retry reads, checked like a body:
 // the key becomes part of a Temporal workflow id and an update id.
 type retryHeaders struct {
-	IdempotencyKey any `json:"Idempotency-Key" validate:"optional,string,max_length=MaxIdempotencyKeyLength,header_safe"`
+	IdempotencyKey string `json:"Idempotency-Key" validate:"optional,string,max_length=MaxIdempotencyKeyLength,header_safe"`
 }
 
-// retryLog makes a manual attempt of a delivery: its owner or support.
-func (s *Server) retryLog(c *gin.Context) {
+// retry makes a manual attempt of a delivery: its owner or support.
+func (h *logHandlers) retry(c *gin.Context) {
 	p := principal(c)
-	key := c.GetHeader("Idempotency-Key")
-	if key != "" {
-		if failures := s.validator.Check(c, &retryHeaders{IdempotencyKey: key}, nil, false); len(failures) > 0 {
-			s.fail(c, hookflow.Invalid(failures...))
-			return
-		}
-	}
-	d, err := s.deps.Logs.Delivery(c, c.Param("logId"))
+	headers, err := bindHeaders[retryHeaders](c, h.bind)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
+		return
+	}
+	d, err := h.deliveries.Delivery(c, c.Param("logId"))
+	if err != nil {
+		fail(c, err)
 		return
 	}
 	if !p.HasAny(auth.RoleSupport) && d.ClientID != p.ClientID {
-		s.fail(c, hookflow.ErrLogNotFound)
+		fail(c, hookflow.ErrLogNotFound)
 		return
 	}
-	attempt, err := s.deps.Dispatcher.RetryNow(c, d, key)
+	attempt, err := h.dispatch.RetryNow(c, d, headers.IdempotencyKey)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, dataEnvelope{Data: toAttemptResponse(attempt)})

@@ -12,17 +12,39 @@ import (
 	"github.com/hookflow/hookflow/auth"
 )
 
-const principalKey = "hookflow.principal"
+const (
+	principalKey = "hookflow.principal"
+	loggerKey    = "hookflow.logger"
+)
+
+// withLogger gives every handler the server's logger (requestLogger), so
+// handlers hold only their stores.
+func withLogger(logger *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Set(loggerKey, logger)
+		c.Next()
+	}
+}
+
+// requestLogger is the server's logger, or a discarding one outside a request.
+func requestLogger(c *gin.Context) *slog.Logger {
+	if v, ok := c.Get(loggerKey); ok {
+		if l, ok := v.(*slog.Logger); ok {
+			return l
+		}
+	}
+	return slog.New(slog.DiscardHandler)
+}
 
 // recoverPanics answers a panic with the 500 envelope and logs the cause.
-func (s *Server) recoverPanics() gin.HandlerFunc {
+func recoverPanics(logger *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
 			if r := recover(); r != nil {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				s.fail(c, fmt.Errorf("panic: %v", r))
+				renderError(c, logger, fmt.Errorf("panic: %v", r))
 			}
 		}()
 		c.Next()
@@ -31,7 +53,7 @@ func (s *Server) recoverPanics() gin.HandlerFunc {
 
 // logRequests logs one line per request; it never logs headers or bodies,
 // which carry tokens and secrets.
-func (s *Server) logRequests() gin.HandlerFunc {
+func logRequests(logger *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -39,7 +61,7 @@ func (s *Server) logRequests() gin.HandlerFunc {
 		if c.Writer.Status() >= http.StatusInternalServerError {
 			level = slog.LevelError
 		}
-		s.deps.Logger.LogAttrs(c.Request.Context(), level, "http request",
+		logger.LogAttrs(c.Request.Context(), level, "http request",
 			slog.String("method", c.Request.Method),
 			slog.String("route", c.FullPath()),
 			slog.Int("status", c.Writer.Status()),
@@ -49,17 +71,17 @@ func (s *Server) logRequests() gin.HandlerFunc {
 }
 
 // authenticate checks the bearer token on every request of the group.
-func (s *Server) authenticate() gin.HandlerFunc {
+func authenticate(verifier *auth.Verifier) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		header := c.GetHeader("Authorization")
 		scheme, token, ok := strings.Cut(header, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			s.fail(c, errUnauthorized)
+			fail(c, errUnauthorized)
 			return
 		}
-		p, err := s.deps.Verifier.Verify(strings.TrimSpace(token))
+		p, err := verifier.Verify(strings.TrimSpace(token))
 		if err != nil {
-			s.fail(c, errUnauthorized)
+			fail(c, errUnauthorized)
 			return
 		}
 		c.Set(principalKey, p)
@@ -68,10 +90,10 @@ func (s *Server) authenticate() gin.HandlerFunc {
 }
 
 // requireRole lets through callers holding any of roles (admin holds all).
-func (s *Server) requireRole(roles ...auth.Role) gin.HandlerFunc {
+func requireRole(roles ...auth.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !principal(c).HasAny(roles...) {
-			s.fail(c, errForbidden)
+			fail(c, errForbidden)
 			return
 		}
 		c.Next()

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -52,35 +53,35 @@ func currentSecret(w *hookflow.Webhook) (string, error) {
 	return w.Secrets[0], nil
 }
 
-func (s *Server) webhooksPayload(c *gin.Context) {
-	sub, err := s.subscriptionWebhook(c)
+func (h *activityHandlers) webhooksPayload(c *gin.Context) {
+	sub, err := h.subscriptionWebhook(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	q, err := bindQueryInto[payloadModeQuery](s, c, nil)
+	q, err := bindQuery[payloadModeQuery](c, h.bind)
 	if err == nil {
 		if _, perr := uuid.Parse(q.OriginalActivityID); q.OriginalActivityID != "" && perr != nil {
 			err = hookflow.Invalid("originalActivityId must be a UUID")
 		}
 	}
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	codes, err := s.deps.Catalog.AllEventCodes(c)
+	codes, err := h.catalog.AllEventCodes(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	body, err := bindJSON[webhooksPayloadBody](s, c, fieldValues{"eventType": codes})
+	body, err := bindJSON[webhooksPayloadBody](c, h.bind, allowing(fieldValues{"eventType": codes}))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	secret, err := currentSecret(sub)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	now := time.Now()
@@ -89,14 +90,14 @@ func (s *Server) webhooksPayload(c *gin.Context) {
 	if q.Mode == "preview" {
 		payload, err := ev.Envelope()
 		if err != nil {
-			s.fail(c, err)
+			fail(c, err)
 			return
 		}
 		out.Payload = string(payload)
 	} else {
-		a, err := s.sendPayload(c, sub, ev, body.Version, q.OriginalActivityID)
+		a, err := h.sendPayload(c, sub, ev, body.Version, q.OriginalActivityID)
 		if err != nil {
-			s.fail(c, err)
+			fail(c, err)
 			return
 		}
 		// The body as stored is the one that will be posted, byte for byte.
@@ -105,7 +106,7 @@ func (s *Server) webhooksPayload(c *gin.Context) {
 		out.Activity = &v
 	}
 	if out.Hash, err = signing.PayloadHash(secret, out.CreatedAt, out.Payload); err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, out)
@@ -113,21 +114,21 @@ func (s *Server) webhooksPayload(c *gin.Context) {
 
 // sendPayload posts the event to the subscription as an added activity,
 // linked to originalID when given.
-func (s *Server) sendPayload(c *gin.Context, sub *hookflow.Webhook, ev hookflow.Event, version, originalID string) (*hookflow.Activity, error) {
-	ref, err := s.deps.Activity.ActivityEvent(c, ev.EventType, version, true)
+func (h *activityHandlers) sendPayload(c *gin.Context, sub *hookflow.Webhook, ev hookflow.Event, version, originalID string) (*hookflow.Activity, error) {
+	ref, err := h.activity.ActivityEvent(c, ev.EventType, version, true)
 	if err != nil {
 		return nil, err
 	}
 	post := hookflow.ActivityPost{Subscription: *sub, Event: *ref, EventID: ev.ID, CreatedAt: ev.CreatedAt, Data: ev.Data,
 		CreatedBy: principal(c).Subject}
 	if originalID != "" {
-		parent, err := s.deps.Activity.Activity(c, sub.ID, originalID)
+		parent, err := h.activity.Activity(c, sub.ID, originalID)
 		if err != nil {
 			return nil, err
 		}
 		post.RetryingFromID = parent.ID
 	}
-	return s.addPost(c, post)
+	return h.addPost(c, post)
 }
 
 // validateHashBody is the body of validate-hash.
@@ -137,15 +138,15 @@ type validateHashBody struct {
 	CreatedAt json.Number     `json:"createdAt" validate:"not_empty,number,int"`
 }
 
-func (s *Server) validateHash(c *gin.Context) {
-	sub, err := s.subscriptionWebhook(c)
+func (h *activityHandlers) validateHash(c *gin.Context) {
+	sub, err := h.subscriptionWebhook(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	body, err := bindJSON[validateHashBody](s, c, nil)
+	body, err := bindJSON[validateHashBody](c, h.bind)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	createdAt, _ := strconv.ParseInt(body.CreatedAt.String(), 10, 64) // the int rule passed
@@ -154,25 +155,39 @@ func (s *Server) validateHash(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"value": ok})
 }
 
-func (s *Server) getHash(c *gin.Context) {
-	sub, a, err := s.pathActivity(c)
+func (h *activityHandlers) getHash(c *gin.Context) {
+	sub, a, err := h.pathActivity(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	if !a.Posted() {
-		s.fail(c, hookflow.ErrActivityNotPosted)
+		fail(c, hookflow.ErrActivityNotPosted)
 		return
 	}
 	secret, err := currentSecret(sub)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	hash, err := signing.PayloadHash(secret, a.WebhookTimestamp, a.Payload)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, hashView{Payload: a.Payload, Hash: hash, CreatedAt: a.WebhookTimestamp})
+}
+
+// compactJSON is the compact form of a JSON value, or the string itself
+// when the value is a string: what a payload hash covers.
+func compactJSON(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var out bytes.Buffer
+	if err := json.Compact(&out, raw); err != nil {
+		return string(raw)
+	}
+	return out.String()
 }

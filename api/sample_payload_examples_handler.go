@@ -35,9 +35,9 @@ type exampleView struct {
 
 // deliveryBody makes the body a receiver would get for event e now: its
 // sample payload of its version as data when it has one, else fallback.
-func (s *Server) deliveryBody(c *gin.Context, e *hookflow.CatalogEvent, fallback string) (json.RawMessage, error) {
+func (h *samplePayloadHandlers) deliveryBody(c *gin.Context, e *hookflow.CatalogEvent, fallback string) (json.RawMessage, error) {
 	data := json.RawMessage(fallback)
-	sample, err := s.deps.Catalog.SamplePayload(c, e.ID, e.Version)
+	sample, err := h.payloads.SamplePayload(c, e.ID, e.Version)
 	switch {
 	case err == nil:
 		data = sample.Payload
@@ -52,23 +52,23 @@ func (s *Server) deliveryBody(c *gin.Context, e *hookflow.CatalogEvent, fallback
 	return body, nil
 }
 
-func (s *Server) getSamplePayloadExample(c *gin.Context) {
-	e, err := s.pathEvent(c)
+func (h *samplePayloadHandlers) getSamplePayloadExample(c *gin.Context) {
+	e, err := pathEvent(c, h.catalog)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	q, err := bindQueryInto[exampleTypeQuery](s, c, nil)
+	q, err := bindQuery[exampleTypeQuery](c, h.bind)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	if q.Type == "" {
 		q.Type = "ack"
 	}
-	body, err := s.deliveryBody(c, e, exampleData[q.Type])
+	body, err := h.deliveryBody(c, e, exampleData[q.Type])
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, exampleView{Type: q.Type, EventType: e.Code, Payload: body})
@@ -76,15 +76,15 @@ func (s *Server) getSamplePayloadExample(c *gin.Context) {
 
 // randomDeliveryPayload answers a freshly made delivery body of a random
 // live event.
-func (s *Server) randomDeliveryPayload(c *gin.Context) {
-	e, err := s.deps.Catalog.RandomLiveEvent(c)
+func (h *samplePayloadHandlers) randomDeliveryPayload(c *gin.Context) {
+	e, err := h.catalog.RandomLiveEvent(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	body, err := s.deliveryBody(c, e, `{}`)
+	body, err := h.deliveryBody(c, e, `{}`)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)

@@ -11,6 +11,18 @@ import (
 	"github.com/hookflow/hookflow"
 )
 
+// samplePayloadHandlers serve catalog events' sample payloads, the
+// delivery bodies made from them and the seed data's versions.
+type samplePayloadHandlers struct {
+	payloads SamplePayloadStore
+	catalog  CatalogEventReader
+	bind     *binder
+}
+
+func newSamplePayloadHandlers(payloads SamplePayloadStore, catalog CatalogEventReader, bind *binder) *samplePayloadHandlers {
+	return &samplePayloadHandlers{payloads: payloads, catalog: catalog, bind: bind}
+}
+
 // samplePayloadBody is the create body of a sample payload.
 type samplePayloadBody struct {
 	Payload json.RawMessage `json:"payload" validate:"not_empty,object"`
@@ -51,24 +63,24 @@ func toSamplePayloadView(p *hookflow.SamplePayload) samplePayloadView {
 		Payload: string(p.Payload), Version: p.Version, AuditInfo: auditView(p.Audit)}
 }
 
-func (s *Server) createSamplePayload(c *gin.Context) {
-	e, err := s.pathEvent(c)
+func (h *samplePayloadHandlers) createSamplePayload(c *gin.Context) {
+	e, err := pathEvent(c, h.catalog)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	body, err := bindJSON[samplePayloadBody](s, c, nil)
+	body, err := bindJSON[samplePayloadBody](c, h.bind)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	version := e.Version // a payload is of its event's version unless told
 	if body.Version != nil {
 		version = *body.Version
 	}
-	created, err := s.deps.Catalog.CreateSamplePayload(c, e.ID, version, body.Payload, principal(c).Subject)
+	created, err := h.payloads.CreateSamplePayload(c, e.ID, version, body.Payload, principal(c).Subject)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, toSamplePayloadView(created))
@@ -76,61 +88,61 @@ func (s *Server) createSamplePayload(c *gin.Context) {
 
 // pathSamplePayload loads the sample payload of the path's event and the
 // required `version` query parameter.
-func (s *Server) pathSamplePayload(c *gin.Context) (*hookflow.SamplePayload, error) {
-	e, err := s.pathEvent(c)
+func (h *samplePayloadHandlers) pathSamplePayload(c *gin.Context) (*hookflow.SamplePayload, error) {
+	e, err := pathEvent(c, h.catalog)
 	if err != nil {
 		return nil, err
 	}
-	q, err := bindQueryInto[versionQuery](s, c, nil)
+	q, err := bindQuery[versionQuery](c, h.bind)
 	if err != nil {
 		return nil, err
 	}
-	return s.deps.Catalog.SamplePayload(c, e.ID, q.Version)
+	return h.payloads.SamplePayload(c, e.ID, q.Version)
 }
 
-func (s *Server) getSamplePayload(c *gin.Context) {
-	p, err := s.pathSamplePayload(c)
+func (h *samplePayloadHandlers) getSamplePayload(c *gin.Context) {
+	p, err := h.pathSamplePayload(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, toSamplePayloadView(p))
 }
 
-func (s *Server) patchSamplePayload(c *gin.Context) {
-	p, err := s.pathSamplePayload(c)
+func (h *samplePayloadHandlers) patchSamplePayload(c *gin.Context) {
+	p, err := h.pathSamplePayload(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	dec := json.NewDecoder(bytes.NewReader(p.Payload))
 	dec.UseNumber()
 	var payload any
 	if err := dec.Decode(&payload); err != nil {
-		s.fail(c, fmt.Errorf("decode stored sample payload %s: %w", p.ID, err))
+		fail(c, fmt.Errorf("decode stored sample payload %s: %w", p.ID, err))
 		return
 	}
-	body, err := patchAs[patchedSamplePayload](s, c, map[string]any{"payload": payload, "version": p.Version}, samplePayloadEditable, nil)
+	body, err := patchAs[patchedSamplePayload](c, h.bind, map[string]any{"payload": payload, "version": p.Version}, samplePayloadEditable)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	updated, err := s.deps.Catalog.UpdateSamplePayload(c, p.Event.ID, p.Version, body.Version, body.Payload, principal(c).Subject)
+	updated, err := h.payloads.UpdateSamplePayload(c, p.Event.ID, p.Version, body.Version, body.Payload, principal(c).Subject)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, toSamplePayloadView(updated))
 }
 
-func (s *Server) deleteSamplePayload(c *gin.Context) {
-	p, err := s.pathSamplePayload(c)
+func (h *samplePayloadHandlers) deleteSamplePayload(c *gin.Context) {
+	p, err := h.pathSamplePayload(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	if err := s.deps.Catalog.DeleteSamplePayload(c, p.Event.ID, p.Version); err != nil {
-		s.fail(c, err)
+	if err := h.payloads.DeleteSamplePayload(c, p.Event.ID, p.Version); err != nil {
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, valueTrue)

@@ -16,10 +16,10 @@ type seedDataVersionView struct {
 }
 
 // listSeedDataVersions answers a bare array, as seed 003 shows.
-func (s *Server) listSeedDataVersions(c *gin.Context) {
-	versions, err := s.deps.Catalog.SeedDataVersions(c)
+func (h *samplePayloadHandlers) listSeedDataVersions(c *gin.Context) {
+	versions, err := h.payloads.SeedDataVersions(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	out := listOf(versions, len(versions), func(v hookflow.SeedDataVersion) seedDataVersionView {

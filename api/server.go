@@ -1,5 +1,12 @@
 // Package api serves Hookflow's HTTP API with gin: authentication, validation
 // and the seeds' response shapes. Handlers stay thin and speak domain types.
+//
+// The package is cut by aggregate: each aggregate's handlers are methods of
+// one handler type holding only the stores it uses (webhookHandlers,
+// catalogHandlers, ...), its store interfaces declared with the others of
+// its surface (public_stores.go, ecg_stores.go), and each surface has one
+// route table (public_routes.go, ecg_routes.go). The HTTP kernel they share
+// is bind.go, rules.go, messages.go, page.go, errors.go and jsonpatch.go.
 package api
 
 import (
@@ -33,35 +40,41 @@ type Observer interface {
 	Handler() http.Handler
 }
 
-// Deps are the collaborators the handlers use.
+// Stores are the stores the handlers use, one per aggregate. Each
+// interface is a subset of the storage store of the same name.
+type Stores struct {
+	Webhooks       WebhookStore
+	Deliveries     DeliveryStore
+	Logs           LogStore
+	Catalog        CatalogStore
+	SamplePayloads SamplePayloadStore
+	Subscriptions  SubscriptionStore
+	Secrets        SecretStore
+	Activity       ActivityStore
+}
+
+// Deps are the server's collaborators.
 type Deps struct {
-	Logger   *slog.Logger
-	Verifier *auth.Verifier
-	Database Pinger
-	Temporal Pinger
-	Webhooks WebhookStore
-	Logs     LogStore
-	Catalog  CatalogStore
-	// Subscriptions keeps organization subscriptions and their secrets.
-	Subscriptions SubscriptionStore
-	// Activity keeps the subscriptions' post history.
-	Activity   ActivityStore
+	Logger     *slog.Logger
+	Verifier   *auth.Verifier
+	Database   Pinger
+	Temporal   Pinger
+	Stores     Stores
 	Dispatcher Dispatcher
 	Metrics    Observer // optional: no /metrics without it
 }
 
 // Server routes HTTP requests to handlers.
 type Server struct {
-	deps      Deps
-	opts      Options
-	validator *Validator
-	engine    *gin.Engine
+	engine   *gin.Engine
+	verifier *auth.Verifier
+	// The route tables as mounted, one per surface.
+	public, ecg []route
 }
 
 // NewServer builds the router with every route and middleware.
 func NewServer(deps Deps, opts Options) *Server {
-	s := &Server{deps: deps, opts: opts, validator: NewValidator(opts.AllowInsecureURLs), engine: gin.New()}
-	s.validator.registerTypedRules()
+	s := &Server{verifier: deps.Verifier, engine: gin.New()}
 	e := s.engine
 	e.ContextWithFallback = true // handlers pass c as a context.Context
 	e.HandleMethodNotAllowed = false
@@ -69,28 +82,45 @@ func NewServer(deps Deps, opts Options) *Server {
 		// Outermost, so a recovered panic is counted as the 500 it answers.
 		e.Use(deps.Metrics.Middleware())
 	}
-	e.Use(s.recoverPanics(), s.logRequests())
-	e.NoRoute(func(c *gin.Context) { s.fail(c, errRouteMissing) })
+	e.Use(recoverPanics(deps.Logger), logRequests(deps.Logger), withLogger(deps.Logger))
+	e.NoRoute(func(c *gin.Context) { fail(c, errRouteMissing) })
 
-	e.GET("/healthcheck", s.healthcheck)
+	health := &healthHandlers{components: map[string]Pinger{"database": deps.Database, "temporal": deps.Temporal}}
+	s.get("/healthcheck", health.check)
 	if deps.Metrics != nil {
-		e.GET("/metrics", gin.WrapH(deps.Metrics.Handler()))
+		s.get("/metrics", gin.WrapH(deps.Metrics.Handler()))
 	}
 
-	s.mount(s.publicRoutes())
-	s.mount(s.ecgRoutes())
-	s.mount(s.organizationRoutes())
-	s.mount(s.ecgActivityRoutes())
+	b := &binder{rules: newRules(opts.AllowInsecureURLs), maxBytes: opts.MaxPayloadBytes}
+	st, d := deps.Stores, deps.Dispatcher
+	s.public = publicRoutes(
+		newWebhookHandlers(st.Webhooks, st.Catalog, d, b),
+		newLogHandlers(st.Logs, st.Deliveries, st.Catalog, d, b),
+		newEventHandlers(st.Catalog, d, b))
+	s.mount(s.public)
+	subscriptions := newSubscriptionHandlers(st.Subscriptions, st.Catalog, d, b, opts.AllowInsecureURLs)
+	s.ecg = ecgRoutes(
+		newCatalogHandlers(st.Catalog, b),
+		newSamplePayloadHandlers(st.SamplePayloads, st.Catalog, b),
+		subscriptions,
+		newSecretHandlers(st.Secrets, st.Subscriptions, b, opts.SecretRotationOverlap),
+		newActivityHandlers(st.Activity, st.Subscriptions, st.Webhooks, st.Deliveries, st.Catalog, d, b))
+	s.mount(s.ecg)
 
 	// Built-in receivers for trying a webhook; deliveries carry no token.
 	e.POST("/api/webhook-processors/success-response", testProcessor(http.StatusOK))
 	e.POST("/api/webhook-processors/failed-response", testProcessor(http.StatusInternalServerError))
 
-	routeDocs(e)
+	s.routeDocs()
 	return s
 }
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
 
-func (s *Server) fail(c *gin.Context, err error) { renderError(c, s.deps.Logger, err) }
+// testProcessor answers like a receiver would, for trying a webhook out.
+func testProcessor(status int) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.JSON(status, gin.H{"value": status < 300})
+	}
+}

@@ -16,6 +16,18 @@ import (
 // one) keeps the previous secret signing for the rotation overlap, so that
 // receivers can switch keys without losing a delivery.
 
+// secretHandlers serve a subscription's secret and its history.
+type secretHandlers struct {
+	secrets       SecretStore
+	subscriptions SubscriptionReader
+	bind          *binder
+	overlap       time.Duration // how long a rotated-out secret keeps signing
+}
+
+func newSecretHandlers(secrets SecretStore, subscriptions SubscriptionReader, bind *binder, overlap time.Duration) *secretHandlers {
+	return &secretHandlers{secrets: secrets, subscriptions: subscriptions, bind: bind, overlap: overlap}
+}
+
 // secretQuery asks for the secret current at an instant.
 type secretQuery struct {
 	CreatedAt string `json:"createdAt" validate:"optional,string,rfc3339"`
@@ -58,10 +70,10 @@ func toSecretHistoryView(e hookflow.SecretHistoryEntry) secretHistoryView {
 	return secretHistoryView{ID: e.ID, SecretKey: e.SecretKey, CreatedAt: e.CreatedAt.UTC(), ExpiresAt: utc(e.ExpiresAt)}
 }
 
-func (s *Server) getSubscriptionSecret(c *gin.Context) {
-	q, err := bindQueryInto[secretQuery](s, c, nil)
+func (h *secretHandlers) getSubscriptionSecret(c *gin.Context) {
+	q, err := bindQuery[secretQuery](c, h.bind)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	var at *time.Time
@@ -69,66 +81,66 @@ func (s *Server) getSubscriptionSecret(c *gin.Context) {
 		t, _ := time.Parse(time.RFC3339Nano, q.CreatedAt) // validated
 		at = &t
 	}
-	secret, err := s.deps.Subscriptions.SubscriptionSecret(c, organizationID(c), c.Param("subscriptionId"), at)
+	secret, err := h.secrets.SubscriptionSecret(c, organizationID(c), c.Param("subscriptionId"), at)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, secretKeyView{SecretKey: secret})
 }
 
-func (s *Server) rotateSubscriptionSecret(c *gin.Context) {
+func (h *secretHandlers) rotateSubscriptionSecret(c *gin.Context) {
 	secret, err := signing.GenerateSecret()
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	if _, err := s.rotate(c, secret); err != nil {
-		s.fail(c, err)
+	if _, err := h.rotate(c, secret); err != nil {
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, valueTrue)
 }
 
-func (s *Server) addSubscriptionSecret(c *gin.Context) {
+func (h *secretHandlers) addSubscriptionSecret(c *gin.Context) {
 	// An unknown subscription is a 404 before its body is looked at.
-	if _, err := s.pathSubscription(c); err != nil {
-		s.fail(c, err)
+	if _, err := pathSubscription(c, h.subscriptions); err != nil {
+		fail(c, err)
 		return
 	}
-	body, err := bindJSON[secretBody](s, c, nil, standardSecret)
+	body, err := bindJSON[secretBody](c, h.bind, alsoChecking(standardSecret))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	entry, err := s.rotate(c, body.SecretKey)
+	entry, err := h.rotate(c, body.SecretKey)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, toSecretHistoryView(*entry))
 }
 
-func (s *Server) rotate(c *gin.Context, secret string) (*hookflow.SecretHistoryEntry, error) {
-	return s.deps.Subscriptions.RotateSubscriptionSecret(c, organizationID(c), c.Param("subscriptionId"), secret, s.opts.SecretRotationOverlap)
+func (h *secretHandlers) rotate(c *gin.Context, secret string) (*hookflow.SecretHistoryEntry, error) {
+	return h.secrets.RotateSubscriptionSecret(c, organizationID(c), c.Param("subscriptionId"), secret, h.overlap)
 }
 
-func (s *Server) listSubscriptionSecrets(c *gin.Context) {
-	q, err := bindQueryInto[secretHistoryQuery](s, c, nil)
+func (h *secretHandlers) listSubscriptionSecrets(c *gin.Context) {
+	q, err := bindQuery[secretHistoryQuery](c, h.bind)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	items, total, err := s.deps.Subscriptions.SubscriptionSecretHistory(c, organizationID(c), c.Param("subscriptionId"), q.page())
+	items, total, err := h.secrets.SubscriptionSecretHistory(c, organizationID(c), c.Param("subscriptionId"), q.page())
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	var sub *subscriptionView
 	if q.Include == "subscription" {
-		found, err := s.pathSubscription(c)
+		found, err := pathSubscription(c, h.subscriptions)
 		if err != nil {
-			s.fail(c, err)
+			fail(c, err)
 			return
 		}
 		view := toSubscriptionView(*found)

@@ -10,6 +10,20 @@ import (
 	"github.com/hookflow/hookflow/signing"
 )
 
+// subscriptionHandlers serve organization subscriptions and the list of
+// every organization's subscriptions to an event.
+type subscriptionHandlers struct {
+	subscriptions SubscriptionStore
+	catalog       SubscriptionCatalog
+	dispatch      WebhookRemover
+	bind          *binder
+	allowInsecure bool // http:// postUri pass without isDevelopment
+}
+
+func newSubscriptionHandlers(subscriptions SubscriptionStore, catalog SubscriptionCatalog, dispatch WebhookRemover, bind *binder, allowInsecure bool) *subscriptionHandlers {
+	return &subscriptionHandlers{subscriptions: subscriptions, catalog: catalog, dispatch: dispatch, bind: bind, allowInsecure: allowInsecure}
+}
+
 // subscriptionBody is the create body of a subscription and what a patch
 // must leave.
 type subscriptionBody struct {
@@ -38,12 +52,12 @@ type subscriptionListQuery struct {
 
 // subscriptionValues are the values events and version may take: the live
 // catalog's codes, of any category, or all; the catalog's versions.
-func (s *Server) subscriptionValues(c *gin.Context) (fieldValues, error) {
-	codes, err := s.deps.Catalog.AllEventCodes(c)
+func (h *subscriptionHandlers) subscriptionValues(c *gin.Context) (fieldValues, error) {
+	codes, err := h.catalog.AllEventCodes(c)
 	if err != nil {
 		return nil, err
 	}
-	versions, err := s.deps.Subscriptions.CatalogVersions(c)
+	versions, err := h.catalog.CatalogVersions(c)
 	if err != nil {
 		return nil, err
 	}
@@ -53,10 +67,10 @@ func (s *Server) subscriptionValues(c *gin.Context) (fieldValues, error) {
 // secureUnlessDevelopment is the rule that needs two fields: a postUri is
 // HTTPS unless isDevelopment is true (or the server allows insecure URLs).
 // The SSRF guard applies at delivery either way.
-func (s *Server) secureUnlessDevelopment(obj map[string]any) []string {
+func (h *subscriptionHandlers) secureUnlessDevelopment(obj map[string]any) []string {
 	uri, _ := obj["postUri"].(string)
 	dev, _ := obj["isDevelopment"].(bool)
-	if dev || s.opts.AllowInsecureURLs || !isURLAddress(uri) {
+	if dev || h.allowInsecure || !isURLAddress(uri) {
 		return nil
 	}
 	if u, _ := url.Parse(uri); u.Scheme != "https" {
@@ -65,79 +79,79 @@ func (s *Server) secureUnlessDevelopment(obj map[string]any) []string {
 	return nil
 }
 
-func (s *Server) createSubscription(c *gin.Context) {
-	values, err := s.subscriptionValues(c)
+func (h *subscriptionHandlers) createSubscription(c *gin.Context) {
+	values, err := h.subscriptionValues(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	body, err := bindJSON[subscriptionBody](s, c, values, s.secureUnlessDevelopment)
+	body, err := bindJSON[subscriptionBody](c, h.bind, allowing(values), alsoChecking(h.secureUnlessDevelopment))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	secret, err := signing.GenerateSecret()
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	created, err := s.deps.Subscriptions.CreateSubscription(c, organizationID(c), body.input(), secret, principal(c).Subject)
+	created, err := h.subscriptions.CreateSubscription(c, organizationID(c), body.input(), secret, principal(c).Subject)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, toSubscriptionView(*created))
 }
 
-func (s *Server) listSubscriptions(c *gin.Context) {
-	q, err := bindQueryInto[subscriptionListQuery](s, c, nil)
+func (h *subscriptionHandlers) listSubscriptions(c *gin.Context) {
+	q, err := bindQuery[subscriptionListQuery](c, h.bind)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	f := hookflow.SubscriptionFilter{Version: q.Version, EventID: q.EventID, Page: q.page()}
-	items, total, err := s.deps.Subscriptions.Subscriptions(c, organizationID(c), f)
+	items, total, err := h.subscriptions.Subscriptions(c, organizationID(c), f)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, listOf(items, total, toSubscriptionView))
 }
 
 // pathSubscription loads the subscription the path names, in its organization.
-func (s *Server) pathSubscription(c *gin.Context) (*hookflow.Subscription, error) {
-	return s.deps.Subscriptions.Subscription(c, organizationID(c), c.Param("subscriptionId"))
+func pathSubscription(c *gin.Context, subscriptions SubscriptionReader) (*hookflow.Subscription, error) {
+	return subscriptions.Subscription(c, organizationID(c), c.Param("subscriptionId"))
 }
 
-func (s *Server) getSubscription(c *gin.Context) {
-	sub, err := s.pathSubscription(c)
+func (h *subscriptionHandlers) getSubscription(c *gin.Context) {
+	sub, err := pathSubscription(c, h.subscriptions)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, toSubscriptionView(*sub))
 }
 
-func (s *Server) patchSubscription(c *gin.Context) {
-	sub, err := s.pathSubscription(c)
+func (h *subscriptionHandlers) patchSubscription(c *gin.Context) {
+	sub, err := pathSubscription(c, h.subscriptions)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	values, err := s.subscriptionValues(c)
+	values, err := h.subscriptionValues(c)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	doc := map[string]any{"postUri": sub.PostURI, "events": sub.Events, "version": sub.Version, "isDevelopment": sub.IsDevelopment}
-	body, err := patchAs[subscriptionBody](s, c, doc, subscriptionEditable, values, s.secureUnlessDevelopment)
+	body, err := patchAs[subscriptionBody](c, h.bind, doc, subscriptionEditable, allowing(values), alsoChecking(h.secureUnlessDevelopment))
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
-	updated, err := s.deps.Subscriptions.UpdateSubscription(c, sub.OrganizationID, sub.ID, body.input(), principal(c).Subject)
+	updated, err := h.subscriptions.UpdateSubscription(c, sub.OrganizationID, sub.ID, body.input(), principal(c).Subject)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, toSubscriptionView(*updated))
@@ -145,45 +159,32 @@ func (s *Server) patchSubscription(c *gin.Context) {
 
 // subscriptionLifecycle moves a subscription's lifecycle; deactivating,
 // archiving or deleting it also ends its deliveries' pending retries.
-func (s *Server) subscriptionLifecycle(c *gin.Context, action hookflow.LifecycleAction) error {
+func (h *subscriptionHandlers) subscriptionLifecycle(c *gin.Context, action hookflow.LifecycleAction) error {
 	id := c.Param("subscriptionId")
-	if err := s.deps.Subscriptions.SubscriptionLifecycle(c, organizationID(c), id, action, principal(c).Subject); err != nil {
+	if err := h.subscriptions.SubscriptionLifecycle(c, organizationID(c), id, action, principal(c).Subject); err != nil {
 		return err
 	}
 	switch action {
 	case hookflow.ActionDeactivate, hookflow.ActionArchive, hookflow.ActionDelete:
 		// Best effort: a delivery the signal misses finds the subscription
 		// out of use at its next attempt anyway.
-		if err := s.deps.Dispatcher.WebhookRemoved(c, id); err != nil {
-			s.deps.Logger.WarnContext(c, "end pending deliveries", "webhook_id", id, "error", err)
+		if err := h.dispatch.WebhookRemoved(c, id); err != nil {
+			requestLogger(c).WarnContext(c, "end pending deliveries", "webhook_id", id, "error", err)
 		}
 	}
 	return nil
 }
 
-func (s *Server) removeSubscriptionEvent(c *gin.Context) {
+func (h *subscriptionHandlers) removeSubscriptionEvent(c *gin.Context) {
 	event := c.Param("eventId")
 	if !hookflow.IsText(event) {
-		s.fail(c, hookflow.ErrCatalogEventNotFound) // no catalog id or code is such text
+		fail(c, hookflow.ErrCatalogEventNotFound) // no catalog id or code is such text
 		return
 	}
-	err := s.deps.Subscriptions.RemoveSubscriptionEvent(c, organizationID(c), c.Param("subscriptionId"), event, principal(c).Subject)
+	err := h.subscriptions.RemoveSubscriptionEvent(c, organizationID(c), c.Param("subscriptionId"), event, principal(c).Subject)
 	if err != nil {
-		s.fail(c, err)
+		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, valueTrue)
-}
-
-// dedupe drops repeated values, keeping the first place of each.
-func dedupe(values []string) []string {
-	out := make([]string, 0, len(values))
-	seen := make(map[string]bool, len(values))
-	for _, v := range values {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
 }

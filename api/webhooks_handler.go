@@ -11,28 +11,31 @@ import (
 	"github.com/hookflow/hookflow/signing"
 )
 
-// WebhookStore keeps webhooks.
-type WebhookStore interface {
-	CreateWebhook(ctx context.Context, w *hookflow.Webhook) error
-	Webhook(ctx context.Context, id string) (*hookflow.Webhook, error)
-	Webhooks(ctx context.Context, f hookflow.WebhookFilter) ([]*hookflow.Webhook, int, error)
-	UpdateWebhook(ctx context.Context, id string, u hookflow.WebhookUpdate, by string) (*hookflow.Webhook, error)
-	DeleteWebhook(ctx context.Context, id, by string) error
+// webhookHandlers serve the webhooks of seeds 000, 001 and 002.
+type webhookHandlers struct {
+	webhooks WebhookStore
+	catalog  EventCodes
+	dispatch WebhookRemover
+	bind     *binder
+}
+
+func newWebhookHandlers(webhooks WebhookStore, catalog EventCodes, dispatch WebhookRemover, bind *binder) *webhookHandlers {
+	return &webhookHandlers{webhooks: webhooks, catalog: catalog, dispatch: dispatch, bind: bind}
 }
 
 // webhookBody is the body of seed 000 (facility webhooks).
 type webhookBody struct {
-	URL        any `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port"`
-	Events     any `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
-	Facilities any `json:"facilities" validate:"optional,array,max_items=MaxFacilities,each_string,each_max_length=MaxIDLength"`
-	Secrets    any `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
+	URL        *string  `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port"`
+	Events     []string `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
+	Facilities []string `json:"facilities" validate:"optional,array,max_items=MaxFacilities,each_string,each_max_length=MaxIDLength"`
+	Secrets    []string `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
 }
 
 // userWebhookBody is the body of seeds 001 and 002: no facilities.
 type userWebhookBody struct {
-	URL     any `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port"`
-	Events  any `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
-	Secrets any `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
+	URL     *string  `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port"`
+	Events  []string `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
+	Secrets []string `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
 }
 
 type webhookResponse struct {
@@ -42,15 +45,6 @@ type webhookResponse struct {
 	ClientID   string    `json:"clientId"`
 	Facilities *[]string `json:"facilities,omitempty"`
 	Secrets    []string  `json:"secrets"`
-}
-
-type dataEnvelope struct {
-	Data any `json:"data"`
-}
-
-type listEnvelope struct {
-	Data  any `json:"data"`
-	Total int `json:"total"`
 }
 
 func toWebhookResponse(w *hookflow.Webhook) webhookResponse {
@@ -70,8 +64,8 @@ func toWebhookResponse(w *hookflow.Webhook) webhookResponse {
 
 // allowedEvents lists the events a kind accepts, from the catalog, with
 // "all" where the seeds put it: last for facility webhooks, first for user ones.
-func (s *Server) allowedEvents(ctx context.Context, kind hookflow.WebhookKind) ([]string, error) {
-	codes, err := s.deps.Catalog.CatalogEventCodes(ctx, hookflow.CategoryForKind(kind))
+func allowedEvents(ctx context.Context, catalog EventCodes, kind hookflow.WebhookKind) ([]string, error) {
+	codes, err := catalog.CatalogEventCodes(ctx, hookflow.CategoryForKind(kind))
 	if err != nil {
 		return nil, err
 	}
@@ -82,28 +76,35 @@ func (s *Server) allowedEvents(ctx context.Context, kind hookflow.WebhookKind) (
 }
 
 // bindWebhook decodes and validates a webhook body of kind, reporting every
-// failed rule at once. partial is PATCH.
-func (s *Server) bindWebhook(c *gin.Context, kind hookflow.WebhookKind, partial bool) (webhookBody, error) {
+// failed rule at once. partial is PATCH. Repeated events, facilities and
+// secrets count once.
+func (h *webhookHandlers) bindWebhook(c *gin.Context, kind hookflow.WebhookKind, partial bool) (webhookBody, error) {
 	var body webhookBody
-	var target any = &body
-	var user userWebhookBody
-	if kind == hookflow.KindUser {
-		target = &user
-	}
-	unknown, err := bindBody(c, s.opts.MaxPayloadBytes, target)
+	obj, err := h.bind.readObject(c)
 	if err != nil {
 		return body, err
 	}
-	allowed, err := s.allowedEvents(c, kind)
+	allowed, err := allowedEvents(c, h.catalog, kind)
 	if err != nil {
 		return body, err
 	}
-	failures := append(s.validator.Check(c, target, allowed, partial), unknown...)
-	if len(failures) > 0 {
-		return body, hookflow.Invalid(failures...)
+	opts := []bindOption{allowing(fieldValues{"events": allowed})}
+	if partial {
+		opts = append(opts, partially())
 	}
 	if kind == hookflow.KindUser {
+		user, err := decode[userWebhookBody](c, h.bind, obj, opts...)
+		if err != nil {
+			return body, err
+		}
 		body = webhookBody{URL: user.URL, Events: user.Events, Secrets: user.Secrets}
+	} else if body, err = decode[webhookBody](c, h.bind, obj, opts...); err != nil {
+		return body, err
+	}
+	for _, list := range []*[]string{&body.Events, &body.Facilities, &body.Secrets} {
+		if *list != nil {
+			*list = dedupe(*list)
+		}
 	}
 	return body, nil
 }
@@ -118,47 +119,47 @@ func checkFacilities(p auth.Principal, facilities []string) error {
 	return nil
 }
 
-func (s *Server) createWebhook(kind hookflow.WebhookKind) gin.HandlerFunc {
+func (h *webhookHandlers) create(kind hookflow.WebhookKind) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p := principal(c)
-		body, err := s.bindWebhook(c, kind, false)
+		body, err := h.bindWebhook(c, kind, false)
 		if err != nil {
-			s.fail(c, err)
+			fail(c, err)
 			return
 		}
-		w := &hookflow.Webhook{Kind: kind, ClientID: p.ClientID, URL: body.URL.(string), Events: stringsOf(body.Events)}
+		w := &hookflow.Webhook{Kind: kind, ClientID: p.ClientID, URL: *body.URL, Events: body.Events}
 		if kind == hookflow.KindFacility {
 			w.Facilities = p.Facilities
 			if body.Facilities != nil {
-				w.Facilities = stringsOf(body.Facilities)
+				w.Facilities = body.Facilities
 			}
 			if err := checkFacilities(p, w.Facilities); err != nil {
-				s.fail(c, err)
+				fail(c, err)
 				return
 			}
 		}
 		if body.Secrets != nil {
-			w.Secrets = stringsOf(body.Secrets)
+			w.Secrets = body.Secrets
 		} else {
 			secret, err := signing.GenerateSecret()
 			if err != nil {
-				s.fail(c, err)
+				fail(c, err)
 				return
 			}
 			w.Secrets = []string{secret}
 		}
-		if err := s.deps.Webhooks.CreateWebhook(c, w); err != nil {
-			s.fail(c, err)
+		if err := h.webhooks.CreateWebhook(c, w); err != nil {
+			fail(c, err)
 			return
 		}
 		c.JSON(http.StatusCreated, dataEnvelope{Data: toWebhookResponse(w)})
 	}
 }
 
-// visibleWebhook loads a webhook of kind that the caller may see; any other
-// is "Webhook not found", so ids of other tenants leak nothing.
-func (s *Server) visibleWebhook(c *gin.Context, kind hookflow.WebhookKind) (*hookflow.Webhook, error) {
-	w, err := s.deps.Webhooks.Webhook(c, c.Param("webhookId"))
+// visible loads a webhook of kind that the caller may see; any other is
+// "Webhook not found", so ids of other tenants leak nothing.
+func (h *webhookHandlers) visible(c *gin.Context, kind hookflow.WebhookKind) (*hookflow.Webhook, error) {
+	w, err := h.webhooks.Webhook(c, c.Param("webhookId"))
 	if err != nil {
 		return nil, err
 	}
@@ -169,22 +170,22 @@ func (s *Server) visibleWebhook(c *gin.Context, kind hookflow.WebhookKind) (*hoo
 	return w, nil
 }
 
-func (s *Server) listWebhooks(kind hookflow.WebhookKind) gin.HandlerFunc {
+func (h *webhookHandlers) list(kind hookflow.WebhookKind) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var page pageQuery
-		unknown := bindQuery(c, &page)
-		if failures := append(s.validator.Check(c, &page, nil, false), unknown...); len(failures) > 0 {
-			s.fail(c, hookflow.Invalid(failures...))
+		q, err := bindQuery[offsetPage](c, h.bind, withBrackets())
+		if err != nil {
+			fail(c, err)
 			return
 		}
 		p := principal(c)
-		filter := hookflow.WebhookFilter{Kind: kind, ClientID: p.ClientID, Limit: page.limit(), Offset: page.offset()}
+		page := q.page()
+		filter := hookflow.WebhookFilter{Kind: kind, ClientID: p.ClientID, Limit: page.Take, Offset: page.Skip}
 		if p.Has(auth.RoleAdmin) {
 			filter.ClientID = ""
 		}
-		hooks, total, err := s.deps.Webhooks.Webhooks(c, filter)
+		hooks, total, err := h.webhooks.Webhooks(c, filter)
 		if err != nil {
-			s.fail(c, err)
+			fail(c, err)
 			return
 		}
 		out := make([]webhookResponse, 0, len(hooks))
@@ -195,72 +196,59 @@ func (s *Server) listWebhooks(kind hookflow.WebhookKind) gin.HandlerFunc {
 	}
 }
 
-func (s *Server) getWebhook(kind hookflow.WebhookKind) gin.HandlerFunc {
+func (h *webhookHandlers) get(kind hookflow.WebhookKind) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		w, err := s.visibleWebhook(c, kind)
+		w, err := h.visible(c, kind)
 		if err != nil {
-			s.fail(c, err)
+			fail(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, dataEnvelope{Data: toWebhookResponse(w)})
 	}
 }
 
-func (s *Server) updateWebhook(kind hookflow.WebhookKind) gin.HandlerFunc {
+func (h *webhookHandlers) update(kind hookflow.WebhookKind) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p := principal(c)
-		w, err := s.visibleWebhook(c, kind)
+		w, err := h.visible(c, kind)
 		if err != nil {
-			s.fail(c, err)
+			fail(c, err)
 			return
 		}
-		body, err := s.bindWebhook(c, kind, true)
+		body, err := h.bindWebhook(c, kind, true)
 		if err != nil {
-			s.fail(c, err)
+			fail(c, err)
 			return
 		}
-		var u hookflow.WebhookUpdate
-		if body.URL != nil {
-			url := body.URL.(string)
-			u.URL = &url
+		u := hookflow.WebhookUpdate{URL: body.URL, Events: body.Events, Facilities: body.Facilities, Secrets: body.Secrets}
+		if err := checkFacilities(p, u.Facilities); err != nil {
+			fail(c, err)
+			return
 		}
-		if body.Events != nil {
-			u.Events = stringsOf(body.Events)
-		}
-		if body.Facilities != nil {
-			u.Facilities = stringsOf(body.Facilities)
-			if err := checkFacilities(p, u.Facilities); err != nil {
-				s.fail(c, err)
-				return
-			}
-		}
-		if body.Secrets != nil {
-			u.Secrets = stringsOf(body.Secrets)
-		}
-		updated, err := s.deps.Webhooks.UpdateWebhook(c, w.ID, u, p.Subject)
+		updated, err := h.webhooks.UpdateWebhook(c, w.ID, u, p.Subject)
 		if err != nil {
-			s.fail(c, err)
+			fail(c, err)
 			return
 		}
 		c.JSON(http.StatusCreated, dataEnvelope{Data: toWebhookResponse(updated)})
 	}
 }
 
-func (s *Server) deleteWebhook(kind hookflow.WebhookKind) gin.HandlerFunc {
+func (h *webhookHandlers) delete(kind hookflow.WebhookKind) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		w, err := s.visibleWebhook(c, kind)
+		w, err := h.visible(c, kind)
 		if err != nil {
-			s.fail(c, err)
+			fail(c, err)
 			return
 		}
-		if err := s.deps.Webhooks.DeleteWebhook(c, w.ID, principal(c).Subject); err != nil {
-			s.fail(c, err)
+		if err := h.webhooks.DeleteWebhook(c, w.ID, principal(c).Subject); err != nil {
+			fail(c, err)
 			return
 		}
 		// Best effort: a delivery the signal misses finds the webhook gone at
 		// its next attempt anyway.
-		if err := s.deps.Dispatcher.WebhookRemoved(c, w.ID); err != nil {
-			s.deps.Logger.WarnContext(c, "end pending deliveries", "webhook_id", w.ID, "error", err)
+		if err := h.dispatch.WebhookRemoved(c, w.ID); err != nil {
+			requestLogger(c).WarnContext(c, "end pending deliveries", "webhook_id", w.ID, "error", err)
 		}
 		c.JSON(http.StatusOK, dataEnvelope{Data: toWebhookResponse(w)})
 	}

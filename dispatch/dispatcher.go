@@ -22,17 +22,6 @@ import (
 	"github.com/hookflow/hookflow/workflows"
 )
 
-// Store is what dispatching reads and writes.
-type Store interface {
-	EventCategory(ctx context.Context, eventType string) (string, error)
-	PublishEvent(ctx context.Context, ev *hookflow.Event, category string) ([]hookflow.Delivery, bool, error)
-	DeleteEvent(ctx context.Context, id string) error
-	Delivery(ctx context.Context, id string) (*hookflow.Delivery, error)
-	Attempt(ctx context.Context, id string) (*hookflow.Attempt, error)
-	UnsettledDeliveries(ctx context.Context, webhookID string) ([]string, error)
-	StrandedDeliveries(ctx context.Context, dueBefore time.Time, after hookflow.DueCursor, limit int) ([]hookflow.Delivery, error)
-}
-
 // Options configure dispatching.
 type Options struct {
 	TaskQueue      string
@@ -48,18 +37,18 @@ type Options struct {
 
 // Dispatcher publishes events and retries deliveries.
 type Dispatcher struct {
-	store    Store
+	stores   Stores
 	temporal client.Client
 	opts     Options
 	logger   *slog.Logger
 }
 
 // New builds a Dispatcher.
-func New(store Store, c client.Client, opts Options, logger *slog.Logger) *Dispatcher {
+func New(stores Stores, c client.Client, opts Options, logger *slog.Logger) *Dispatcher {
 	if opts.StartTimeout <= 0 {
 		opts.StartTimeout = 10 * time.Second
 	}
-	return &Dispatcher{store: store, temporal: c, opts: opts, logger: logger}
+	return &Dispatcher{stores: stores, temporal: c, opts: opts, logger: logger}
 }
 
 // ErrUnavailable is the 503 of a publish that could not be made durable.
@@ -82,14 +71,14 @@ func (d *Dispatcher) Publish(ctx context.Context, ev *hookflow.Event) (Published
 	if ev.ID == "" {
 		ev.ID = uuid.NewString()
 	}
-	category, err := d.store.EventCategory(ctx, ev.EventType)
+	category, err := d.stores.Catalog.EventCategory(ctx, ev.EventType)
 	if err != nil {
 		if hookflow.ErrorCodeOf(err) == hookflow.EINVALID {
 			return Published{}, err
 		}
 		return Published{}, d.unavailable(ctx, "look up event type", err)
 	}
-	deliveries, created, err := d.store.PublishEvent(ctx, ev, category)
+	deliveries, created, err := d.stores.Events.PublishEvent(ctx, ev, category)
 	if err != nil {
 		return Published{}, d.unavailable(ctx, "store event", err)
 	}
@@ -97,13 +86,35 @@ func (d *Dispatcher) Publish(ctx context.Context, ev *hookflow.Event) (Published
 	if err != nil {
 		if created && started == 0 {
 			// Nothing runs yet: forget the event so a retry starts clean.
-			if delErr := d.store.DeleteEvent(context.WithoutCancel(ctx), ev.ID); delErr != nil {
-				d.logger.ErrorContext(ctx, "undo failed publish", "event_id", ev.ID, "error", delErr)
-			}
+			d.forget(ctx, ev.ID)
 		}
 		return Published{}, d.unavailable(ctx, "start deliveries", err)
 	}
 	return Published{EventID: ev.ID, Deliveries: deliveries, Created: created}, nil
+}
+
+// PostActivity stores a post added through the ECG API and starts its
+// delivery. When the start fails nothing stays behind (the post's event is
+// forgotten, as a failed publish's) and the answer is ErrUnavailable.
+func (d *Dispatcher) PostActivity(ctx context.Context, post hookflow.ActivityPost) (*hookflow.Delivery, error) {
+	del, err := d.stores.Activity.AddActivityPost(ctx, post)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.start(ctx, *del); err != nil {
+		d.logger.ErrorContext(ctx, "start added post", "delivery_id", del.ID, "error", err)
+		d.forget(ctx, del.EventID)
+		return nil, ErrUnavailable
+	}
+	return del, nil
+}
+
+// forget deletes an event none of whose workflows started, with its
+// deliveries, even when ctx has ended: the undo of a failed publish or post.
+func (d *Dispatcher) forget(ctx context.Context, eventID string) {
+	if err := d.stores.Events.DeleteEvent(context.WithoutCancel(ctx), eventID); err != nil {
+		d.logger.ErrorContext(ctx, "undo event whose deliveries did not start", "event_id", eventID, "error", err)
+	}
 }
 
 func (d *Dispatcher) unavailable(ctx context.Context, what string, err error) error {
@@ -229,7 +240,7 @@ func (d *Dispatcher) RetryNow(ctx context.Context, del *hookflow.Delivery, idemp
 	if res.AttemptID == "" {
 		return nil, hookflow.Errorf(hookflow.ECONFLICT, "Delivery can no longer be attempted: %s", res.Reason)
 	}
-	return d.store.Attempt(ctx, res.AttemptID)
+	return d.stores.Deliveries.Attempt(ctx, res.AttemptID)
 }
 
 func (d *Dispatcher) updateRunning(ctx context.Context, del *hookflow.Delivery, key string) (activities.AttemptResult, error) {
@@ -287,12 +298,6 @@ func (d *Dispatcher) retryEnded(ctx context.Context, del *hookflow.Delivery, key
 	return res, nil
 }
 
-// Start starts the workflow of one delivery stored outside a publish (a
-// post added through the ECG API); starting it again starts nothing.
-func (d *Dispatcher) Start(ctx context.Context, del hookflow.Delivery) error {
-	return d.start(ctx, del)
-}
-
 // Settle tells a delivery's workflow that a receiver reported its success
 // later: its pending retries end. A workflow that already ended has
 // nothing to stop.
@@ -308,7 +313,7 @@ func (d *Dispatcher) Settle(ctx context.Context, deliveryID string) error {
 // WebhookRemoved ends the pending retries of a deleted webhook at once
 // instead of at their next scheduled attempt.
 func (d *Dispatcher) WebhookRemoved(ctx context.Context, webhookID string) error {
-	ids, err := d.store.UnsettledDeliveries(ctx, webhookID)
+	ids, err := d.stores.Deliveries.UnsettledDeliveries(ctx, webhookID)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func (d *Dispatcher) RecoverStranded(ctx context.Context, req workflows.RecoverR
 	var cursor hookflow.DueCursor
 	checked, restarted := 0, 0
 	for checked < req.Limit {
-		page, err := d.store.StrandedDeliveries(ctx, req.DueBefore, cursor, min(sweepPage, req.Limit-checked))
+		page, err := d.stores.Deliveries.StrandedDeliveries(ctx, req.DueBefore, cursor, min(sweepPage, req.Limit-checked))
 		if err != nil {
 			return checked, err
 		}

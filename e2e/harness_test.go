@@ -75,7 +75,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		db = testDB.DB
 	}
 	stores := db.Stores()
-	d := dispatch.New(dispatchStores{stores.Catalog, stores.Events, stores.Deliveries}, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second,
+	d := dispatch.New(dispatch.Stores{Catalog: stores.Catalog, Events: stores.Events, Deliveries: stores.Deliveries, Activity: stores.Activity}, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second,
 		EagerStart: o.temporal == nil, StartTimeout: 2 * time.Second}, logger)
 	w := worker.New(testTemporal, worker.Options{TaskQueue: queue}, worker.Activities{
 		Delivery:  activities.New(testDB.Stores.Deliveries, egress.NewClient(o.guard, 5*time.Second, "Hookflow/e2e", logger), logger),
@@ -89,10 +89,11 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	// Every answer the tests get is also checked against the OpenAPI document.
 	srv := httptest.NewServer(testenv.CheckedAgainstOpenAPI(t, api.NewServer(api.Deps{
 		Logger: logger, Verifier: auth.NewVerifier(testKeys), Database: db, Temporal: worker.TemporalPinger{Client: tc},
-		Webhooks: stores.Webhooks, Logs: logStores{stores.Logs, stores.Deliveries},
-		Catalog:       catalogStores{stores.Catalog, stores.SamplePayloads, stores.Subscriptions},
-		Subscriptions: subscriptionStores{stores.Subscriptions, stores.Secrets, stores.Catalog},
-		Activity:      activityStores{stores.Activity, stores.Webhooks, stores.Deliveries, stores.Events}, Dispatcher: d,
+		Stores: api.Stores{
+			Webhooks: stores.Webhooks, Deliveries: stores.Deliveries, Logs: stores.Logs, Catalog: stores.Catalog,
+			SamplePayloads: stores.SamplePayloads, Subscriptions: stores.Subscriptions, Secrets: stores.Secrets, Activity: stores.Activity,
+		},
+		Dispatcher: d,
 	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true, SecretRotationOverlap: o.overlap})))
 	t.Cleanup(srv.Close)
 	return &stack{t: t, url: srv.URL, queue: queue, dispatcher: d}
@@ -232,33 +233,3 @@ func (r *receiver) setStatuses(statuses ...int) {
 		r.statuses[i] = http.StatusOK
 	}
 }
-
-// Interim adapters until the api's interfaces are cut per aggregate: each
-// embeds the stores one of today's api interfaces spans.
-type (
-	logStores struct {
-		*storage.LogStore
-		*storage.DeliveryStore
-	}
-	catalogStores struct {
-		*storage.CatalogStore
-		*storage.SamplePayloadStore
-		*storage.SubscriptionStore
-	}
-	subscriptionStores struct {
-		*storage.SubscriptionStore
-		*storage.SecretStore
-		*storage.CatalogStore
-	}
-	activityStores struct {
-		*storage.ActivityStore
-		*storage.WebhookStore
-		*storage.DeliveryStore
-		*storage.EventStore
-	}
-	dispatchStores struct {
-		*storage.CatalogStore
-		*storage.EventStore
-		*storage.DeliveryStore
-	}
-)

@@ -127,17 +127,16 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 	// Only a worker in this process can take eager starts.
 	dispatcher := newDispatcher(stores, tc, cfg, r.worker, logger)
 	server := api.NewServer(api.Deps{
-		Logger:        logger,
-		Verifier:      auth.NewVerifier(keys),
-		Database:      db,
-		Temporal:      worker.TemporalPinger{Client: tc},
-		Webhooks:      stores.Webhooks,
-		Logs:          logStores{stores.Logs, stores.Deliveries},
-		Catalog:       catalogStores{stores.Catalog, stores.SamplePayloads, stores.Subscriptions},
-		Subscriptions: subscriptionStores{stores.Subscriptions, stores.Secrets, stores.Catalog},
-		Activity:      activityStores{stores.Activity, stores.Webhooks, stores.Deliveries, stores.Events},
-		Dispatcher:    m.CountPublishes(dispatcher),
-		Metrics:       m,
+		Logger:   logger,
+		Verifier: auth.NewVerifier(keys),
+		Database: db,
+		Temporal: worker.TemporalPinger{Client: tc},
+		Stores: api.Stores{
+			Webhooks: stores.Webhooks, Deliveries: stores.Deliveries, Logs: stores.Logs, Catalog: stores.Catalog,
+			SamplePayloads: stores.SamplePayloads, Subscriptions: stores.Subscriptions, Secrets: stores.Secrets, Activity: stores.Activity,
+		},
+		Dispatcher: m.CountPublishes(dispatcher),
+		Metrics:    m,
 	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, AllowInsecureURLs: cfg.AllowInsecureURLs,
 		SecretRotationOverlap: cfg.SecretRotationOverlap})
 	return serve(ctx, ln, server, "api listening", logger)
@@ -152,7 +151,7 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, what string, lo
 }
 
 func newDispatcher(stores storage.Stores, tc client.Client, cfg config.Config, eager bool, logger *slog.Logger) *dispatch.Dispatcher {
-	return dispatch.New(dispatchStores{stores.Catalog, stores.Events, stores.Deliveries}, tc, dispatch.Options{
+	return dispatch.New(dispatch.Stores{Catalog: stores.Catalog, Events: stores.Events, Deliveries: stores.Deliveries, Activity: stores.Activity}, tc, dispatch.Options{
 		TaskQueue:      cfg.TaskQueue,
 		RetrySchedule:  cfg.RetrySchedule,
 		AttemptTimeout: cfg.DeliveryTimeout + attemptOverhead,
@@ -266,33 +265,3 @@ func temporalOptions(cfg config.Config, logger sdklog.Logger, metrics client.Met
 	}
 	return opts
 }
-
-// Interim adapters until the api's interfaces are cut per aggregate: each
-// embeds the stores one of today's api interfaces spans.
-type (
-	logStores struct {
-		*storage.LogStore
-		*storage.DeliveryStore
-	}
-	catalogStores struct {
-		*storage.CatalogStore
-		*storage.SamplePayloadStore
-		*storage.SubscriptionStore
-	}
-	subscriptionStores struct {
-		*storage.SubscriptionStore
-		*storage.SecretStore
-		*storage.CatalogStore
-	}
-	activityStores struct {
-		*storage.ActivityStore
-		*storage.WebhookStore
-		*storage.DeliveryStore
-		*storage.EventStore
-	}
-	dispatchStores struct {
-		*storage.CatalogStore
-		*storage.EventStore
-		*storage.DeliveryStore
-	}
-)

@@ -82,50 +82,49 @@ func TestResolveParamNamesTheLimitsConstants(t *testing.T) {
 }
 
 type boundedBody struct {
-	ID     any `json:"id" validate:"optional,string,max_length=MaxIDLength,header_safe"`
-	Name   any `json:"name" validate:"string,text,max_length=3"`
-	Tags   any `json:"tags" validate:"optional,array,max_items=2,each_string,each_text,each_max_length=3"`
-	URL    any `json:"url" validate:"optional,string,url_port"`
-	Events any `json:"events" validate:"optional,array,max_allowed"`
+	ID     string   `json:"id" validate:"optional,string,max_length=MaxIDLength,header_safe"`
+	Name   string   `json:"name" validate:"string,text,max_length=3"`
+	Tags   []string `json:"tags" validate:"optional,array,max_items=2,each_string,each_text,each_max_length=3"`
+	URL    string   `json:"url" validate:"optional,string,url_port"`
+	Events []string `json:"events" validate:"optional,array,max_allowed"`
 }
 
 func TestBoundRulesReportTheirMessages(t *testing.T) {
-	val := NewValidator(false)
-	allowed := []string{"a", "b"}
+	r := newRules(false)
+	allowed := fieldValues{"events": {"a", "b"}}
 	tests := []struct {
 		name string
-		body boundedBody
+		body map[string]any
 		want []string
 	}{
-		{"within every bound", boundedBody{ID: "evt:1", Name: "ééé", Tags: []any{"x", "yyy"}, URL: "https://h:443/", Events: []any{"a", "b"}}, nil},
-		{"lengths count characters, not bytes", boundedBody{Name: "日本語"}, nil},
-		{"missing value: only its type rule", boundedBody{}, []string{"name must be a string"}},
-		{"id too long", boundedBody{ID: strings.Repeat("a", hookflow.MaxIDLength+1), Name: "n"}, []string{"id must be shorter than or equal to 255 characters"}},
-		{"id not header-safe", boundedBody{ID: "a\r\nb", Name: "n"}, []string{"id must contain only the characters A-Z a-z 0-9 . _ : ~ -"}},
-		{"NUL and length", boundedBody{Name: "ab\x00c"}, []string{"name must be valid UTF-8 without NUL characters", "name must be shorter than or equal to 3 characters"}},
-		{"invalid UTF-8", boundedBody{Name: "\xff"}, []string{"name must be valid UTF-8 without NUL characters"}},
-		{"tags", boundedBody{Name: "n", Tags: []any{"\x00", "long", "x"}}, []string{
+		{"within every bound", map[string]any{"id": "evt:1", "name": "ééé", "tags": []any{"x", "yyy"}, "url": "https://h:443/", "events": []any{"a", "b"}}, nil},
+		{"lengths count characters, not bytes", map[string]any{"name": "日本語"}, nil},
+		{"missing value: only its type rule", map[string]any{}, []string{"name must be a string"}},
+		{"id too long", map[string]any{"id": strings.Repeat("a", hookflow.MaxIDLength+1), "name": "n"}, []string{"id must be shorter than or equal to 255 characters"}},
+		{"id not header-safe", map[string]any{"id": "a\r\nb", "name": "n"}, []string{"id must contain only the characters A-Z a-z 0-9 . _ : ~ -"}},
+		{"NUL and length", map[string]any{"name": "ab\x00c"}, []string{"name must be valid UTF-8 without NUL characters", "name must be shorter than or equal to 3 characters"}},
+		{"invalid UTF-8", map[string]any{"name": "\xff"}, []string{"name must be valid UTF-8 without NUL characters"}},
+		{"tags", map[string]any{"name": "n", "tags": []any{"\x00", "long", "x"}}, []string{
 			"tags must contain no more than 2 elements",
 			"each value in tags must be valid UTF-8 without NUL characters",
 			"each value in tags must be shorter than or equal to 3 characters"}},
-		{"port", boundedBody{Name: "n", URL: "https://h:70000/"}, []string{"url must have a port between 1 and 65535"}},
-		{"more events than allowed", boundedBody{Name: "n", Events: []any{"a", "b", "a"}}, []string{"events must contain no more than 2 elements"}},
+		{"port", map[string]any{"name": "n", "url": "https://h:70000/"}, []string{"url must have a port between 1 and 65535"}},
+		{"more events than allowed", map[string]any{"name": "n", "events": []any{"a", "b", "a"}}, []string{"events must contain no more than 2 elements"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			body := tt.body
-			got := val.Check(context.Background(), &body, allowed, false)
+			got := r.check(context.Background(), reflect.TypeFor[boundedBody](), tt.body, checkMode{values: allowed}, "")
 			if !slices.Equal(got, tt.want) {
-				t.Errorf("Check = %q\nwant    %q", got, tt.want)
+				t.Errorf("check = %q\nwant    %q", got, tt.want)
 			}
 		})
 	}
 }
 
-func TestStringsOfDropsRepeatsKeepingFirstPlaces(t *testing.T) {
-	got := stringsOf([]any{"b", "a", "b", "c", "a"})
+func TestDedupeDropsRepeatsKeepingFirstPlaces(t *testing.T) {
+	got := dedupe([]string{"b", "a", "b", "c", "a"})
 	if !slices.Equal(got, []string{"b", "a", "c"}) {
-		t.Errorf("stringsOf = %v, want [b a c]", got)
+		t.Errorf("dedupe = %v, want [b a c]", got)
 	}
 }
 
@@ -134,7 +133,7 @@ func TestStringsOfDropsRepeatsKeepingFirstPlaces(t *testing.T) {
 func TestEveryNumericRuleParameterResolves(t *testing.T) {
 	numeric := map[string]bool{"max_length": true, "each_max_length": true, "max_items": true, "min_items": true, "max_num": true, "min_num": true}
 	for _, req := range []any{webhookBody{}, userWebhookBody{}, publishBody{}, logsQuery{}, retryHeaders{}} {
-		for _, f := range rulesOf(reflect.TypeOf(req)) {
+		for _, f := range fieldsOf(reflect.TypeOf(req)) {
 			for _, rule := range f.rules {
 				name, param, ok := strings.Cut(rule, "=")
 				if !ok || !numeric[name] {

@@ -1,0 +1,43 @@
+package dispatch
+
+import (
+	"context"
+	"time"
+
+	"github.com/hookflow/hookflow"
+)
+
+// The stores dispatching reads and writes, one per aggregate; each is a
+// subset of the storage store of the same name.
+
+// CatalogStore tells the category of a published event's type.
+type CatalogStore interface {
+	EventCategory(ctx context.Context, eventType string) (string, error)
+}
+
+// EventStore keeps published events and their deliveries, and forgets an
+// event whose workflows could not start.
+type EventStore interface {
+	PublishEvent(ctx context.Context, ev *hookflow.Event, category string) ([]hookflow.Delivery, bool, error)
+	DeleteEvent(ctx context.Context, id string) error
+}
+
+// DeliveryStore reads what retries and the recovery sweep need of deliveries.
+type DeliveryStore interface {
+	Attempt(ctx context.Context, id string) (*hookflow.Attempt, error)
+	UnsettledDeliveries(ctx context.Context, webhookID string) ([]string, error)
+	StrandedDeliveries(ctx context.Context, dueBefore time.Time, after hookflow.DueCursor, limit int) ([]hookflow.Delivery, error)
+}
+
+// ActivityStore keeps the posts added through the ECG API.
+type ActivityStore interface {
+	AddActivityPost(ctx context.Context, p hookflow.ActivityPost) (*hookflow.Delivery, error)
+}
+
+// Stores are the stores a Dispatcher uses.
+type Stores struct {
+	Catalog    CatalogStore
+	Events     EventStore
+	Deliveries DeliveryStore
+	Activity   ActivityStore
+}

@@ -1,0 +1,58 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+	"testing"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/hookflow/hookflow"
+)
+
+// unreachable is a Temporal client whose every start fails.
+type unreachable struct{ client.Client }
+
+func (unreachable) ExecuteWorkflow(context.Context, client.StartWorkflowOptions, any, ...any) (client.WorkflowRun, error) {
+	return nil, errors.New("temporal is unreachable")
+}
+
+// fakeStores records the events deleted.
+type fakeStores struct {
+	deleted []string
+}
+
+func (f *fakeStores) EventCategory(context.Context, string) (string, error) { return "shift", nil }
+func (f *fakeStores) PublishEvent(_ context.Context, ev *hookflow.Event, _ string) ([]hookflow.Delivery, bool, error) {
+	return []hookflow.Delivery{{ID: "d-1", EventID: ev.ID}}, true, nil
+}
+func (f *fakeStores) DeleteEvent(_ context.Context, id string) error {
+	f.deleted = append(f.deleted, id)
+	return nil
+}
+func (f *fakeStores) AddActivityPost(_ context.Context, p hookflow.ActivityPost) (*hookflow.Delivery, error) {
+	return &hookflow.Delivery{ID: "d-2", EventID: "post-event"}, nil
+}
+
+func newUnreachable(f *fakeStores) *Dispatcher {
+	return New(Stores{Catalog: f, Events: f, Activity: f}, unreachable{}, Options{TaskQueue: "q"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// A publish or a post whose workflow cannot start leaves nothing behind
+// and answers 503, so that a retry starts clean.
+func TestPublishAndPostActivityUndoWhenNothingStarts(t *testing.T) {
+	f := &fakeStores{}
+	d := newUnreachable(f)
+	if _, err := d.Publish(context.Background(), &hookflow.Event{ID: "ev-1", EventType: "shift.created"}); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Publish err = %v, want ErrUnavailable", err)
+	}
+	if _, err := d.PostActivity(context.Background(), hookflow.ActivityPost{}); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("PostActivity err = %v, want ErrUnavailable", err)
+	}
+	if want := []string{"ev-1", "post-event"}; !slices.Equal(f.deleted, want) {
+		t.Errorf("deleted %v, want %v", f.deleted, want)
+	}
+}
