@@ -23,10 +23,18 @@ bin/hookflow: $(GO_SOURCES)
 	@echo "building bin/hookflow"
 	@go build -ldflags "$(LDFLAGS)" -o $@ ./cmd/hookflow
 
-bin/temporal:
-	@echo "building the Temporal CLI into bin/ (once, about 2 minutes)..."
-	@GOBIN=$(CURDIR)/bin go install github.com/temporalio/cli/cmd/temporal@v1.5.1
-	@echo "built bin/temporal"
+# The Temporal CLI (its dev server) takes minutes to build, so it is built once
+# per machine into the user's cache, where every clone finds it; bin/temporal
+# links to it.
+TEMPORAL_VERSION := v1.5.1
+TEMPORAL_CLI := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/hookflow/temporal-$(TEMPORAL_VERSION)/temporal
+
+$(TEMPORAL_CLI):
+	@echo "building the Temporal CLI $(TEMPORAL_VERSION) into $(@D) (once per machine, about 2 minutes)..."
+	@mkdir -p $(@D) && GOBIN=$(@D) go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
+
+bin/temporal: $(TEMPORAL_CLI)
+	@mkdir -p bin && ln -sfn $(TEMPORAL_CLI) $@
 
 services: bin/temporal
 	scripts/services.sh up
