@@ -82,6 +82,8 @@ lint:
 	go run $(STATICCHECK) ./...
 	@# bench/ is a module of its own (its plotting dependencies stay out of the product's go.mod).
 	cd bench && go vet ./... && go run $(STATICCHECK) ./...
+	@# The test recipe's promise to say the services stay up (no services needed).
+	scripts/check-make-test.sh
 
 # The micro-benchmarks of the hot pure functions, then the end-to-end
 # benchmark on the same local services as `make run`. BENCH_FLAGS passes flags, e.g.
