@@ -132,7 +132,7 @@ func fullActivityView(a hookflow.Activity) activityView { return toActivityView(
 
 // activityListQuery is the query of the activity and activation lists.
 type activityListQuery struct {
-	listQuery
+	skipTakePage
 	Status  string   `json:"status" validate:"optional,oneof=all succeeded failed"`
 	EventID string   `json:"eventId" validate:"optional,text,max_length=255"`
 	Include []string `json:"include" validate:"optional"` // checked by includeRule

@@ -16,7 +16,7 @@ type nestedItem struct {
 }
 
 type nestedBody struct {
-	listQuery
+	skipTakePage
 	Color  string       `json:"color" validate:"string,in"`
 	Size   string       `json:"size" validate:"optional,string,in"`
 	Owner  *nestedItem  `json:"owner" validate:"optional,object"`

@@ -79,7 +79,7 @@ func (h *catalogHandlers) createCatalogEvent(c *gin.Context) {
 }
 
 func (h *catalogHandlers) listCatalogEvents(c *gin.Context) {
-	q, err := bindQuery[listQuery](c, h.bind)
+	q, err := bindQuery[skipTakePage](c, h.bind)
 	if err != nil {
 		fail(c, err)
 		return

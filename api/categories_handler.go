@@ -62,7 +62,7 @@ func (h *catalogHandlers) createCategory(c *gin.Context) {
 }
 
 func (h *catalogHandlers) listCategories(c *gin.Context) {
-	q, err := bindQuery[listQuery](c, h.bind)
+	q, err := bindQuery[skipTakePage](c, h.bind)
 	if err != nil {
 		fail(c, err)
 		return

@@ -10,7 +10,7 @@ import (
 // Every list pages with hookflow.Page and answers {"data": [...], "total": N}
 // (listEnvelope). The two surfaces name a page differently, as their seeds
 // do: the public v2 lists with limit and offset (offsetPage), the ECG lists
-// with order_by, skip and take (listQuery). A list query embeds one of them
+// with order_by, skip and take (skipTakePage). A list query embeds one of them
 // to share its rules, defaults and messages.
 
 // offsetPage is the limit/offset pagination of seed 004. A limit of 0
@@ -43,15 +43,16 @@ const (
 	maxTake     = 100
 )
 
-// listQuery is the order_by/skip/take pagination of the ECG lists.
-type listQuery struct {
+// skipTakePage is the order_by/skip/take pagination of seed 003 (the ECG
+// lists).
+type skipTakePage struct {
 	OrderBy string `json:"order_by" validate:"optional,oneof=ASC DESC"`
 	Skip    string `json:"skip" validate:"optional,int,min_num=0"`
 	Take    string `json:"take" validate:"optional,int,min_num=1,max_num=100"`
 }
 
 // page is the validated page, with its defaults.
-func (q listQuery) page() hookflow.Page {
+func (q skipTakePage) page() hookflow.Page {
 	p := hookflow.Page{Descending: q.OrderBy == "DESC", Take: defaultTake}
 	if n, err := strconv.Atoi(q.Skip); err == nil {
 		p.Skip = n

@@ -269,7 +269,7 @@ type requestField struct {
 }
 
 // fieldsOf lists the fields of a request struct in order; the fields of an
-// embedded struct (a shared part such as listQuery) take its place.
+// embedded struct (a shared part such as skipTakePage) take its place.
 func fieldsOf(t reflect.Type) []requestField {
 	var out []requestField
 	for i := range t.NumField() {

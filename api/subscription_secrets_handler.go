@@ -50,7 +50,7 @@ func standardSecret(obj map[string]any) []string {
 
 // secretHistoryQuery is the history list's parameters.
 type secretHistoryQuery struct {
-	listQuery
+	skipTakePage
 	Include string `json:"include" validate:"optional,string,oneof=subscription"`
 }
 

@@ -45,7 +45,7 @@ var subscriptionEditable = []string{"/postUri", "/events", "/version", "/isDevel
 
 // subscriptionListQuery is the list's parameters: the list ones and filters.
 type subscriptionListQuery struct {
-	listQuery
+	skipTakePage
 	Version string `json:"version" validate:"optional,string,text,max_length=20"`
 	EventID string `json:"eventId" validate:"optional,string,text,max_length=255"`
 }
