@@ -30,15 +30,12 @@ func runStep[In, Out any](t *testing.T, name string, in In) Out {
 	return out
 }
 
-func seedWebhook(t *testing.T) uuid.UUID {
+// seedWebhook creates a user webhook to every event through the webhook
+// store, signed with secrets (or testenv.TestSecret when none are given).
+func seedWebhook(t *testing.T, secrets ...string) uuid.UUID {
 	t.Helper()
-	var id uuid.UUID
-	err := testDB.DB.Pool().QueryRow(context.Background(),
-		`INSERT INTO webhooks (kind, client_id, url, events) VALUES ('user', 'c-steps', 'https://example.com/hook', '{all}') RETURNING id`).Scan(&id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
+	w := testenv.NewWebhook(t, testDB.Stores, &hookflow.Webhook{ClientID: "c-steps", URL: "https://example.com/hook", Secrets: secrets})
+	return uuid.MustParse(w.ID)
 }
 
 func count(t *testing.T, query string, args ...any) int {
