@@ -116,16 +116,11 @@ func TestAScheduledAttemptOfASettledDeliveryEndsWithoutAnIntent(t *testing.T) {
 // Begin makes no attempt to an archived webhook, nor of an event type the
 // catalog no longer has in use, and ends the delivery with the reason.
 func TestBeginEndsADeliveryOfAnArchivedWebhookOrARetiredEventType(t *testing.T) {
-	ctx := context.Background()
 	archived := seedWebhook(t)
-	if _, err := testDB.DB.Pool().Exec(ctx, `UPDATE webhooks SET archived_at = now() WHERE id = $1`, archived); err != nil {
-		t.Fatal(err)
-	}
+	testenv.ArchiveWebhook(t, testDB, archived.String())
 	_, toArchived := seedDelivery(t, archived, time.Minute, "retrying", 1)
 	_, retired := seedDelivery(t, seedWebhook(t), time.Minute, "retrying", 1)
-	if _, err := testDB.DB.Pool().Exec(ctx, `UPDATE deliveries SET event_type = 'gone.from-the-catalog' WHERE id = $1`, retired); err != nil {
-		t.Fatal(err)
-	}
+	testenv.RetypeDelivery(t, testDB, retired.String(), "gone.from-the-catalog")
 	for id, reason := range map[uuid.UUID]string{toArchived: "webhook archived", retired: "event type no longer in use in the catalog: delivered to nobody"} {
 		res := runStep[activities.BeginInput, activities.BeginResult](t, "Begin",
 			activities.BeginInput{DeliveryID: id.String(), Kind: hookflow.ScheduledAttempt, Key: "run/1"})
