@@ -47,14 +47,11 @@ type inlineFixture struct {
 
 func newInlineFixture(t *testing.T) *inlineFixture {
 	t.Helper()
-	webhookID := seedWebhook(t)
 	secret, err := signing.GenerateSecret()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := testDB.DB.Pool().Exec(context.Background(), `INSERT INTO webhook_secrets (webhook_id, secret, position) VALUES ($1, $2, 0)`, webhookID, secret); err != nil {
-		t.Fatal(err)
-	}
+	webhookID := seedWebhook(t, secret)
 	_, deliveryID := seedDelivery(t, webhookID, 0, "pending", 0)
 	return &inlineFixture{deliveryID: deliveryID}
 }

@@ -30,15 +30,12 @@ func runStep[In, Out any](t *testing.T, name string, in In) Out {
 	return out
 }
 
-func seedWebhook(t *testing.T) uuid.UUID {
+// seedWebhook creates a user webhook to every event through the webhook
+// store, signed with secrets (or testenv.TestSecret when none are given).
+func seedWebhook(t *testing.T, secrets ...string) uuid.UUID {
 	t.Helper()
-	var id uuid.UUID
-	err := testDB.DB.Pool().QueryRow(context.Background(),
-		`INSERT INTO webhooks (kind, client_id, url, events) VALUES ('user', 'c-steps', 'https://example.com/hook', '{all}') RETURNING id`).Scan(&id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
+	w := testenv.NewWebhook(t, testDB.Stores, &hookflow.Webhook{ClientID: "c-steps", URL: "https://example.com/hook", Secrets: secrets})
+	return uuid.MustParse(w.ID)
 }
 
 func count(t *testing.T, query string, args ...any) int {
@@ -119,16 +116,11 @@ func TestAScheduledAttemptOfASettledDeliveryEndsWithoutAnIntent(t *testing.T) {
 // Begin makes no attempt to an archived webhook, nor of an event type the
 // catalog no longer has in use, and ends the delivery with the reason.
 func TestBeginEndsADeliveryOfAnArchivedWebhookOrARetiredEventType(t *testing.T) {
-	ctx := context.Background()
 	archived := seedWebhook(t)
-	if _, err := testDB.DB.Pool().Exec(ctx, `UPDATE webhooks SET archived_at = now() WHERE id = $1`, archived); err != nil {
-		t.Fatal(err)
-	}
+	testenv.ArchiveWebhook(t, testDB, archived.String())
 	_, toArchived := seedDelivery(t, archived, time.Minute, "retrying", 1)
 	_, retired := seedDelivery(t, seedWebhook(t), time.Minute, "retrying", 1)
-	if _, err := testDB.DB.Pool().Exec(ctx, `UPDATE deliveries SET event_type = 'gone.from-the-catalog' WHERE id = $1`, retired); err != nil {
-		t.Fatal(err)
-	}
+	testenv.RetypeDelivery(t, testDB, retired.String(), "gone.from-the-catalog")
 	for id, reason := range map[uuid.UUID]string{toArchived: "webhook archived", retired: "event type no longer in use in the catalog: delivered to nobody"} {
 		res := runStep[activities.BeginInput, activities.BeginResult](t, "Begin",
 			activities.BeginInput{DeliveryID: id.String(), Kind: hookflow.ScheduledAttempt, Key: "run/1"})

@@ -27,14 +27,11 @@ func (p sentPoster) Post(_ context.Context, r egress.Request, _ func() time.Time
 
 func TestAnAttemptKeepsTheExactBodyHeadersAndTimestampItSent(t *testing.T) {
 	ctx := context.Background()
-	webhookID := seedWebhook(t)
 	secret, err := signing.GenerateSecret()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := testDB.DB.Pool().Exec(ctx, `INSERT INTO webhook_secrets (webhook_id, secret, position) VALUES ($1, $2, 0)`, webhookID, secret); err != nil {
-		t.Fatal(err)
-	}
+	webhookID := seedWebhook(t, secret)
 	_, deliveryID := seedDelivery(t, webhookID, 0, "pending", 0)
 
 	var sent egress.Request

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/activities"
 	"github.com/hookflow/hookflow/internal/testenv"
 )
@@ -50,11 +51,7 @@ func exists(t *testing.T, table, column string, id any) bool {
 }
 
 func TestPurgeDeletesOnlySettledLogsPastRetentionAndResumesFromItsHeartbeat(t *testing.T) {
-	ctx := context.Background()
-	var webhookID uuid.UUID
-	if err := testDB.DB.Pool().QueryRow(ctx, `INSERT INTO webhooks (kind, client_id, url, events) VALUES ('facility', 'c', 'https://example.com', '{all}') RETURNING id`).Scan(&webhookID); err != nil {
-		t.Fatal(err)
-	}
+	webhookID := uuid.MustParse(testenv.NewWebhook(t, testDB.Stores, &hookflow.Webhook{Kind: hookflow.KindFacility}).ID)
 	day := 24 * time.Hour
 	var oldEvents []string
 	var oldDeliveries []uuid.UUID
@@ -98,13 +95,10 @@ func TestPurgeDeletesOnlySettledLogsPastRetentionAndResumesFromItsHeartbeat(t *t
 
 func TestPurgeCandidatesCountsWithoutDeleting(t *testing.T) {
 	ctx := context.Background()
-	var webhookID uuid.UUID
-	if err := testDB.DB.Pool().QueryRow(ctx, `INSERT INTO webhooks (kind, client_id, url, events) VALUES ('user', 'c2', 'https://example.com', '{all}') RETURNING id`).Scan(&webhookID); err != nil {
-		t.Fatal(err)
-	}
+	webhookID := uuid.MustParse(testenv.NewWebhook(t, testDB.Stores, &hookflow.Webhook{ClientID: "c2"}).ID)
 	// A cutoff no other test's rows reach: 40 days.
 	e, d := seedDelivery(t, webhookID, 41*24*time.Hour, "failed", 4)
-	t.Cleanup(func() { _, _ = testDB.DB.Pool().Exec(ctx, `DELETE FROM events WHERE id = $1`, e) }) // cascades
+	t.Cleanup(func() { _ = testDB.Stores.Events.DeleteEvent(ctx, e) }) // cascades
 	counts, err := testDB.Stores.Retention.PurgeCandidates(ctx, time.Now().Add(-40*24*time.Hour))
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/api"
 	"github.com/hookflow/hookflow/auth"
 	"github.com/hookflow/hookflow/signing"
@@ -156,14 +157,21 @@ func TestNewCatalogEventIsAcceptedWithoutCodeChanges(t *testing.T) {
 	h := newHarness(t)
 	tok, _ := integrator(t)
 	code := "facility.renamed." + strings.ToLower(t.Name()[:4])
-	_, err := testDB.DB.Pool().Exec(context.Background(), `
-		INSERT INTO webhook_events (category_id, code, name, position)
-		SELECT id, $1, 'Facility renamed', 99 FROM webhook_categories WHERE code = 'facility'`, code)
+	ctx := context.Background()
+	cats, _, err := testDB.Stores.Catalog.Categories(ctx, hookflow.Page{Take: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(cats, func(c hookflow.Category) bool { return c.Code == "facility" })
+	if i < 0 {
+		t.Fatal("no facility category in the catalog")
+	}
+	ev, err := testDB.Stores.Catalog.CreateCatalogEvent(ctx, cats[i].ID, hookflow.CatalogEventInput{Code: code, Name: "Facility renamed", Version: "v1"}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_, _ = testDB.DB.Pool().Exec(context.Background(), `DELETE FROM webhook_events WHERE code = $1`, code)
+		_ = testDB.Stores.Catalog.CatalogEventLifecycle(context.Background(), cats[i].ID, ev.ID, hookflow.ActionDelete, "test")
 	})
 	r := h.do(http.MethodPost, userPath, tok, map[string]any{"url": "https://example.com/hook", "events": []string{code}})
 	if r.status != http.StatusCreated {

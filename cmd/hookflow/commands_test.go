@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/auth"
 	"github.com/hookflow/hookflow/config"
 	"github.com/hookflow/hookflow/internal/testenv"
@@ -63,14 +64,13 @@ func TestPurgeDryRunCountsWithoutDeleting(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = db.Drop(ctx) })
 	old := time.Now().Add(-20 * 24 * time.Hour)
-	_, err = db.DB.Pool().Exec(ctx, `
-		WITH w AS (INSERT INTO webhooks (kind, client_id, url, events) VALUES ('user', 'c', 'https://example.com', '{all}') RETURNING id),
-		     e AS (INSERT INTO events (id, event_type, payload, created_at) VALUES ('old', 'facility.creation.accepted', '{}', $1) RETURNING id)
-		INSERT INTO deliveries (id, event_id, webhook_id, event_type, client_id, url, status, created_at)
-		SELECT gen_random_uuid(), e.id, w.id, 'facility.creation.accepted', 'c', 'https://example.com', 'succeeded', $1 FROM w, e`, old)
-	if err != nil {
-		t.Fatal(err)
+	testenv.NewWebhook(t, db.Stores, &hookflow.Webhook{})
+	ds := testenv.PublishEvent(t, db.Stores, &hookflow.Event{ID: "old", EventType: "facility.creation.accepted", ClientID: "c"}, "facility")
+	if len(ds) != 1 {
+		t.Fatalf("deliveries = %+v, want one", ds)
 	}
+	testenv.SettleAttempts(t, db.Stores, ds[0], 1, hookflow.StatusSucceeded)
+	testenv.Backdate(t, db, "old", old)
 	t.Setenv("HOOKFLOW_DATABASE_URL", db.URL)
 	out, err := execute(t, "purge", "--dry-run")
 	if err != nil {

@@ -127,3 +127,30 @@ func SettleAttempts(t testing.TB, s storage.Stores, d hookflow.Delivery, n int, 
 	}
 	return out
 }
+
+// archiveWebhook archives a webhook directly: the product archives only
+// organization subscriptions, through their lifecycle, and tests of what
+// happens to the deliveries of an archived webhook need a plain one.
+const archiveWebhook = `UPDATE webhooks SET archived_at = now() WHERE id = $1`
+
+// ArchiveWebhook marks webhook id archived, as no store does for a webhook.
+func ArchiveWebhook(t testing.TB, db *Database, id string) {
+	t.Helper()
+	if _, err := db.DB.Pool().Exec(context.Background(), archiveWebhook, id); err != nil {
+		t.Fatalf("archive webhook %s: %v", id, err)
+	}
+}
+
+// retypeDelivery gives a delivery an event type: no store changes the type
+// of a stored delivery, and a delivery whose event type has since left the
+// catalog can only be made so.
+const retypeDelivery = `UPDATE deliveries SET event_type = $2 WHERE id = $1`
+
+// RetypeDelivery sets the event type of delivery id to eventType, as if the
+// catalog had retired the type the delivery was published with.
+func RetypeDelivery(t testing.TB, db *Database, id, eventType string) {
+	t.Helper()
+	if _, err := db.DB.Pool().Exec(context.Background(), retypeDelivery, id, eventType); err != nil {
+		t.Fatalf("retype delivery %s: %v", id, err)
+	}
+}
