@@ -170,8 +170,28 @@ func TestAnInlineAttemptOfASettledDeliveryEndsWithoutPosting(t *testing.T) {
 // anew; a failed manual attempt leaves a failed delivery failed and a
 // pending one retrying, and touches neither's next retry.
 func TestCompleteOfAManualFailureKeepsTheDeliverysStatus(t *testing.T) {
-	for _, tt := range []struct{ status, want string }{{"failed", "failed"}, {"retrying", "retrying"}, {"pending", "retrying"}} {
-		_, deliveryID := seedDelivery(t, seedWebhook(t), time.Minute, tt.status, 0)
+	// A failed delivery whose schedule ran out, a retrying one without a
+	// next retry (a pending one after a manual failure), a pending one.
+	retryingUnscheduled := func(t *testing.T) uuid.UUID {
+		_, id := seedDelivery(t, seedWebhook(t), time.Minute, "pending", 0)
+		testenv.RecordManualAttempt(t, testDB.Stores, &hookflow.Attempt{DeliveryID: id.String(), URL: "https://example.com/hook", ResponseStatus: 500})
+		return id
+	}
+	for _, tt := range []struct {
+		status, want string
+		seed         func(*testing.T) uuid.UUID
+	}{
+		{"failed", "failed", func(t *testing.T) uuid.UUID {
+			_, id := seedDelivery(t, seedWebhook(t), time.Minute, "failed", 1)
+			return id
+		}},
+		{"retrying", "retrying", retryingUnscheduled},
+		{"pending", "retrying", func(t *testing.T) uuid.UUID {
+			_, id := seedDelivery(t, seedWebhook(t), time.Minute, "pending", 0)
+			return id
+		}},
+	} {
+		deliveryID := tt.seed(t)
 		id := deliveryID.String()
 		begun := runStep[activities.BeginInput, activities.BeginResult](t, "Begin",
 			activities.BeginInput{DeliveryID: id, Kind: hookflow.ManualAttempt, Key: "manual-" + testenv.RandomID(4)})

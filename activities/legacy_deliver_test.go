@@ -39,15 +39,9 @@ func runDeliver(t *testing.T, in activities.DeliverInput) (activities.AttemptRes
 }
 
 func TestAWebhookWithoutAUsableSecretRecordsAFailedAttempt(t *testing.T) {
-	ctx := context.Background()
-	var webhookID uuid.UUID
 	// A secret that no longer decodes, as a hand-edited row might hold.
-	err := testDB.DB.Pool().QueryRow(ctx, `
-		WITH w AS (INSERT INTO webhooks (kind, client_id, url, events) VALUES ('user', 'c3', 'https://example.com', '{all}') RETURNING id)
-		INSERT INTO webhook_secrets (webhook_id, secret, position) SELECT id, 'not-a-key', 0 FROM w RETURNING webhook_id`).Scan(&webhookID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	webhookID := seedWebhook(t)
+	testenv.SpoilSecrets(t, testDB, webhookID.String())
 	_, deliveryID := seedDelivery(t, webhookID, time.Minute, "pending", 0)
 	next := 5 * time.Minute
 	res, err := runDeliver(t, activities.DeliverInput{DeliveryID: deliveryID.String(), Kind: hookflow.ScheduledAttempt, NextDelay: &next})

@@ -34,8 +34,7 @@ func runStep[In, Out any](t *testing.T, name string, in In) Out {
 // store, signed with secrets (or testenv.TestSecret when none are given).
 func seedWebhook(t *testing.T, secrets ...string) uuid.UUID {
 	t.Helper()
-	w := testenv.NewWebhook(t, testDB.Stores, &hookflow.Webhook{ClientID: "c-steps", URL: "https://example.com/hook", Secrets: secrets})
-	return uuid.MustParse(w.ID)
+	return newClientWebhook(t, &hookflow.Webhook{URL: "https://example.com/hook", Secrets: secrets})
 }
 
 func count(t *testing.T, query string, args ...any) int {
@@ -59,7 +58,11 @@ func TestBeginRunTwiceKeepsOneIntent(t *testing.T) {
 		t.Errorf("%d intents, want 1", n)
 	}
 	// An intent is not an attempt yet: the logs show none.
-	entries, _, err := testDB.Stores.Logs.SearchLogs(context.Background(), hookflow.LogFilter{ClientID: "c", Limit: 100})
+	d, err := testDB.Stores.Deliveries.Delivery(context.Background(), deliveryID.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _, err := testDB.Stores.Logs.SearchLogs(context.Background(), hookflow.LogFilter{ClientID: d.ClientID, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +120,8 @@ func TestAScheduledAttemptOfASettledDeliveryEndsWithoutAnIntent(t *testing.T) {
 // catalog no longer has in use, and ends the delivery with the reason.
 func TestBeginEndsADeliveryOfAnArchivedWebhookOrARetiredEventType(t *testing.T) {
 	archived := seedWebhook(t)
-	testenv.ArchiveWebhook(t, testDB, archived.String())
 	_, toArchived := seedDelivery(t, archived, time.Minute, "retrying", 1)
+	testenv.ArchiveWebhook(t, testDB, archived.String())
 	_, retired := seedDelivery(t, seedWebhook(t), time.Minute, "retrying", 1)
 	testenv.RetypeDelivery(t, testDB, retired.String(), "gone.from-the-catalog")
 	for id, reason := range map[uuid.UUID]string{toArchived: "webhook archived", retired: "event type no longer in use in the catalog: delivered to nobody"} {

@@ -18,27 +18,35 @@ var testDB *testenv.Database
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m, "activities", &testDB)) }
 
-// seedDelivery stores an event, a delivery and n attempts created age ago.
+// seedDelivery publishes an event to the webhook (a user webhook of a client
+// of its own, so that it is the event's only delivery), records attempts
+// scheduled attempts that leave the delivery with status (none: pending),
+// and dates it all age ago.
 func seedDelivery(t *testing.T, webhookID uuid.UUID, age time.Duration, status string, attempts int) (eventID string, deliveryID uuid.UUID) {
 	t.Helper()
-	ctx := context.Background()
-	at := time.Now().Add(-age)
-	eventID, deliveryID = "evt-"+uuid.NewString(), uuid.New()
-	pool := testDB.DB.Pool()
-	if _, err := pool.Exec(ctx, `INSERT INTO events (id, event_type, payload, created_at) VALUES ($1, 'shift.created', '{}', $2)`, eventID, at); err != nil {
+	w, err := testDB.Stores.Webhooks.Webhook(context.Background(), webhookID.String())
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, `INSERT INTO deliveries (id, event_id, webhook_id, event_type, client_id, url, status, created_at)
-		VALUES ($1, $2, $3, 'shift.created', 'c', 'https://example.com', $4, $5)`, deliveryID, eventID, webhookID, status, at); err != nil {
-		t.Fatal(err)
+	ev := &hookflow.Event{ID: "evt-" + uuid.NewString(), EventType: "facility.creation.accepted", ClientID: w.ClientID}
+	ds := testenv.PublishEvent(t, testDB.Stores, ev, "facility")
+	if len(ds) != 1 || ds[0].WebhookID != w.ID {
+		t.Fatalf("deliveries = %+v, want one to %s (give each seeded webhook a client of its own)", ds, w.ID)
 	}
-	for n := 1; n <= attempts; n++ {
-		if _, err := pool.Exec(ctx, `INSERT INTO attempts (id, delivery_id, attempt_number, url, success, created_at)
-			VALUES ($1, $2, $3, 'https://example.com', false, $4)`, uuid.New(), deliveryID, n, at); err != nil {
-			t.Fatal(err)
-		}
+	if attempts > 0 {
+		testenv.SettleAttempts(t, testDB.Stores, ds[0], attempts, hookflow.DeliveryStatus(status))
+	} else if status != string(hookflow.StatusPending) {
+		t.Fatalf("a delivery without attempts is pending, not %s", status)
 	}
-	return eventID, deliveryID
+	testenv.Backdate(t, testDB, ev.ID, time.Now().Add(-age))
+	return ev.ID, uuid.MustParse(ds[0].ID)
+}
+
+// newClientWebhook is a user webhook of a client of its own.
+func newClientWebhook(t *testing.T, w *hookflow.Webhook) uuid.UUID {
+	t.Helper()
+	w.ClientID = "c-" + testenv.RandomID(6)
+	return uuid.MustParse(testenv.NewWebhook(t, testDB.Stores, w).ID)
 }
 
 func exists(t *testing.T, table, column string, id any) bool {
@@ -51,7 +59,7 @@ func exists(t *testing.T, table, column string, id any) bool {
 }
 
 func TestPurgeDeletesOnlySettledLogsPastRetentionAndResumesFromItsHeartbeat(t *testing.T) {
-	webhookID := uuid.MustParse(testenv.NewWebhook(t, testDB.Stores, &hookflow.Webhook{Kind: hookflow.KindFacility}).ID)
+	webhookID := newClientWebhook(t, &hookflow.Webhook{})
 	day := 24 * time.Hour
 	var oldEvents []string
 	var oldDeliveries []uuid.UUID
@@ -95,7 +103,7 @@ func TestPurgeDeletesOnlySettledLogsPastRetentionAndResumesFromItsHeartbeat(t *t
 
 func TestPurgeCandidatesCountsWithoutDeleting(t *testing.T) {
 	ctx := context.Background()
-	webhookID := uuid.MustParse(testenv.NewWebhook(t, testDB.Stores, &hookflow.Webhook{ClientID: "c2"}).ID)
+	webhookID := newClientWebhook(t, &hookflow.Webhook{})
 	// A cutoff no other test's rows reach: 40 days.
 	e, d := seedDelivery(t, webhookID, 41*24*time.Hour, "failed", 4)
 	t.Cleanup(func() { _ = testDB.Stores.Events.DeleteEvent(ctx, e) }) // cascades

@@ -82,6 +82,25 @@ func RecordAttempt(t testing.TB, s storage.Stores, a *hookflow.Attempt) *hookflo
 	return a
 }
 
+// RecordManualAttempt records a manual attempt through the delivery store,
+// with the status the retry rule gives it when a has none: a success
+// settles, a failure leaves the status (a pending delivery retrying) and the
+// schedule as they were.
+func RecordManualAttempt(t testing.TB, s storage.Stores, a *hookflow.Attempt) *hookflow.Attempt {
+	t.Helper()
+	if a.DeliveryStatus == "" {
+		d, err := s.Deliveries.Delivery(context.Background(), a.DeliveryID)
+		if err != nil {
+			t.Fatalf("record manual attempt of %s: %v", a.DeliveryID, err)
+		}
+		a.DeliveryStatus = retry.Status(d.Status, retry.Outcome{Kind: hookflow.ManualAttempt, Success: a.Success, FinishedAt: time.Now()})
+	}
+	if err := s.Deliveries.RecordAttempt(context.Background(), a, hookflow.ManualAttempt); err != nil {
+		t.Fatalf("record manual attempt of %s: %v", a.DeliveryID, err)
+	}
+	return a
+}
+
 // backdateEvent is the one place tests reach past the stores: no store
 // writes a creation time, and retention can only be tested on old rows.
 const backdateEvent = `
@@ -152,5 +171,18 @@ func RetypeDelivery(t testing.TB, db *Database, id, eventType string) {
 	t.Helper()
 	if _, err := db.DB.Pool().Exec(context.Background(), retypeDelivery, id, eventType); err != nil {
 		t.Fatalf("retype delivery %s: %v", id, err)
+	}
+}
+
+// spoilSecrets overwrites a webhook's secrets with one that does not decode:
+// the stores only ever store secrets they generated or validated.
+const spoilSecrets = `UPDATE webhook_secrets SET secret = 'not-a-key' WHERE webhook_id = $1`
+
+// SpoilSecrets leaves webhook id with a secret that cannot sign, as a
+// hand-edited row might.
+func SpoilSecrets(t testing.TB, db *Database, id string) {
+	t.Helper()
+	if _, err := db.DB.Pool().Exec(context.Background(), spoilSecrets, id); err != nil {
+		t.Fatalf("spoil the secrets of webhook %s: %v", id, err)
 	}
 }
