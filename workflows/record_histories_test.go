@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -81,7 +82,9 @@ func TestRecordHistories(t *testing.T) {
 		in := r.delivery(t, true, []time.Duration{time.Hour}, answer{status: 500})
 		run := r.start(t, in)
 		r.awaitStatus(t, in.DeliveryID, hookflow.StatusRetrying)
-		r.exec(t, `UPDATE webhooks SET deleted_at = now() WHERE id = $1`, in.WebhookID)
+		if err := r.db.Stores.Webhooks.DeleteWebhook(context.Background(), in.WebhookID, "recorder"); err != nil {
+			t.Fatal(err)
+		}
 		r.signal(t, run, workflows.WebhookRemovedSignal)
 		r.finish(t, run)
 	})
@@ -120,7 +123,7 @@ type recorder struct {
 	receiver *httptest.Server
 
 	mu      sync.Mutex
-	scripts map[string][]answer // by webhook id: the answers still to give
+	scripts map[string][]answer // by client: the answers still to give
 }
 
 func newRecorder(t *testing.T) *recorder {
@@ -185,43 +188,32 @@ func (r *recorder) answer(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(a.status)
 }
 
-func (r *recorder) answers(webhookID string, script ...answer) {
+func (r *recorder) answers(client string, script ...answer) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.scripts[webhookID] = script
-}
-
-func (r *recorder) exec(t *testing.T, sql string, args ...any) {
-	t.Helper()
-	if _, err := r.db.DB.Pool().Exec(context.Background(), sql, args...); err != nil {
-		t.Fatal(err)
-	}
+	r.scripts[client] = script
 }
 
 // delivery seeds a webhook (with a secret, posting to the receiver), an
 // event and a pending delivery, and returns the delivery's workflow input.
 func (r *recorder) delivery(t *testing.T, inline bool, schedule []time.Duration, script ...answer) workflows.DeliveryInput {
 	t.Helper()
-	ctx := context.Background()
-	var webhookID uuid.UUID
-	if err := r.db.DB.Pool().QueryRow(ctx, `INSERT INTO webhooks (kind, client_id, url, events) VALUES ('user', 'c-record', 'http://placeholder', '{all}') RETURNING id`).Scan(&webhookID); err != nil {
-		t.Fatal(err)
-	}
-	url := r.receiver.URL + "/" + webhookID.String()
-	r.exec(t, `UPDATE webhooks SET url = $2 WHERE id = $1`, webhookID, url)
+	// The receiver tells the webhooks apart by their client, which the
+	// webhook's URL carries.
+	client := "c-record-" + testenv.RandomID(6)
 	secret, err := signing.GenerateSecret()
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.exec(t, `INSERT INTO webhook_secrets (webhook_id, secret, position) VALUES ($1, $2, 0)`, webhookID, secret)
-	eventID, deliveryID := "evt-"+uuid.NewString(), uuid.New()
-	r.exec(t, `INSERT INTO events (id, event_type, payload, created_at) VALUES ($1, 'shift.created', '{"n":1}', now())`, eventID)
-	r.exec(t, `INSERT INTO deliveries (id, event_id, webhook_id, event_type, client_id, url, status, created_at)
-		VALUES ($1, $2, $3, 'shift.created', 'c-record', $4, 'pending', now())`,
-		deliveryID, eventID, webhookID, url)
-	r.answers(webhookID.String(), script...)
+	w := testenv.NewWebhook(t, r.db.Stores, &hookflow.Webhook{ClientID: client, URL: r.receiver.URL + "/" + client, Secrets: []string{secret}})
+	ev := &hookflow.Event{ID: "evt-" + uuid.NewString(), EventType: "shift.created", ClientID: client, Data: json.RawMessage(`{"n":1}`)}
+	ds := testenv.PublishEvent(t, r.db.Stores, ev, "facility")
+	if len(ds) != 1 {
+		t.Fatalf("deliveries = %+v, want one", ds)
+	}
+	r.answers(client, script...)
 	return workflows.DeliveryInput{
-		DeliveryID: deliveryID.String(), EventID: eventID, WebhookID: webhookID.String(), EventType: "shift.created", ClientID: "c-record",
+		DeliveryID: ds[0].ID, EventID: ev.ID, WebhookID: w.ID, EventType: ev.EventType, ClientID: client,
 		RetrySchedule: workflows.Durations(schedule), AttemptTimeout: workflows.Duration(10 * time.Second), InlineAttempts: inline,
 	}
 }
@@ -252,11 +244,12 @@ func (r *recorder) awaitStatus(t *testing.T, deliveryID string, want hookflow.De
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		var status string
-		if err := r.db.DB.Pool().QueryRow(context.Background(), `SELECT status FROM deliveries WHERE id = $1`, deliveryID).Scan(&status); err != nil {
+		d, err := r.db.Stores.Deliveries.Delivery(context.Background(), deliveryID)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if status == string(want) {
+		status := d.Status
+		if status == want {
 			// Let the workflow task that recorded it start its timer.
 			time.Sleep(500 * time.Millisecond)
 			return
