@@ -10,11 +10,21 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // MaxResponseBody is how much of a receiver's answer is kept.
 const MaxResponseBody = 4 << 10
+
+// MaxResponseHeaderBytes bounds a receiver's response headers: Go's default
+// (1 MiB, 10 MiB over HTTP/2) would let a thousand concurrent attempts make a
+// worker allocate gigabytes. An answer beyond it is a failed attempt.
+const MaxResponseHeaderBytes = 16 << 10
+
+// ErrResponseHeadersTooLarge is the failure of an attempt whose receiver
+// answered with more than MaxResponseHeaderBytes of headers.
+var ErrResponseHeadersTooLarge = errors.New("refused: the receiver's response headers exceed 16 KiB")
 
 // Client posts signed deliveries with a shared keep-alive pool.
 type Client struct {
@@ -29,15 +39,16 @@ type Client struct {
 func NewClient(guard Guard, timeout time.Duration, userAgent string, logger *slog.Logger) *Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: guard.control}
 	transport := &http.Transport{
-		Proxy:                 nil, // a proxy would dial on our behalf and bypass the guard
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          1024,
-		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		ResponseHeaderTimeout: timeout,
+		Proxy:                  nil, // a proxy would dial on our behalf and bypass the guard
+		DialContext:            dialer.DialContext,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           1024,
+		MaxIdleConnsPerHost:    256,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    10 * time.Second,
+		ExpectContinueTimeout:  time.Second,
+		ResponseHeaderTimeout:  timeout,
+		MaxResponseHeaderBytes: MaxResponseHeaderBytes, // HTTP/2 takes it as its header list limit too
 	}
 	return &Client{
 		http: &http.Client{
@@ -110,10 +121,20 @@ func (c *Client) describe(ctx context.Context, req *http.Request, err error) err
 		}
 		c.logger.WarnContext(ctx, "delivery target refused by the SSRF guard", "host", req.URL.Hostname(), "detail", detail)
 		return ErrForbiddenTarget
+	case headersTooLarge(err):
+		return ErrResponseHeadersTooLarge
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return fmt.Errorf("timed out: %w", err)
 	}
 	return err
+}
+
+// headersTooLarge recognises net/http's refusal of oversized response
+// headers, which it reports with no sentinel error (HTTP/1 and HTTP/2 word it
+// differently).
+func headersTooLarge(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "response headers exceeded") || strings.Contains(msg, "header list larger than advertised limit")
 }
 
 // parseRetryAfter reads delta-seconds or an HTTP date; 0 when absent or bad.

@@ -95,3 +95,33 @@ func TestParseRetryAfterTakesSecondsOrAnHTTPDate(t *testing.T) {
 		}
 	}
 }
+
+func TestPostFailsAnAnswerWhoseHeadersExceedTheBound(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		headerLen int
+		wantErr   error
+	}{
+		{"12 KiB of headers are read", 12 << 10, nil},
+		{"20 KiB of headers fail the attempt", 20 << 10, ErrResponseHeadersTooLarge},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("X-Padding", strings.Repeat("a", tt.headerLen))
+				w.WriteHeader(http.StatusOK)
+			}))
+			defer srv.Close()
+			resp := NewClient(Guard{AllowPrivate: true}, 5*time.Second, "Hookflow/test", slog.New(slog.DiscardHandler)).
+				Post(context.Background(), Request{URL: srv.URL, Body: []byte(`{}`)}, time.Now)
+			if tt.wantErr == nil {
+				if !resp.Success() {
+					t.Fatalf("Post = %+v, want the 200", resp)
+				}
+				return
+			}
+			if !errors.Is(resp.Err, tt.wantErr) || resp.StatusCode != 0 || resp.Success() {
+				t.Fatalf("Post = %+v, want a failed attempt with %v", resp, tt.wantErr)
+			}
+		})
+	}
+}
