@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,15 +21,37 @@ type healthBody struct {
 	Details map[string]componentStatus `json:"details"`
 }
 
-// healthHandlers probe the components the API needs.
+// healthCacheFor is how long a probe's answer is reused: the route has no
+// token, and a caller polling it in a loop must not turn into a stream of
+// pings to PostgreSQL and Temporal.
+const healthCacheFor = time.Second
+
+// healthHandlers probe the components the API needs, at most once per
+// healthCacheFor; callers arriving meanwhile get the last answer.
 type healthHandlers struct {
 	components map[string]Pinger
+
+	mu       sync.Mutex // held through a probe, so concurrent callers share it
+	probedAt time.Time
+	status   int
+	body     healthBody
 }
 
 // check answers in the Terminus format of seed 003: up components under
 // info, down ones under error, all of them under details.
 func (h *healthHandlers) check(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c, 3*time.Second)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.probedAt.IsZero() || time.Since(h.probedAt) >= healthCacheFor {
+		// The probe outlives a caller that hangs up: others wait on it.
+		h.status, h.body = h.probe(context.WithoutCancel(c), c)
+		h.probedAt = time.Now()
+	}
+	c.JSON(h.status, h.body)
+}
+
+func (h *healthHandlers) probe(ctx context.Context, c *gin.Context) (int, healthBody) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	body := healthBody{Status: "ok", Info: map[string]componentStatus{}, Error: map[string]componentStatus{}, Details: map[string]componentStatus{}}
 	for name, p := range h.components {
@@ -44,9 +67,8 @@ func (h *healthHandlers) check(c *gin.Context) {
 		}
 		body.Details[name] = st
 	}
-	status := http.StatusOK
 	if body.Status != "ok" {
-		status = http.StatusServiceUnavailable
+		return http.StatusServiceUnavailable, body
 	}
-	c.JSON(status, body)
+	return http.StatusOK, body
 }
