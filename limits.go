@@ -30,6 +30,12 @@ const (
 	// MaxLogOffset bounds a log search's offset: a deeper page than the
 	// capped total (MaxLogTotal) cannot be navigated to meaningfully.
 	MaxLogOffset = MaxLogTotal
+	// MaxSigningSecrets bounds the secrets of a subscription that sign at
+	// once: the current one and the rotated-out ones still in their
+	// overlap. Every attempt computes one HMAC per secret and sends and
+	// stores one signature each, so a rotation storm must not grow them; a
+	// rotation beyond the bound ends the oldest overlap early.
+	MaxSigningSecrets = 3
 )
 
 // IDCharacters names the characters a published event id and an

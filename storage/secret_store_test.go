@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -77,5 +78,35 @@ func TestRotatedSecretKeepsSigningForItsOverlapOnly(t *testing.T) {
 	}
 	if _, _, err := db.Secrets.SubscriptionSecretHistory(ctx, "org-b", sub.ID, hookflow.Page{Take: 10}); err != hookflow.ErrSubscriptionNotFound {
 		t.Errorf("another organization's history = %v", err)
+	}
+}
+
+// TestARotationStormKeepsAtMostMaxSigningSecretsSigning: every attempt signs
+// with each signing secret, so rotations beyond the bound end the oldest
+// overlaps early instead of growing the signature header.
+func TestARotationStormKeepsAtMostMaxSigningSecretsSigning(t *testing.T) {
+	ctx := context.Background()
+	db := testDB.Stores
+	sub := newSubscription(t, db, "org-storm", hookflow.AllEvents)
+	var rotated []string
+	for i := range 10 {
+		secret := fmt.Sprintf("storm-secret-%02d", i)
+		if _, err := db.Secrets.RotateSubscriptionSecret(ctx, "org-storm", sub.ID, secret, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		rotated = append(rotated, secret)
+	}
+	w, err := db.Webhooks.Webhook(ctx, sub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{rotated[9], rotated[8], rotated[7]} // the current one, then the newest overlaps
+	if !slices.Equal(w.Secrets, want) || len(w.Secrets) != hookflow.MaxSigningSecrets {
+		t.Errorf("signing after 10 rotations = %v, want %v", w.Secrets, want)
+	}
+	// The history keeps every secret, the ended ones with their end.
+	history, total, err := db.Secrets.SubscriptionSecretHistory(ctx, "org-storm", sub.ID, hookflow.Page{Take: 20})
+	if err != nil || total != 11 || len(history) != 11 {
+		t.Fatalf("history = %d of %d, %v; want all 11 secrets", len(history), total, err)
 	}
 }

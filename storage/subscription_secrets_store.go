@@ -72,6 +72,12 @@ func (s *SecretStore) RotateSubscriptionSecret(ctx context.Context, orgID, id, s
 			WHERE webhook_id = $1 AND revoked_at IS NULL`, uid, overlap); err != nil {
 			return nil, fmt.Errorf("revoke secret of subscription %s: %w", id, err)
 		}
+		// The new secret and the newest overlaps sign; older overlaps end now.
+		if _, err := tx.Exec(ctx, `UPDATE webhook_secrets SET expires_at = now()
+			WHERE id IN (SELECT id FROM webhook_secrets WHERE webhook_id = $1 AND revoked_at IS NOT NULL AND expires_at > now()
+			             ORDER BY created_at DESC, id DESC OFFSET $2)`, uid, hookflow.MaxSigningSecrets-1); err != nil {
+			return nil, fmt.Errorf("end the oldest overlaps of subscription %s: %w", id, err)
+		}
 		e, err := scanSecretHistory(tx.QueryRow(ctx, `INSERT INTO webhook_secrets AS s (webhook_id, secret, position) VALUES ($1, $2, 0)
 			RETURNING `+secretHistoryColumns, uid, secret))
 		if err != nil {
