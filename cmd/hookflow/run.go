@@ -140,6 +140,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		Stores: api.Stores{
 			Webhooks: stores.Webhooks, Deliveries: stores.Deliveries, Logs: stores.Logs, Catalog: stores.Catalog,
 			SamplePayloads: stores.SamplePayloads, Subscriptions: stores.Subscriptions, Secrets: stores.Secrets, Activity: stores.Activity,
+			Processors: stores.Deliveries,
 		},
 		Dispatcher: m.CountPublishes(dispatcher),
 		Metrics:    m,
