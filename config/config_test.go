@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -172,5 +174,26 @@ func TestTemporalTLSIsImpliedByItsSettings(t *testing.T) {
 	cfg, err := Load(envOf(map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, "HOOKFLOW_TEMPORAL_TLS_CERT_FILE": "c.pem", "HOOKFLOW_TEMPORAL_TLS_KEY_FILE": "c.key"}))
 	if err != nil || !cfg.Temporal.Enabled || cfg.Temporal.CertFile != "c.pem" || cfg.Temporal.KeyFile != "c.key" {
 		t.Errorf("mTLS settings: %+v, %v", cfg.Temporal, err)
+	}
+}
+
+// Every variable Load reads has a row or a line in README's configuration.
+func TestEveryVariableIsDocumentedInTheREADME(t *testing.T) {
+	src, err := os.ReadFile("config.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := regexp.MustCompile(`"(HOOKFLOW_[A-Z_]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(names) < 20 {
+		t.Fatalf("found %d variables in config.go; the pattern is stale", len(names))
+	}
+	for _, m := range names {
+		if !strings.Contains(string(readme), "`"+m[1]+"`") {
+			t.Errorf("%s is not documented in README.md", m[1])
+		}
 	}
 }
