@@ -7,10 +7,13 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.data/*' -not -path './bench/*') go.mod go.sum $(wildcard migrations/sql/*.sql)
 
 # Development settings for `make run`; override any HOOKFLOW_* on the command line.
+# Hookflow defaults to production; these targets run it with the development
+# JWT key, on loopback, so they say development.
+export HOOKFLOW_ENV ?= development
 export HOOKFLOW_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hookflow?sslmode=disable
 export HOOKFLOW_TEMPORAL_ADDRESS ?= 127.0.0.1:7233
 DATA_DIR := $(or $(HOOKFLOW_DATA_DIR),.data)
-HTTP_PORT := $(lastword $(subst :, ,$(or $(HOOKFLOW_HTTP_ADDR),:8080)))
+HTTP_PORT := $(lastword $(subst :, ,$(or $(HOOKFLOW_HTTP_ADDR),127.0.0.1:8080)))
 UI_PORT := $(or $(HOOKFLOW_TEMPORAL_UI_PORT),8233)
 BASE := http://localhost:$(HTTP_PORT)
 SERVER_FLAG := $(if $(filter 8080,$(HTTP_PORT)),,--server $(BASE) )
@@ -50,7 +53,9 @@ serve-dev: services bin/hookflow
 	@echo
 	@echo "Temporal UI:  http://localhost:$(UI_PORT)"
 	@echo "API:          $(BASE)  (health: curl -s $(BASE)/healthcheck; metrics: curl -s $(BASE)/metrics)"
-	@echo "Try it: register a webhook on the built-in test receiver, publish an event (the CLI mints its tokens):"
+	@echo "Try it: register a webhook on the built-in test receiver, publish an event (the CLI mints its tokens"
+	@echo "with the development key, so say development; Hookflow defaults to production):"
+	@echo "  export HOOKFLOW_ENV=development"
 	@echo "  bin/hookflow webhooks create $(SERVER_FLAG)--url $(BASE)/api/webhook-processors/success-response --events all"
 	@echo "  bin/hookflow publish $(SERVER_FLAG)--event-type shift.created --facility P-1 --data '{\"shiftId\":\"s-1\"}'"
 	@echo "Read the log with a token of the same integrator (demo, facilities P-1,P-2):"

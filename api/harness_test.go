@@ -47,6 +47,7 @@ func newHarness(t *testing.T, mutate ...func(*api.Deps, *api.Options)) *harness 
 		Stores: api.Stores{
 			Webhooks: stores.Webhooks, Deliveries: stores.Deliveries, Logs: stores.Logs, Catalog: stores.Catalog,
 			SamplePayloads: stores.SamplePayloads, Subscriptions: stores.Subscriptions, Secrets: stores.Secrets, Activity: stores.Activity,
+			Processors: stores.Deliveries,
 		},
 		// No worker polls this queue: these tests publish nothing.
 		Dispatcher: dispatch.New(dispatch.Stores{Catalog: stores.Catalog, Events: stores.Events, Deliveries: stores.Deliveries, Activity: stores.Activity}, testTemporal, dispatch.Options{TaskQueue: "api-tests-" + testenv.RandomID(4)}, testenv.DiscardLogger()),

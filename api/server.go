@@ -51,6 +51,7 @@ type Stores struct {
 	Subscriptions  SubscriptionStore
 	Secrets        SecretStore
 	Activity       ActivityStore
+	Processors     ProcessorStore
 }
 
 // Deps are the server's collaborators.
@@ -107,9 +108,11 @@ func NewServer(deps Deps, opts Options) *Server {
 		newActivityHandlers(st.Activity, st.Subscriptions, st.Webhooks, st.Deliveries, st.Catalog, d, b))
 	s.mount(s.ecg)
 
-	// Built-in receivers for trying a webhook; deliveries carry no token.
-	e.POST("/api/webhook-processors/success-response", testProcessor(http.StatusOK))
-	e.POST("/api/webhook-processors/failed-response", testProcessor(http.StatusInternalServerError))
+	// Built-in receivers for trying a webhook: a token, or Hookflow's own
+	// signature (deliveries carry no token).
+	processors := newProcessorHandlers(deps.Verifier, st.Processors, opts.MaxPayloadBytes)
+	e.POST("/api/webhook-processors/success-response", processors.answer(http.StatusOK))
+	e.POST("/api/webhook-processors/failed-response", processors.answer(http.StatusInternalServerError))
 
 	s.routeDocs()
 	return s
@@ -117,10 +120,3 @@ func NewServer(deps Deps, opts Options) *Server {
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
-
-// testProcessor answers like a receiver would, for trying a webhook out.
-func testProcessor(status int) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		c.JSON(status, gin.H{"value": status < 300})
-	}
-}

@@ -87,6 +87,8 @@ func startStack(ctx context.Context, c stackConfig, name string) (*stack, error)
 		"HOOKFLOW_TEMPORAL_ADDRESS="+c.temporal,
 		"HOOKFLOW_TASK_QUEUE="+s.queue,
 		"HOOKFLOW_JWT_SECRET="+jwtSecret,
+		// Development: plain-http receivers on loopback, refused in production.
+		"HOOKFLOW_ENV=development",
 		"HOOKFLOW_ALLOW_INSECURE_URLS=true",
 		"HOOKFLOW_ALLOW_PRIVATE_TARGETS=true",
 		"HOOKFLOW_RETRY_SCHEDULE="+c.retrySchedule,

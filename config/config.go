@@ -31,7 +31,10 @@ type Config struct {
 	// link, CPU spent for nothing next to the server. HOOKFLOW_TEMPORAL_GZIP, false.
 	TemporalGzip bool
 	TaskQueue    string // HOOKFLOW_TASK_QUEUE, "hookflow-deliveries"
-	Env          string // HOOKFLOW_ENV, "development"
+	// Env is HOOKFLOW_ENV, "production": development (the development JWT
+	// key, private and plain-http targets, a loopback-only listener) must be
+	// asked for.
+	Env string
 
 	JWTSecret        string // HOOKFLOW_JWT_SECRET, DevelopmentJWTSecret
 	JWTPublicKeyFile string // HOOKFLOW_JWT_PUBLIC_KEY_FILE: RS256/ES256 PEM; replaces the secret
@@ -53,6 +56,30 @@ type Config struct {
 	// PprofAddr serves Go's profiler (net/http/pprof) on an address of its
 	// own, for profiling under load; HOOKFLOW_PPROF_ADDR, unset: off.
 	PprofAddr string
+
+	// Secure defaults and TLS to Temporal (issue 18).
+	Temporal TemporalTLS
+}
+
+// TemporalTLS is how the client reaches Temporal over TLS: a self-hosted
+// cluster with its own CA and client certificates, or Temporal Cloud with
+// mTLS or an API key.
+type TemporalTLS struct {
+	// Enabled turns TLS on with the system roots: HOOKFLOW_TEMPORAL_TLS,
+	// false; implied by any setting below.
+	Enabled bool
+	// CAFile is a PEM bundle trusted instead of the system roots:
+	// HOOKFLOW_TEMPORAL_TLS_CA_FILE.
+	CAFile string
+	// CertFile and KeyFile are the client certificate of mTLS, both or
+	// neither: HOOKFLOW_TEMPORAL_TLS_CERT_FILE, HOOKFLOW_TEMPORAL_TLS_KEY_FILE.
+	CertFile, KeyFile string
+	// ServerName overrides the name checked on the server's certificate:
+	// HOOKFLOW_TEMPORAL_TLS_SERVER_NAME, the host of the address.
+	ServerName string
+	// APIKey authenticates to Temporal Cloud as a bearer token:
+	// HOOKFLOW_TEMPORAL_API_KEY. Never logged.
+	APIKey string
 }
 
 // Production reports whether the service runs in production mode.
@@ -71,7 +98,7 @@ func Load(getenv func(string) string) (Config, error) {
 		TemporalNamespace:   r.str("HOOKFLOW_TEMPORAL_NAMESPACE", "default"),
 		TemporalGzip:        r.boolean("HOOKFLOW_TEMPORAL_GZIP", false),
 		TaskQueue:           r.str("HOOKFLOW_TASK_QUEUE", "hookflow-deliveries"),
-		Env:                 r.str("HOOKFLOW_ENV", EnvDevelopment),
+		Env:                 r.str("HOOKFLOW_ENV", EnvProduction),
 		JWTSecret:           r.str("HOOKFLOW_JWT_SECRET", DevelopmentJWTSecret),
 		JWTPublicKeyFile:    r.str("HOOKFLOW_JWT_PUBLIC_KEY_FILE", ""),
 		JWTIssuer:           r.str("HOOKFLOW_JWT_ISSUER", ""),
@@ -86,12 +113,19 @@ func Load(getenv func(string) string) (Config, error) {
 
 		SecretRotationOverlap: r.positiveDuration("HOOKFLOW_SECRET_ROTATION_OVERLAP", "24h"),
 		PprofAddr:             r.str("HOOKFLOW_PPROF_ADDR", ""),
+
+		Temporal: TemporalTLS{
+			Enabled:    r.boolean("HOOKFLOW_TEMPORAL_TLS", false),
+			CAFile:     r.str("HOOKFLOW_TEMPORAL_TLS_CA_FILE", ""),
+			CertFile:   r.str("HOOKFLOW_TEMPORAL_TLS_CERT_FILE", ""),
+			KeyFile:    r.str("HOOKFLOW_TEMPORAL_TLS_KEY_FILE", ""),
+			ServerName: r.str("HOOKFLOW_TEMPORAL_TLS_SERVER_NAME", ""),
+			APIKey:     r.str("HOOKFLOW_TEMPORAL_API_KEY", ""),
+		},
 	}
+	r.secureDefaults(&cfg)
 	if cfg.Env != EnvDevelopment && cfg.Env != EnvProduction {
 		r.fail("HOOKFLOW_ENV", "must be %q or %q, got %q", EnvDevelopment, EnvProduction, cfg.Env)
-	}
-	if cfg.Production() && cfg.JWTPublicKeyFile == "" && cfg.JWTSecret == DevelopmentJWTSecret {
-		r.fail("HOOKFLOW_JWT_SECRET", "must be set in production: the development key is refused")
 	}
 	if cfg.JWTPublicKeyFile == "" && len(cfg.JWTSecret) < 32 {
 		r.fail("HOOKFLOW_JWT_SECRET", "must be at least 32 bytes long")
@@ -105,6 +139,43 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	return cfg, nil
+}
+
+// DevelopmentHTTPAddr is where development listens when HOOKFLOW_HTTP_ADDR
+// is unset: loopback only, so a laptop does not serve the development key to
+// its network.
+const DevelopmentHTTPAddr = "127.0.0.1:8080"
+
+// secureDefaults applies what depends on the environment: development's
+// loopback listener, and production's refusal of every development shortcut.
+func (r *reader) secureDefaults(cfg *Config) {
+	if _, ok := r.set("HOOKFLOW_HTTP_ADDR"); !ok && cfg.Env == EnvDevelopment {
+		cfg.HTTPAddr = DevelopmentHTTPAddr
+	}
+	t := &cfg.Temporal
+	if t.CAFile != "" || t.CertFile != "" || t.KeyFile != "" || t.ServerName != "" || t.APIKey != "" {
+		t.Enabled = true
+	}
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		r.fail("HOOKFLOW_TEMPORAL_TLS_CERT_FILE", "and HOOKFLOW_TEMPORAL_TLS_KEY_FILE must be set together (the client certificate of mTLS and its key)")
+	}
+	if !cfg.Production() {
+		return
+	}
+	// Production is the default, so each message says how to ask for development.
+	const dev = "(HOOKFLOW_ENV=production, the default; HOOKFLOW_ENV=development allows it)"
+	if cfg.JWTPublicKeyFile == "" && cfg.JWTSecret == DevelopmentJWTSecret {
+		r.fail("HOOKFLOW_JWT_SECRET", "must be set in production: the development key is refused %s", dev)
+	}
+	if cfg.AllowPrivateTargets {
+		r.fail("HOOKFLOW_ALLOW_PRIVATE_TARGETS", "must not be true in production %s; allow the private networks you need with HOOKFLOW_ALLOWED_TARGET_CIDRS", dev)
+	}
+	if cfg.AllowInsecureURLs {
+		r.fail("HOOKFLOW_ALLOW_INSECURE_URLS", "must not be true in production %s: webhook URLs must be HTTPS", dev)
+	}
+	if cfg.JWTPublicKeyFile != "" && (cfg.JWTIssuer == "" || cfg.JWTAudience == "") {
+		r.fail("HOOKFLOW_JWT_PUBLIC_KEY_FILE", "needs HOOKFLOW_JWT_ISSUER and HOOKFLOW_JWT_AUDIENCE in production: a key shared with other services must not let their tokens in")
+	}
 }
 
 // reader collects every problem so that one run reports them all.

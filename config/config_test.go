@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -10,10 +12,17 @@ func envOf(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
 
+// prodKey is a production JWT secret, so that a test of the defaults gets past
+// the refusal of the development key.
+var prodKey = strings.Repeat("k", 40)
+
 func TestLoadDefaultsMatchTheContract(t *testing.T) {
-	cfg, err := Load(envOf(nil))
+	cfg, err := Load(envOf(map[string]string{"HOOKFLOW_JWT_SECRET": prodKey}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
+	}
+	if !cfg.Production() {
+		t.Errorf("Env = %q: production must be the default", cfg.Env)
 	}
 	if cfg.HTTPAddr != ":8080" || cfg.TaskQueue != "hookflow-deliveries" || cfg.TemporalNamespace != "default" {
 		t.Errorf("unexpected defaults: %+v", cfg)
@@ -33,13 +42,13 @@ func TestLoadDefaultsMatchTheContract(t *testing.T) {
 	if cfg.SecretRotationOverlap != 24*time.Hour {
 		t.Errorf("SecretRotationOverlap = %v, want 24h", cfg.SecretRotationOverlap)
 	}
-	if cfg.AllowInsecureURLs || cfg.AllowPrivateTargets || cfg.Production() {
+	if cfg.AllowInsecureURLs || cfg.AllowPrivateTargets || cfg.Temporal.Enabled {
 		t.Errorf("guards must be on by default: %+v", cfg)
 	}
 	if cfg.TemporalGzip {
 		t.Error("requests to Temporal must go uncompressed by default")
 	}
-	if gz, err := Load(envOf(map[string]string{"HOOKFLOW_TEMPORAL_GZIP": "true"})); err != nil || !gz.TemporalGzip {
+	if gz, err := Load(envOf(map[string]string{"HOOKFLOW_TEMPORAL_GZIP": "true", "HOOKFLOW_JWT_SECRET": prodKey})); err != nil || !gz.TemporalGzip {
 		t.Errorf("HOOKFLOW_TEMPORAL_GZIP=true: %+v, %v", gz.TemporalGzip, err)
 	}
 	if cfg.PprofAddr != "" {
@@ -60,9 +69,11 @@ func TestLoadReportsEveryBadVariableByName(t *testing.T) {
 		{"bad schedule", map[string]string{"HOOKFLOW_RETRY_SCHEDULE": "5s,later"}, []string{"HOOKFLOW_RETRY_SCHEDULE"}},
 		{"bad size", map[string]string{"HOOKFLOW_MAX_PAYLOAD_BYTES": "0"}, []string{"HOOKFLOW_MAX_PAYLOAD_BYTES"}},
 		{"bad cidr", map[string]string{"HOOKFLOW_ALLOWED_TARGET_CIDRS": "10.0.0.0/8,nope"}, []string{"HOOKFLOW_ALLOWED_TARGET_CIDRS"}},
+		{"bad temporal tls", map[string]string{"HOOKFLOW_TEMPORAL_TLS": "sure"}, []string{"HOOKFLOW_TEMPORAL_TLS"}},
+		{"client certificate without its key", map[string]string{"HOOKFLOW_ENV": "development", "HOOKFLOW_TEMPORAL_TLS_CERT_FILE": "client.pem"}, []string{"HOOKFLOW_TEMPORAL_TLS_CERT_FILE", "HOOKFLOW_TEMPORAL_TLS_KEY_FILE"}},
+		{"client key without its certificate", map[string]string{"HOOKFLOW_ENV": "development", "HOOKFLOW_TEMPORAL_TLS_KEY_FILE": "client.key"}, []string{"HOOKFLOW_TEMPORAL_TLS_CERT_FILE", "HOOKFLOW_TEMPORAL_TLS_KEY_FILE"}},
 		{"bad env", map[string]string{"HOOKFLOW_ENV": "staging"}, []string{"HOOKFLOW_ENV"}},
 		{"short secret", map[string]string{"HOOKFLOW_JWT_SECRET": "short"}, []string{"HOOKFLOW_JWT_SECRET"}},
-		{"production with development key", map[string]string{"HOOKFLOW_ENV": "production"}, []string{"HOOKFLOW_JWT_SECRET", "development key"}},
 		{"several at once", map[string]string{"HOOKFLOW_DELIVERY_TIMEOUT": "x", "HOOKFLOW_MAX_PAYLOAD_BYTES": "y"}, []string{"HOOKFLOW_DELIVERY_TIMEOUT", "HOOKFLOW_MAX_PAYLOAD_BYTES"}},
 	}
 	for _, tt := range tests {
@@ -92,5 +103,97 @@ func TestLoadAcceptsProductionWithItsOwnKey(t *testing.T) {
 	}
 	if !cfg.Production() || len(cfg.AllowedTargetCIDRs) != 1 || len(cfg.RetrySchedule) != 2 {
 		t.Errorf("unexpected config: %+v", cfg)
+	}
+}
+
+// TestProductionRefusesDevelopmentShortcuts: production, the default, refuses
+// each development shortcut naming its variable; development takes them all.
+func TestProductionRefusesDevelopmentShortcuts(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string // the variable the refusal names; empty: accepted
+	}{
+		{"development key by default", map[string]string{}, "HOOKFLOW_JWT_SECRET"},
+		{"development key said explicitly", map[string]string{"HOOKFLOW_ENV": "production", "HOOKFLOW_JWT_SECRET": DevelopmentJWTSecret}, "HOOKFLOW_JWT_SECRET"},
+		{"private targets", map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, "HOOKFLOW_ALLOW_PRIVATE_TARGETS": "true"}, "HOOKFLOW_ALLOW_PRIVATE_TARGETS"},
+		{"insecure urls", map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, "HOOKFLOW_ALLOW_INSECURE_URLS": "true"}, "HOOKFLOW_ALLOW_INSECURE_URLS"},
+		{"public key without issuer", map[string]string{"HOOKFLOW_JWT_PUBLIC_KEY_FILE": "key.pem", "HOOKFLOW_JWT_AUDIENCE": "hookflow"}, "HOOKFLOW_JWT_PUBLIC_KEY_FILE"},
+		{"public key without audience", map[string]string{"HOOKFLOW_JWT_PUBLIC_KEY_FILE": "key.pem", "HOOKFLOW_JWT_ISSUER": "https://idp"}, "HOOKFLOW_JWT_PUBLIC_KEY_FILE"},
+		{"public key with issuer and audience", map[string]string{"HOOKFLOW_JWT_PUBLIC_KEY_FILE": "key.pem", "HOOKFLOW_JWT_ISSUER": "https://idp", "HOOKFLOW_JWT_AUDIENCE": "hookflow"}, ""},
+		{"development takes every shortcut", map[string]string{"HOOKFLOW_ENV": "development", "HOOKFLOW_ALLOW_PRIVATE_TARGETS": "true",
+			"HOOKFLOW_ALLOW_INSECURE_URLS": "true", "HOOKFLOW_JWT_PUBLIC_KEY_FILE": "key.pem"}, ""},
+		{"development takes the development key", map[string]string{"HOOKFLOW_ENV": "development"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(envOf(tt.env))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Load: %v", err)
+			case tt.want != "" && err == nil:
+				t.Fatalf("Load accepted %v, want a refusal naming %s", tt.env, tt.want)
+			case tt.want != "" && (!strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "production")):
+				t.Errorf("error %q does not name %s and production", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDevelopmentListensOnLoopbackUnlessTold(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"HOOKFLOW_ENV": "development"}, "127.0.0.1:8080"},
+		{map[string]string{"HOOKFLOW_ENV": "development", "HOOKFLOW_HTTP_ADDR": ":9090"}, ":9090"},
+		{map[string]string{"HOOKFLOW_JWT_SECRET": prodKey}, ":8080"},
+		{map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, "HOOKFLOW_HTTP_ADDR": "10.0.0.1:80"}, "10.0.0.1:80"},
+	}
+	for _, tt := range tests {
+		cfg, err := Load(envOf(tt.env))
+		if err != nil {
+			t.Fatalf("Load(%v): %v", tt.env, err)
+		}
+		if cfg.HTTPAddr != tt.want {
+			t.Errorf("Load(%v).HTTPAddr = %q, want %q", tt.env, cfg.HTTPAddr, tt.want)
+		}
+	}
+}
+
+func TestTemporalTLSIsImpliedByItsSettings(t *testing.T) {
+	for _, name := range []string{"HOOKFLOW_TEMPORAL_TLS_CA_FILE", "HOOKFLOW_TEMPORAL_TLS_SERVER_NAME", "HOOKFLOW_TEMPORAL_API_KEY"} {
+		cfg, err := Load(envOf(map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, name: "x"}))
+		if err != nil {
+			t.Fatalf("Load with %s: %v", name, err)
+		}
+		if !cfg.Temporal.Enabled {
+			t.Errorf("%s set: TLS must be on", name)
+		}
+	}
+	cfg, err := Load(envOf(map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, "HOOKFLOW_TEMPORAL_TLS_CERT_FILE": "c.pem", "HOOKFLOW_TEMPORAL_TLS_KEY_FILE": "c.key"}))
+	if err != nil || !cfg.Temporal.Enabled || cfg.Temporal.CertFile != "c.pem" || cfg.Temporal.KeyFile != "c.key" {
+		t.Errorf("mTLS settings: %+v, %v", cfg.Temporal, err)
+	}
+}
+
+// Every variable Load reads has a row or a line in README's configuration.
+func TestEveryVariableIsDocumentedInTheREADME(t *testing.T) {
+	src, err := os.ReadFile("config.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := regexp.MustCompile(`"(HOOKFLOW_[A-Z_]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(names) < 20 {
+		t.Fatalf("found %d variables in config.go; the pattern is stale", len(names))
+	}
+	for _, m := range names {
+		if !strings.Contains(string(readme), "`"+m[1]+"`") {
+			t.Errorf("%s is not documented in README.md", m[1])
+		}
 	}
 }

@@ -26,6 +26,7 @@ type composeFile struct {
 		Environment map[string]any `yaml:"environment"`
 		Volumes     []string       `yaml:"volumes"`
 		DependsOn   any            `yaml:"depends_on"`
+		Ports       []string       `yaml:"ports"`
 	} `yaml:"services"`
 	Volumes map[string]any `yaml:"volumes"`
 }
@@ -219,5 +220,64 @@ func TestPromtoolAcceptsTheConfigAndEveryDashboardQuery(t *testing.T) {
 	}
 	if out, err := exec.Command(promtool, "check", "rules", path).CombinedOutput(); err != nil {
 		t.Errorf("a dashboard query is not valid PromQL: %v\n%s", err, out)
+	}
+}
+
+// TestComposeKeepsConsolesOnLoopback: Temporal (which takes any client), its
+// UI, Prometheus and Grafana publish their ports on 127.0.0.1 only; Grafana
+// has no anonymous access and its admin password must be given; Hookflow
+// runs in production.
+func TestComposeKeepsConsolesOnLoopback(t *testing.T) {
+	raw, err := os.ReadFile("../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c composeFile
+	if err := yaml.Unmarshal(raw, &c); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"temporal":    "127.0.0.1:7233:7233",
+		"temporal-ui": "127.0.0.1:8233:8080",
+		"prometheus":  "127.0.0.1:9090:9090",
+		"grafana":     "127.0.0.1:3000:3000",
+	}
+	for name, port := range want {
+		if got := c.Services[name].Ports; !slices.Equal(got, []string{port}) {
+			t.Errorf("service %s publishes %v, want only %s", name, got, port)
+		}
+	}
+	for name, svc := range c.Services {
+		for _, p := range svc.Ports {
+			if name != "api" && !strings.HasPrefix(p, "127.0.0.1:") {
+				t.Errorf("service %s publishes %s on every interface", name, p)
+			}
+		}
+	}
+
+	env := c.Services["grafana"].Environment
+	if v := env["GF_AUTH_ANONYMOUS_ENABLED"]; v != "false" {
+		if role := env["GF_AUTH_ANONYMOUS_ORG_ROLE"]; role != "Viewer" {
+			t.Errorf("Grafana anonymous access %v with role %v: want off, or Viewer at most", v, role)
+		}
+	}
+	// ${VAR:?message}: compose refuses to start without it, so no default password.
+	if pw, _ := env["GF_SECURITY_ADMIN_PASSWORD"].(string); !regexp.MustCompile(`^\$\{GRAFANA_ADMIN_PASSWORD:\?[^}]+\}$`).MatchString(pw) {
+		t.Errorf("GF_SECURITY_ADMIN_PASSWORD = %q, want ${GRAFANA_ADMIN_PASSWORD:?...}", pw)
+	}
+
+	var anchors struct {
+		Env map[string]any `yaml:"x-hookflow-env"`
+	}
+	if err := yaml.Unmarshal(raw, &anchors); err != nil {
+		t.Fatal(err)
+	}
+	if anchors.Env["HOOKFLOW_ENV"] != "production" {
+		t.Errorf("HOOKFLOW_ENV = %v, want production", anchors.Env["HOOKFLOW_ENV"])
+	}
+	for _, name := range []string{"api", "worker", "migrate"} {
+		if c.Services[name].Environment["HOOKFLOW_ENV"] != "production" {
+			t.Errorf("service %s does not run in production", name)
+		}
 	}
 }

@@ -116,6 +116,8 @@ func TestServeKilledMidDeliveryLosesNoEvent(t *testing.T) {
 		"HOOKFLOW_TEMPORAL_ADDRESS=" + mustTemporalAddress(t),
 		"HOOKFLOW_TASK_QUEUE=crash-" + testenv.RandomID(4),
 		"HOOKFLOW_JWT_SECRET=" + secret,
+		// Development: plain-http receivers on loopback, refused in production.
+		"HOOKFLOW_ENV=development",
 		"HOOKFLOW_ALLOW_INSECURE_URLS=true",
 		"HOOKFLOW_ALLOW_PRIVATE_TARGETS=true",
 		"HOOKFLOW_RETRY_SCHEDULE=1s,1s,1s",

@@ -199,6 +199,8 @@ func newFaultRig(t *testing.T, schedule string, failFirst int) *faultRig {
 		"HOOKFLOW_TEMPORAL_ADDRESS=" + svc.temporalAddress(),
 		"HOOKFLOW_TASK_QUEUE=fault-" + testenv.RandomID(6),
 		"HOOKFLOW_JWT_SECRET=" + faultSecret,
+		// Development: plain-http receivers on loopback, refused in production.
+		"HOOKFLOW_ENV=development",
 		"HOOKFLOW_ALLOW_INSECURE_URLS=true",
 		"HOOKFLOW_ALLOW_PRIVATE_TARGETS=true",
 		"HOOKFLOW_RETRY_SCHEDULE=" + schedule,

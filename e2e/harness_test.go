@@ -92,6 +92,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		Stores: api.Stores{
 			Webhooks: stores.Webhooks, Deliveries: stores.Deliveries, Logs: stores.Logs, Catalog: stores.Catalog,
 			SamplePayloads: stores.SamplePayloads, Subscriptions: stores.Subscriptions, Secrets: stores.Secrets, Activity: stores.Activity,
+			Processors: stores.Deliveries,
 		},
 		Dispatcher: d,
 	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true, SecretRotationOverlap: o.overlap})))

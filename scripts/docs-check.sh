@@ -42,7 +42,8 @@ if [ -z "$url" ]; then
   if [ -z "$port" ]; then log "no free port in $ports"; exit 1; fi
   [ -x "$root/bin/hookflow" ] || (cd "$root" && make -s build)
   log "starting hookflow api on :$port"
-  HOOKFLOW_HTTP_ADDR="127.0.0.1:$port" "$root/bin/hookflow" api >"$tools/hookflow.log" 2>&1 &
+  # Development: the page is served with the development key, on loopback.
+  HOOKFLOW_ENV=development HOOKFLOW_HTTP_ADDR="127.0.0.1:$port" "$root/bin/hookflow" api >"$tools/hookflow.log" 2>&1 &
   hookflow_pid=$!
   trap 'kill "$hookflow_pid" 2>/dev/null; wait "$hookflow_pid" 2>/dev/null || true' EXIT
   url="http://127.0.0.1:$port/docs"

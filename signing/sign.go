@@ -73,6 +73,11 @@ func HeadersWith(decode KeyDecoder, msgID string, ts time.Time, body []byte, sec
 // Verify checks a received message against a secret, as a Go receiver would:
 // the timestamp within tolerance of now and one v1 signature matching.
 func Verify(body []byte, h http.Header, secret string, now time.Time, tolerance time.Duration) error {
+	return VerifyWith(DecodeSecret, body, h, secret, now, tolerance)
+}
+
+// VerifyWith is Verify with the secret turned into its key by decode.
+func VerifyWith(decode KeyDecoder, body []byte, h http.Header, secret string, now time.Time, tolerance time.Duration) error {
 	id, tsHeader, sigHeader := h.Get(HeaderID), h.Get(HeaderTimestamp), h.Get(HeaderSignature)
 	if id == "" || tsHeader == "" || sigHeader == "" {
 		return ErrMissingHeaders
@@ -84,7 +89,7 @@ func Verify(body []byte, h http.Header, secret string, now time.Time, tolerance 
 	if d := now.Sub(time.Unix(ts, 0)); d > tolerance || d < -tolerance {
 		return ErrTimestamp
 	}
-	key, err := DecodeSecret(secret)
+	key, err := decode(secret)
 	if err != nil {
 		return err
 	}

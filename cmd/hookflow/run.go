@@ -55,6 +55,11 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 	if err != nil {
 		return err
 	}
+	// So does a bad certificate file of the Temporal client.
+	topts, err := temporalOptions(cfg, sdklog.NewStructuredLogger(logger), nil)
+	if err != nil {
+		return err
+	}
 	// Listen first: an address in use stops the process before it touches
 	// the database or the schedules.
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -88,7 +93,8 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 	if err := m.WatchRetryBacklog(stores.Deliveries, backlogTimeout); err != nil {
 		return err
 	}
-	tc, err := client.DialContext(ctx, temporalOptions(cfg, sdklog.NewStructuredLogger(logger), m.TemporalHandler()))
+	topts.MetricsHandler = m.TemporalHandler()
+	tc, err := client.DialContext(ctx, topts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s (HOOKFLOW_TEMPORAL_ADDRESS): %w", cfg.TemporalAddress, err)
 	}
@@ -134,6 +140,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		Stores: api.Stores{
 			Webhooks: stores.Webhooks, Deliveries: stores.Deliveries, Logs: stores.Logs, Catalog: stores.Catalog,
 			SamplePayloads: stores.SamplePayloads, Subscriptions: stores.Subscriptions, Secrets: stores.Secrets, Activity: stores.Activity,
+			Processors: stores.Deliveries,
 		},
 		Dispatcher: m.CountPublishes(dispatcher),
 		Metrics:    m,
@@ -186,7 +193,11 @@ func purge(ctx context.Context, cfg config.Config, dryRun bool, out io.Writer) e
 			cutoff.UTC().Format(time.RFC3339), cfg.LogRetention, counts.Deliveries, counts.Attempts, counts.Events)
 		return err
 	}
-	tc, err := client.DialContext(ctx, temporalOptions(cfg, sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), nil))
+	topts, err := temporalOptions(cfg, sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), nil)
+	if err != nil {
+		return err
+	}
+	tc, err := client.DialContext(ctx, topts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s (HOOKFLOW_TEMPORAL_ADDRESS): %w", cfg.TemporalAddress, err)
 	}
@@ -232,7 +243,11 @@ func checkDependencies(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	db.Close()
-	tc, err := client.DialContext(ctx, temporalOptions(cfg, sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), nil))
+	topts, err := temporalOptions(cfg, sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), nil)
+	if err != nil {
+		return err
+	}
+	tc, err := client.DialContext(ctx, topts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
@@ -257,11 +272,21 @@ func jwtKeys(cfg config.Config) (auth.Keys, error) {
 // temporalOptions are the client settings of every command that talks to
 // Temporal. Requests go uncompressed unless HOOKFLOW_TEMPORAL_GZIP says
 // otherwise: they carry ids, not payloads, and gzip cost a tenth of the
-// process's CPU in a burst.
-func temporalOptions(cfg config.Config, logger sdklog.Logger, metrics client.MetricsHandler) client.Options {
+// process's CPU in a burst. TLS, a client certificate and an API key come
+// from HOOKFLOW_TEMPORAL_TLS_* and HOOKFLOW_TEMPORAL_API_KEY.
+func temporalOptions(cfg config.Config, logger sdklog.Logger, metrics client.MetricsHandler) (client.Options, error) {
 	opts := client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, Logger: logger, MetricsHandler: metrics}
 	if !cfg.TemporalGzip {
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
 	}
-	return opts
+	tlsConf, err := temporalTLS(cfg.Temporal)
+	if err != nil {
+		return client.Options{}, err
+	}
+	opts.ConnectionOptions.TLS = tlsConf
+	if cfg.Temporal.APIKey != "" {
+		// Temporal Cloud's API keys: sent as "authorization: Bearer <key>" on every call.
+		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.Temporal.APIKey)
+	}
+	return opts, nil
 }
