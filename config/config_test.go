@@ -84,6 +84,7 @@ func TestLoadAcceptsProductionWithItsOwnKey(t *testing.T) {
 	cfg, err := Load(envOf(map[string]string{
 		"HOOKFLOW_ENV":                  "production",
 		"HOOKFLOW_JWT_SECRET":           strings.Repeat("k", 40),
+		"HOOKFLOW_ENCRYPTION_KEYS":      testEncryptionKeys,
 		"HOOKFLOW_ALLOWED_TARGET_CIDRS": "10.1.0.0/16",
 		"HOOKFLOW_RETRY_SCHEDULE":       "1s,2s",
 	}))
@@ -92,5 +93,51 @@ func TestLoadAcceptsProductionWithItsOwnKey(t *testing.T) {
 	}
 	if !cfg.Production() || len(cfg.AllowedTargetCIDRs) != 1 || len(cfg.RetrySchedule) != 2 {
 		t.Errorf("unexpected config: %+v", cfg)
+	}
+}
+
+// testEncryptionKeys is a ring of one key, "k1", that is not the development key.
+const testEncryptionKeys = "k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
+
+func TestEncryptionKeysDefaultToTheDevelopmentKeyInDevelopmentOnly(t *testing.T) {
+	cfg, err := Load(envOf(map[string]string{"HOOKFLOW_ENV": "development"}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if cfg.EncryptionKeys == nil || cfg.EncryptionKeys.CurrentKeyID() != "dev" || !cfg.EncryptionKeys.Holds([]byte(developmentEncryptionKey)) {
+		t.Fatalf("development ring = %v, want the documented development key", cfg.EncryptionKeys)
+	}
+	prod := map[string]string{"HOOKFLOW_ENV": "production", "HOOKFLOW_JWT_SECRET": strings.Repeat("k", 40)}
+	_, err = Load(envOf(prod))
+	if err == nil || !strings.Contains(err.Error(), "HOOKFLOW_ENCRYPTION_KEYS must be set in production") || !strings.Contains(err.Error(), "id:base64(32 bytes)") {
+		t.Errorf("production without keys: %v, want a message naming HOOKFLOW_ENCRYPTION_KEYS and its format", err)
+	}
+	prod["HOOKFLOW_ENCRYPTION_KEYS"] = testEncryptionKeys + "," + strings.Replace(DevelopmentEncryptionKeys, "dev:", "old:", 1)
+	if _, err = Load(envOf(prod)); err == nil || !strings.Contains(err.Error(), "HOOKFLOW_ENCRYPTION_KEYS must not hold the development key") {
+		t.Errorf("production with the development key in the ring: %v, want it refused", err)
+	}
+	prod["HOOKFLOW_ENCRYPTION_KEYS"] = "k2:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=, " + testEncryptionKeys
+	cfg, err = Load(envOf(prod))
+	if err != nil || strings.Join(cfg.EncryptionKeys.KeyIDs(), ",") != "k2,k1" {
+		t.Errorf("production ring: %v, %v; want k2 then k1", cfg.EncryptionKeys, err)
+	}
+}
+
+func TestEncryptionKeysAreValidatedEntryByEntry(t *testing.T) {
+	for _, tc := range []struct{ name, keys, want string }{
+		{"empty id", ":" + strings.TrimPrefix(testEncryptionKeys, "k1:"), "entry 1: key id"},
+		{"duplicate id", testEncryptionKeys + "," + testEncryptionKeys, `entry 2: key id "k1" appears twice`},
+		{"short key", "k1:c2hvcnQ=", "entry 1 (k1): key must be standard base64 of exactly 32 bytes"},
+		{"no id", "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=", "entry 1: want id:base64(32 bytes)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(envOf(map[string]string{"HOOKFLOW_ENV": "development", "HOOKFLOW_ENCRYPTION_KEYS": tc.keys}))
+			if err == nil || !strings.Contains(err.Error(), "HOOKFLOW_ENCRYPTION_KEYS must be a comma-separated list") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Load: %v, want HOOKFLOW_ENCRYPTION_KEYS and %q", err, tc.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "AQEBAQEB") {
+				t.Errorf("the error echoes a key: %v", err)
+			}
+		})
 	}
 }
