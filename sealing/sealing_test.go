@@ -10,7 +10,9 @@ import (
 	"github.com/hookflow/hookflow/sealing"
 )
 
-func key(b byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{b}, sealing.KeySize)) }
+func key(b byte) string {
+	return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{b}, sealing.KeySize))
+}
 
 func ring(t *testing.T, spec string) *sealing.KeyRing {
 	t.Helper()
