@@ -121,7 +121,9 @@ func (s *SecretStore) SubscriptionSecretHistory(ctx context.Context, orgID, id s
 	if err != nil {
 		return nil, 0, fmt.Errorf("list secrets of subscription %s: %w", id, err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.SecretHistoryEntry, error) { return scanSecretHistory(s.ring, row) })
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.SecretHistoryEntry, error) {
+		return scanSecretHistory(s.ring, row)
+	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("list secrets of subscription %s: %w", id, err)
 	}

@@ -35,10 +35,10 @@ type Database struct {
 	// Stores are the per-aggregate stores on DB, for fixtures and wiring.
 	Stores storage.Stores
 	// Ring seals the secrets of Stores: TestEncryptionKeys.
-	Ring *sealing.KeyRing
-	URL    string
-	admin  string
-	name   string
+	Ring  *sealing.KeyRing
+	URL   string
+	admin string
+	name  string
 }
 
 // NewDatabase creates and migrates a database named after prefix.
