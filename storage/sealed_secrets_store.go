@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/sealing"
 )
 
@@ -16,8 +17,13 @@ import (
 // The stores seal on every write and open on every read; SQL only ever sees
 // sealed text.
 
-// sealSecret seals the secret of row id.
+// sealSecret seals the secret of row id. A secret PostgreSQL could not have
+// stored as text (a NUL, bytes that are not UTF-8) stays unstorable once
+// sealed too, so a secret always reads back as text.
 func sealSecret(ring *sealing.KeyRing, id uuid.UUID, secret string) (string, error) {
+	if !hookflow.IsText(secret) {
+		return "", ErrUnstorable
+	}
 	sealed, err := ring.Seal([]byte(secret), id[:])
 	if err != nil {
 		return "", fmt.Errorf("seal secret %s: %w", id, err)
