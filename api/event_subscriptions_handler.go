@@ -9,12 +9,14 @@ import (
 )
 
 // subscriptionView is an organization subscription as seed 003 shows it.
+// secretKey is shown only where seed 003's responses show it: the create,
+// the get and the patch of one subscription (see toSubscriptionView).
 type subscriptionView struct {
 	ID             string          `json:"id"`
 	OrganizationID string          `json:"organizationId"`
 	PostURI        string          `json:"postUri"`
 	Version        string          `json:"version"`
-	SecretKey      string          `json:"secretKey"`
+	SecretKey      *string         `json:"secretKey,omitempty"`
 	Events         []string        `json:"events"`
 	IsDevelopment  bool            `json:"isDevelopment"`
 	AuditInfo      auditInfoView   `json:"auditInfo"`
@@ -22,14 +24,25 @@ type subscriptionView struct {
 	ArchiveInfo    archiveInfoView `json:"archiveInfo"`
 }
 
+// toSubscriptionView shows a subscription without its secret: lists (seed
+// 003's samples show none), the admin's event subscriptions and the
+// subscription a secret history includes.
 func toSubscriptionView(sub hookflow.Subscription) subscriptionView {
 	events := sub.Events
 	if events == nil {
 		events = []string{}
 	}
 	return subscriptionView{ID: sub.ID, OrganizationID: sub.OrganizationID, PostURI: sub.PostURI, Version: sub.Version,
-		SecretKey: sub.SecretKey, Events: events, IsDevelopment: sub.IsDevelopment,
+		Events: events, IsDevelopment: sub.IsDevelopment,
 		AuditInfo: auditView(sub.Audit), ActiveInfo: activeView(sub.Lifecycle), ArchiveInfo: archiveView(sub.Lifecycle)}
+}
+
+// toSubscriptionViewWithSecret shows a subscription with its current secret,
+// as seed 003's create, get and patch responses do.
+func toSubscriptionViewWithSecret(sub hookflow.Subscription) subscriptionView {
+	v := toSubscriptionView(sub)
+	v.SecretKey = &sub.SecretKey
+	return v
 }
 
 // listEventSubscriptions answers, as a bare array, the subscriptions of any

@@ -33,9 +33,10 @@ type secretQuery struct {
 	CreatedAt string `json:"createdAt" validate:"optional,string,rfc3339"`
 }
 
-// secretBody is a secret set by hand: any string of 8 to 256 characters.
+// secretBody is a secret set by hand: any string of 24 to 256 characters
+// (24 bytes being the shortest key Standard Webhooks accepts).
 type secretBody struct {
-	SecretKey string `json:"secretKey" validate:"not_empty,string,text,min_length=8,max_length=256"`
+	SecretKey string `json:"secretKey" validate:"not_empty,string,text,min_length=24,max_length=256"`
 }
 
 // standardSecret is the rule on a whsec_ key: it must decode as Standard

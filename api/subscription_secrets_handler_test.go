@@ -14,6 +14,10 @@ func withOverlap(d time.Duration) func(*api.Deps, *api.Options) {
 	return func(_ *api.Deps, o *api.Options) { o.SecretRotationOverlap = d }
 }
 
+// handSetSecret is seed 003's sample secret, lengthened to the 24
+// characters a secret set by hand needs.
+const handSetSecret = "ecg-secret-key-set-by-hand"
+
 func TestRotatingASubscriptionSecretKeepsTheOldOneInTheHistory(t *testing.T) {
 	h := newHarness(t, withOverlap(time.Hour))
 	org := newOrg()
@@ -38,11 +42,11 @@ func TestRotatingASubscriptionSecretKeepsTheOldOneInTheHistory(t *testing.T) {
 	expectJSON(t, h.do(http.MethodGet, secrets+"?createdAt=yesterday&x=1", tok, nil), http.StatusBadRequest,
 		invalid("createdAt must be RFC 3339 date", "property x should not exist"))
 
-	added := mustStatus(t, h.do(http.MethodPost, histories, tok, map[string]any{"secretKey": "ecg-secret-key"}), http.StatusCreated)
-	if added["secretKey"] != "ecg-secret-key" || added["expiresAt"] != nil || added["id"] == nil || added["createdAt"] == nil {
+	added := mustStatus(t, h.do(http.MethodPost, histories, tok, map[string]any{"secretKey": handSetSecret}), http.StatusCreated)
+	if added["secretKey"] != handSetSecret || added["expiresAt"] != nil || added["id"] == nil || added["createdAt"] == nil {
 		t.Errorf("history entry %v", added)
 	}
-	expectJSON(t, h.do(http.MethodGet, secrets, tok, nil), http.StatusOK, `{"secretKey":"ecg-secret-key"}`)
+	expectJSON(t, h.do(http.MethodGet, secrets, tok, nil), http.StatusOK, `{"secretKey":"`+handSetSecret+`"}`)
 
 	list := mustStatus(t, h.do(http.MethodGet, histories+"?order_by=ASC", tok, nil), http.StatusOK)
 	entries := list["data"].([]any)
@@ -66,13 +70,17 @@ func TestRotatingASubscriptionSecretKeepsTheOldOneInTheHistory(t *testing.T) {
 			t.Errorf("the current secret expires: %v", e)
 		}
 	}
-	if strings.Join(keys, ",") != strings.Join([]string{first, second, "ecg-secret-key"}, ",") {
+	if strings.Join(keys, ",") != strings.Join([]string{first, second, handSetSecret}, ",") {
 		t.Errorf("history keys %v", keys)
 	}
 	included := mustStatus(t, h.do(http.MethodGet, histories+"?order_by=DESC&take=1&include=subscription", tok, nil), http.StatusOK)
 	entry := included["data"].([]any)[0].(map[string]any)
-	if entry["secretKey"] != "ecg-secret-key" || entry["subscription"].(map[string]any)["id"] != sub["id"] {
+	if entry["secretKey"] != handSetSecret || entry["subscription"].(map[string]any)["id"] != sub["id"] {
 		t.Errorf("newest entry with its subscription: %v", entry)
+	}
+	// The entries show the secrets; the subscription they include does not repeat one.
+	if key, has := entry["subscription"].(map[string]any)["secretKey"]; has {
+		t.Errorf("the included subscription shows its secret %v", key)
 	}
 	expectJSON(t, h.do(http.MethodGet, histories+"?include=organization&take=0", tok, nil), http.StatusBadRequest,
 		invalid("take must not be less than 1", "include must be one of the following values: subscription"))
@@ -90,11 +98,12 @@ func TestAddingASecretByHandChecksItsLength(t *testing.T) {
 		want []string
 	}{
 		{"missing", map[string]any{}, []string{"secretKey should not be empty", "secretKey must be a string"}},
-		{"short", map[string]any{"secretKey": "seven77"}, []string{"secretKey must be longer than or equal to 8 characters"}},
+		{"short", map[string]any{"secretKey": strings.Repeat("k", 23)}, []string{"secretKey must be longer than or equal to 24 characters"}},
+		{"seed 003's sample, too short", map[string]any{"secretKey": "ecg-secret-key"}, []string{"secretKey must be longer than or equal to 24 characters"}},
 		{"long", map[string]any{"secretKey": strings.Repeat("k", 257)}, []string{"secretKey must be shorter than or equal to 256 characters"}},
 		{"not a string", map[string]any{"secretKey": 12345678}, []string{"secretKey must be a string"}},
-		{"whsec_ but not base64", map[string]any{"secretKey": "whsec_not-base64!!"}, []string{"secretKey must be base64 of 24 to 64 bytes after its whsec_ prefix"}},
-		{"unknown property", map[string]any{"secretKey": "long-enough", "expiresAt": "x"}, []string{"property expiresAt should not exist"}},
+		{"whsec_ but not base64", map[string]any{"secretKey": "whsec_not-base64-though-long-enough!!"}, []string{"secretKey must be base64 of 24 to 64 bytes after its whsec_ prefix"}},
+		{"unknown property", map[string]any{"secretKey": handSetSecret, "expiresAt": "x"}, []string{"property expiresAt should not exist"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,8 +111,8 @@ func TestAddingASecretByHandChecksItsLength(t *testing.T) {
 		})
 	}
 	expectJSON(t, h.do(http.MethodGet, subscriptionURL(org, sub)+"/secrets", tok, nil), http.StatusOK, `{"secretKey":"`+sub["secretKey"].(string)+`"}`)
-	// Exactly 8 and 256 characters, and a whsec_ key, are taken.
-	for _, key := range []string{"eight888", strings.Repeat("é", 256), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"} {
+	// Exactly 24 and 256 characters, and a whsec_ key, are taken.
+	for _, key := range []string{strings.Repeat("k", 24), strings.Repeat("é", 256), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"} {
 		mustStatus(t, h.do(http.MethodPost, histories, tok, map[string]any{"secretKey": key}), http.StatusCreated)
 	}
 }

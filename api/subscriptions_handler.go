@@ -100,7 +100,7 @@ func (h *subscriptionHandlers) createSubscription(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, toSubscriptionView(*created))
+	c.JSON(http.StatusCreated, toSubscriptionViewWithSecret(*created))
 }
 
 func (h *subscriptionHandlers) listSubscriptions(c *gin.Context) {
@@ -129,7 +129,7 @@ func (h *subscriptionHandlers) getSubscription(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toSubscriptionView(*sub))
+	c.JSON(http.StatusOK, toSubscriptionViewWithSecret(*sub))
 }
 
 func (h *subscriptionHandlers) patchSubscription(c *gin.Context) {
@@ -154,7 +154,7 @@ func (h *subscriptionHandlers) patchSubscription(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toSubscriptionView(*updated))
+	c.JSON(http.StatusOK, toSubscriptionViewWithSecret(*updated))
 }
 
 // subscriptionLifecycle moves a subscription's lifecycle; deactivating,

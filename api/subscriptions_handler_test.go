@@ -340,3 +340,31 @@ func TestEventSubscriptionsListsRealSubscriptionsOfAnyOrganizationButArchived(t 
 	}
 	expectJSON(t, h.do(http.MethodGet, "/api/webhook-events/"+code+"/subscriptions", orgToken(t, org1), nil), http.StatusForbidden, forbidden)
 }
+
+// TestSubscriptionSecretIsShownOnlyWhereSeed003ShowsIt: the create, get and
+// patch responses of seed 003 show `secretKey`; the list's sample shows
+// none, so the list leaves it out.
+func TestSubscriptionSecretIsShownOnlyWhereSeed003ShowsIt(t *testing.T) {
+	h := newHarness(t)
+	org := newOrg()
+	tok := orgToken(t, org)
+	sub := newSubscription(t, h, tok, org, "all")
+	key, _ := sub["secretKey"].(string)
+	if !strings.HasPrefix(key, "whsec_") {
+		t.Fatalf("create shows secretKey %v, want the generated secret", sub["secretKey"])
+	}
+	if got := mustStatus(t, h.do(http.MethodGet, subscriptionURL(org, sub), tok, nil), http.StatusOK)["secretKey"]; got != key {
+		t.Errorf("get shows secretKey %v, want %s", got, key)
+	}
+	patch := []map[string]any{{"op": "replace", "path": "/postUri", "value": "https://example.com/patched"}}
+	if got := mustStatus(t, h.do(http.MethodPatch, subscriptionURL(org, sub), tok, patch), http.StatusOK)["secretKey"]; got != key {
+		t.Errorf("patch shows secretKey %v, want %s", got, key)
+	}
+	list := mustStatus(t, h.do(http.MethodGet, subscriptionsURL(org), tok, nil), http.StatusOK)["data"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("list = %v", list)
+	}
+	if got, has := list[0].(map[string]any)["secretKey"]; has {
+		t.Errorf("the list shows secretKey %v", got)
+	}
+}

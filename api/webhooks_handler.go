@@ -44,11 +44,21 @@ type webhookResponse struct {
 	Events     []string  `json:"events"`
 	ClientID   string    `json:"clientId"`
 	Facilities *[]string `json:"facilities,omitempty"`
-	Secrets    []string  `json:"secrets"`
+	Secrets    *[]string `json:"secrets,omitempty"`
 }
 
-func toWebhookResponse(w *hookflow.Webhook) webhookResponse {
-	r := webhookResponse{ID: w.ID, URL: w.URL, Events: w.Events, ClientID: w.ClientID, Secrets: w.Secrets}
+// Secrets are shown in the answers to a create and an update (seeds 000,
+// 001 and 002) and to a get of the one webhook, where its owner fetches its
+// signing key (the contract's shape; seed 003 shows a subscription's secret
+// on its get likewise). A list or a delete leaves them out, so listing
+// cannot harvest every key at once.
+const (
+	withSecrets    = true
+	withoutSecrets = false
+)
+
+func toWebhookResponse(w *hookflow.Webhook, showSecrets bool) webhookResponse {
+	r := webhookResponse{ID: w.ID, URL: w.URL, Events: w.Events, ClientID: w.ClientID}
 	if w.Kind == hookflow.KindFacility {
 		facilities := w.Facilities
 		if facilities == nil {
@@ -56,8 +66,12 @@ func toWebhookResponse(w *hookflow.Webhook) webhookResponse {
 		}
 		r.Facilities = &facilities
 	}
-	if r.Secrets == nil {
-		r.Secrets = []string{}
+	if showSecrets {
+		secrets := w.Secrets
+		if secrets == nil {
+			secrets = []string{}
+		}
+		r.Secrets = &secrets
 	}
 	return r
 }
@@ -152,7 +166,7 @@ func (h *webhookHandlers) create(kind hookflow.WebhookKind) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		c.JSON(http.StatusCreated, dataEnvelope{Data: toWebhookResponse(w)})
+		c.JSON(http.StatusCreated, dataEnvelope{Data: toWebhookResponse(w, withSecrets)})
 	}
 }
 
@@ -190,7 +204,7 @@ func (h *webhookHandlers) list(kind hookflow.WebhookKind) gin.HandlerFunc {
 		}
 		out := make([]webhookResponse, 0, len(hooks))
 		for _, w := range hooks {
-			out = append(out, toWebhookResponse(w))
+			out = append(out, toWebhookResponse(w, withoutSecrets))
 		}
 		c.JSON(http.StatusOK, listEnvelope{Data: out, Total: total})
 	}
@@ -203,7 +217,7 @@ func (h *webhookHandlers) get(kind hookflow.WebhookKind) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, dataEnvelope{Data: toWebhookResponse(w)})
+		c.JSON(http.StatusOK, dataEnvelope{Data: toWebhookResponse(w, withSecrets)})
 	}
 }
 
@@ -230,7 +244,7 @@ func (h *webhookHandlers) update(kind hookflow.WebhookKind) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		c.JSON(http.StatusCreated, dataEnvelope{Data: toWebhookResponse(updated)})
+		c.JSON(http.StatusCreated, dataEnvelope{Data: toWebhookResponse(updated, withSecrets)})
 	}
 }
 
@@ -250,6 +264,6 @@ func (h *webhookHandlers) delete(kind hookflow.WebhookKind) gin.HandlerFunc {
 		if err := h.dispatch.WebhookRemoved(c, w.ID); err != nil {
 			requestLogger(c).WarnContext(c, "end pending deliveries", "webhook_id", w.ID, "error", err)
 		}
-		c.JSON(http.StatusOK, dataEnvelope{Data: toWebhookResponse(w)})
+		c.JSON(http.StatusOK, dataEnvelope{Data: toWebhookResponse(w, withoutSecrets)})
 	}
 }

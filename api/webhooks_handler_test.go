@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -289,5 +290,41 @@ func TestDeleteIsSoft(t *testing.T) {
 	}
 	if active || !deleted {
 		t.Errorf("row after delete: active=%v deleted=%v", active, deleted)
+	}
+}
+
+// TestSecretsAreShownOnlyInTheAnswersTheSeedsShowThemIn: seeds 000, 001 and
+// 002 show `secrets` in the answers to a create and an update, and a get of
+// the one webhook shows them to its owner; a list and a delete leave them
+// out, so listing cannot harvest every key at once.
+func TestSecretsAreShownOnlyInTheAnswersTheSeedsShowThemIn(t *testing.T) {
+	h := newHarness(t)
+	tok, _ := integrator(t, "P-1")
+	for _, path := range []string{facilityPath, userPath} {
+		created := createWebhook(t, h, path, tok, map[string]any{"url": "https://example.com/a", "events": []string{"all"}, "secrets": []string{seedSecretA}})
+		if !slices.Equal(strs(created["secrets"]), []string{seedSecretA}) {
+			t.Errorf("create %s: secrets = %v, want them shown", path, created["secrets"])
+		}
+		one := path + "/" + created["id"].(string)
+		patched := h.do(http.MethodPatch, one, tok, map[string]any{"secrets": []string{seedSecretB}}).data(t)
+		if !slices.Equal(strs(patched["secrets"]), []string{seedSecretB}) {
+			t.Errorf("patch %s: secrets = %v, want them shown", path, patched["secrets"])
+		}
+		var list struct{ Data []map[string]any }
+		if err := json.Unmarshal([]byte(h.do(http.MethodGet, path, tok, nil).raw), &list); err != nil || len(list.Data) == 0 {
+			t.Fatalf("list %s: %v", path, err)
+		}
+		if got := h.do(http.MethodGet, one, tok, nil).data(t); !slices.Equal(strs(got["secrets"]), []string{seedSecretB}) {
+			t.Errorf("get %s: secrets = %v, want them shown", path, got["secrets"])
+		}
+		read := map[string]map[string]any{"list": list.Data[0], "delete": h.do(http.MethodDelete, one, tok, nil).data(t)}
+		for what, d := range read {
+			if d["id"] != created["id"] {
+				t.Errorf("%s %s answered %v", what, path, d)
+			}
+			if secrets, has := d["secrets"]; has {
+				t.Errorf("%s %s shows the secrets %v", what, path, secrets)
+			}
+		}
 	}
 }

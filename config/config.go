@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hookflow/hookflow/sealing"
 )
 
 // DevelopmentJWTSecret signs tokens in development. Production refuses it.
@@ -59,6 +61,13 @@ type Config struct {
 
 	// Secure defaults and TLS to Temporal (issue 18).
 	Temporal TemporalTLS
+
+	// Secrets at rest.
+	// EncryptionKeys seal webhook and subscription secrets in PostgreSQL:
+	// HOOKFLOW_ENCRYPTION_KEYS, a comma-separated list, newest first, of
+	// id:base64(32 bytes); the newest seals, every one opens. Required in
+	// production; in development DevelopmentEncryptionKeys when unset.
+	EncryptionKeys *sealing.KeyRing
 }
 
 // TemporalTLS is how the client reaches Temporal over TLS: a self-hosted
@@ -124,6 +133,7 @@ func Load(getenv func(string) string) (Config, error) {
 		},
 	}
 	r.secureDefaults(&cfg)
+	cfg.EncryptionKeys = r.encryptionKeys(cfg.Production())
 	if cfg.Env != EnvDevelopment && cfg.Env != EnvProduction {
 		r.fail("HOOKFLOW_ENV", "must be %q or %q, got %q", EnvDevelopment, EnvProduction, cfg.Env)
 	}
@@ -176,6 +186,41 @@ func (r *reader) secureDefaults(cfg *Config) {
 	if cfg.JWTPublicKeyFile != "" && (cfg.JWTIssuer == "" || cfg.JWTAudience == "") {
 		r.fail("HOOKFLOW_JWT_PUBLIC_KEY_FILE", "needs HOOKFLOW_JWT_ISSUER and HOOKFLOW_JWT_AUDIENCE in production: a key shared with other services must not let their tokens in")
 	}
+}
+
+// DevelopmentEncryptionKeys seal secrets in development when
+// HOOKFLOW_ENCRYPTION_KEYS is unset: one key "dev", the base64 of
+// "hookflow-development-key-only!!!". Production refuses it, anywhere in the ring.
+const DevelopmentEncryptionKeys = "dev:aG9va2Zsb3ctZGV2ZWxvcG1lbnQta2V5LW9ubHkhISE="
+
+// developmentEncryptionKey is the key of DevelopmentEncryptionKeys, decoded.
+const developmentEncryptionKey = "hookflow-development-key-only!!!"
+
+const encryptionKeysFormat = "a comma-separated list, newest first, of id:base64(32 bytes), e.g. k1:$(openssl rand -base64 32)"
+
+// encryptionKeys reads HOOKFLOW_ENCRYPTION_KEYS; a problem is reported
+// without echoing a key.
+func (r *reader) encryptionKeys(production bool) *sealing.KeyRing {
+	const name = "HOOKFLOW_ENCRYPTION_KEYS"
+	spec, ok := r.set(name)
+	if !ok {
+		if production {
+			r.fail(name, "must be set in production: %s", encryptionKeysFormat)
+			return nil
+		}
+		spec = DevelopmentEncryptionKeys
+	}
+	ring, err := sealing.ParseKeyRing(spec)
+	if err != nil {
+		r.fail(name, "must be %s: %s", encryptionKeysFormat, strings.ReplaceAll(err.Error(), "\n", "; "))
+		return nil
+	}
+	if production {
+		if ring.Holds([]byte(developmentEncryptionKey)) {
+			r.fail(name, "must not hold the development key in production")
+		}
+	}
+	return ring
 }
 
 // reader collects every problem so that one run reports them all.

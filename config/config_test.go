@@ -17,7 +17,7 @@ func envOf(vars map[string]string) func(string) string {
 var prodKey = strings.Repeat("k", 40)
 
 func TestLoadDefaultsMatchTheContract(t *testing.T) {
-	cfg, err := Load(envOf(map[string]string{"HOOKFLOW_JWT_SECRET": prodKey}))
+	cfg, err := Load(envOf(map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, "HOOKFLOW_ENCRYPTION_KEYS": testEncryptionKeys}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -48,7 +48,7 @@ func TestLoadDefaultsMatchTheContract(t *testing.T) {
 	if cfg.TemporalGzip {
 		t.Error("requests to Temporal must go uncompressed by default")
 	}
-	if gz, err := Load(envOf(map[string]string{"HOOKFLOW_TEMPORAL_GZIP": "true", "HOOKFLOW_JWT_SECRET": prodKey})); err != nil || !gz.TemporalGzip {
+	if gz, err := Load(envOf(map[string]string{"HOOKFLOW_TEMPORAL_GZIP": "true", "HOOKFLOW_JWT_SECRET": prodKey, "HOOKFLOW_ENCRYPTION_KEYS": testEncryptionKeys})); err != nil || !gz.TemporalGzip {
 		t.Errorf("HOOKFLOW_TEMPORAL_GZIP=true: %+v, %v", gz.TemporalGzip, err)
 	}
 	if cfg.PprofAddr != "" {
@@ -95,6 +95,7 @@ func TestLoadAcceptsProductionWithItsOwnKey(t *testing.T) {
 	cfg, err := Load(envOf(map[string]string{
 		"HOOKFLOW_ENV":                  "production",
 		"HOOKFLOW_JWT_SECRET":           strings.Repeat("k", 40),
+		"HOOKFLOW_ENCRYPTION_KEYS":      testEncryptionKeys,
 		"HOOKFLOW_ALLOWED_TARGET_CIDRS": "10.1.0.0/16",
 		"HOOKFLOW_RETRY_SCHEDULE":       "1s,2s",
 	}))
@@ -120,7 +121,7 @@ func TestProductionRefusesDevelopmentShortcuts(t *testing.T) {
 		{"insecure urls", map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, "HOOKFLOW_ALLOW_INSECURE_URLS": "true"}, "HOOKFLOW_ALLOW_INSECURE_URLS"},
 		{"public key without issuer", map[string]string{"HOOKFLOW_JWT_PUBLIC_KEY_FILE": "key.pem", "HOOKFLOW_JWT_AUDIENCE": "hookflow"}, "HOOKFLOW_JWT_PUBLIC_KEY_FILE"},
 		{"public key without audience", map[string]string{"HOOKFLOW_JWT_PUBLIC_KEY_FILE": "key.pem", "HOOKFLOW_JWT_ISSUER": "https://idp"}, "HOOKFLOW_JWT_PUBLIC_KEY_FILE"},
-		{"public key with issuer and audience", map[string]string{"HOOKFLOW_JWT_PUBLIC_KEY_FILE": "key.pem", "HOOKFLOW_JWT_ISSUER": "https://idp", "HOOKFLOW_JWT_AUDIENCE": "hookflow"}, ""},
+		{"public key with issuer and audience", map[string]string{"HOOKFLOW_ENCRYPTION_KEYS": testEncryptionKeys, "HOOKFLOW_JWT_PUBLIC_KEY_FILE": "key.pem", "HOOKFLOW_JWT_ISSUER": "https://idp", "HOOKFLOW_JWT_AUDIENCE": "hookflow"}, ""},
 		{"development takes every shortcut", map[string]string{"HOOKFLOW_ENV": "development", "HOOKFLOW_ALLOW_PRIVATE_TARGETS": "true",
 			"HOOKFLOW_ALLOW_INSECURE_URLS": "true", "HOOKFLOW_JWT_PUBLIC_KEY_FILE": "key.pem"}, ""},
 		{"development takes the development key", map[string]string{"HOOKFLOW_ENV": "development"}, ""},
@@ -140,6 +141,52 @@ func TestProductionRefusesDevelopmentShortcuts(t *testing.T) {
 	}
 }
 
+// testEncryptionKeys is a ring of one key, "k1", that is not the development key.
+const testEncryptionKeys = "k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
+
+func TestEncryptionKeysDefaultToTheDevelopmentKeyInDevelopmentOnly(t *testing.T) {
+	cfg, err := Load(envOf(map[string]string{"HOOKFLOW_ENV": "development"}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if cfg.EncryptionKeys == nil || cfg.EncryptionKeys.CurrentKeyID() != "dev" || !cfg.EncryptionKeys.Holds([]byte(developmentEncryptionKey)) {
+		t.Fatalf("development ring = %v, want the documented development key", cfg.EncryptionKeys)
+	}
+	prod := map[string]string{"HOOKFLOW_ENV": "production", "HOOKFLOW_JWT_SECRET": strings.Repeat("k", 40)}
+	_, err = Load(envOf(prod))
+	if err == nil || !strings.Contains(err.Error(), "HOOKFLOW_ENCRYPTION_KEYS must be set in production") || !strings.Contains(err.Error(), "id:base64(32 bytes)") {
+		t.Errorf("production without keys: %v, want a message naming HOOKFLOW_ENCRYPTION_KEYS and its format", err)
+	}
+	prod["HOOKFLOW_ENCRYPTION_KEYS"] = testEncryptionKeys + "," + strings.Replace(DevelopmentEncryptionKeys, "dev:", "old:", 1)
+	if _, err = Load(envOf(prod)); err == nil || !strings.Contains(err.Error(), "HOOKFLOW_ENCRYPTION_KEYS must not hold the development key") {
+		t.Errorf("production with the development key in the ring: %v, want it refused", err)
+	}
+	prod["HOOKFLOW_ENCRYPTION_KEYS"] = "k2:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=, " + testEncryptionKeys
+	cfg, err = Load(envOf(prod))
+	if err != nil || strings.Join(cfg.EncryptionKeys.KeyIDs(), ",") != "k2,k1" {
+		t.Errorf("production ring: %v, %v; want k2 then k1", cfg.EncryptionKeys, err)
+	}
+}
+
+func TestEncryptionKeysAreValidatedEntryByEntry(t *testing.T) {
+	for _, tc := range []struct{ name, keys, want string }{
+		{"empty id", ":" + strings.TrimPrefix(testEncryptionKeys, "k1:"), "entry 1: key id"},
+		{"duplicate id", testEncryptionKeys + "," + testEncryptionKeys, `entry 2: key id "k1" appears twice`},
+		{"short key", "k1:c2hvcnQ=", "entry 1 (k1): key must be standard base64 of exactly 32 bytes"},
+		{"no id", "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=", "entry 1: want id:base64(32 bytes)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(envOf(map[string]string{"HOOKFLOW_ENV": "development", "HOOKFLOW_ENCRYPTION_KEYS": tc.keys}))
+			if err == nil || !strings.Contains(err.Error(), "HOOKFLOW_ENCRYPTION_KEYS must be a comma-separated list") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Load: %v, want HOOKFLOW_ENCRYPTION_KEYS and %q", err, tc.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "AQEBAQEB") {
+				t.Errorf("the error echoes a key: %v", err)
+			}
+		})
+	}
+}
+
 func TestDevelopmentListensOnLoopbackUnlessTold(t *testing.T) {
 	tests := []struct {
 		env  map[string]string
@@ -147,8 +194,8 @@ func TestDevelopmentListensOnLoopbackUnlessTold(t *testing.T) {
 	}{
 		{map[string]string{"HOOKFLOW_ENV": "development"}, "127.0.0.1:8080"},
 		{map[string]string{"HOOKFLOW_ENV": "development", "HOOKFLOW_HTTP_ADDR": ":9090"}, ":9090"},
-		{map[string]string{"HOOKFLOW_JWT_SECRET": prodKey}, ":8080"},
-		{map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, "HOOKFLOW_HTTP_ADDR": "10.0.0.1:80"}, "10.0.0.1:80"},
+		{map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, "HOOKFLOW_ENCRYPTION_KEYS": testEncryptionKeys}, ":8080"},
+		{map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, "HOOKFLOW_ENCRYPTION_KEYS": testEncryptionKeys, "HOOKFLOW_HTTP_ADDR": "10.0.0.1:80"}, "10.0.0.1:80"},
 	}
 	for _, tt := range tests {
 		cfg, err := Load(envOf(tt.env))
@@ -163,7 +210,7 @@ func TestDevelopmentListensOnLoopbackUnlessTold(t *testing.T) {
 
 func TestTemporalTLSIsImpliedByItsSettings(t *testing.T) {
 	for _, name := range []string{"HOOKFLOW_TEMPORAL_TLS_CA_FILE", "HOOKFLOW_TEMPORAL_TLS_SERVER_NAME", "HOOKFLOW_TEMPORAL_API_KEY"} {
-		cfg, err := Load(envOf(map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, name: "x"}))
+		cfg, err := Load(envOf(map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, "HOOKFLOW_ENCRYPTION_KEYS": testEncryptionKeys, name: "x"}))
 		if err != nil {
 			t.Fatalf("Load with %s: %v", name, err)
 		}
@@ -171,7 +218,7 @@ func TestTemporalTLSIsImpliedByItsSettings(t *testing.T) {
 			t.Errorf("%s set: TLS must be on", name)
 		}
 	}
-	cfg, err := Load(envOf(map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, "HOOKFLOW_TEMPORAL_TLS_CERT_FILE": "c.pem", "HOOKFLOW_TEMPORAL_TLS_KEY_FILE": "c.key"}))
+	cfg, err := Load(envOf(map[string]string{"HOOKFLOW_JWT_SECRET": prodKey, "HOOKFLOW_ENCRYPTION_KEYS": testEncryptionKeys, "HOOKFLOW_TEMPORAL_TLS_CERT_FILE": "c.pem", "HOOKFLOW_TEMPORAL_TLS_KEY_FILE": "c.key"}))
 	if err != nil || !cfg.Temporal.Enabled || cfg.Temporal.CertFile != "c.pem" || cfg.Temporal.KeyFile != "c.key" {
 		t.Errorf("mTLS settings: %+v, %v", cfg.Temporal, err)
 	}

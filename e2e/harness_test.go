@@ -74,7 +74,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	if db == nil {
 		db = testDB.DB
 	}
-	stores := db.Stores()
+	stores := db.Stores(testenv.KeyRing())
 	d := dispatch.New(dispatch.Stores{Catalog: stores.Catalog, Events: stores.Events, Deliveries: stores.Deliveries, Activity: stores.Activity}, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second,
 		EagerStart: o.temporal == nil, StartTimeout: 2 * time.Second}, logger)
 	w := worker.New(testTemporal, worker.Options{TaskQueue: queue}, worker.Activities{

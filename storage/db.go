@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/hookflow/hookflow/sealing"
 )
 
 // DB is the connection pool every store shares.
@@ -62,17 +64,18 @@ type Stores struct {
 	Retention      *RetentionStore
 }
 
-// Stores returns the per-aggregate stores on db's pool.
-func (db *DB) Stores() Stores {
+// Stores returns the per-aggregate stores on db's pool; the stores that
+// keep or read secrets seal and open them with ring.
+func (db *DB) Stores(ring *sealing.KeyRing) Stores {
 	return Stores{
-		Webhooks:       &WebhookStore{pool: db.pool},
-		Deliveries:     &DeliveryStore{pool: db.pool},
+		Webhooks:       &WebhookStore{pool: db.pool, ring: ring},
+		Deliveries:     &DeliveryStore{pool: db.pool, ring: ring},
 		Events:         &EventStore{pool: db.pool},
 		Logs:           &LogStore{pool: db.pool},
 		Catalog:        &CatalogStore{pool: db.pool},
 		SamplePayloads: &SamplePayloadStore{pool: db.pool},
-		Subscriptions:  &SubscriptionStore{pool: db.pool},
-		Secrets:        &SecretStore{pool: db.pool},
+		Subscriptions:  &SubscriptionStore{pool: db.pool, ring: ring},
+		Secrets:        &SecretStore{pool: db.pool, ring: ring},
 		Activity:       &ActivityStore{pool: db.pool},
 		Retention:      &RetentionStore{pool: db.pool},
 	}

@@ -11,11 +11,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/sealing"
 )
 
 // DeliveryStore keeps deliveries and their attempts: what the delivery engine reads and records.
 type DeliveryStore struct {
 	pool *pgxpool.Pool
+	ring *sealing.KeyRing // opens the webhook's secrets of a DeliveryTarget
 }
 
 // ErrDeliveryNotFound answers a delivery id that does not exist.
@@ -63,8 +65,9 @@ func (s *DeliveryStore) DeliveryTarget(ctx context.Context, deliveryID string) (
 	}
 	var t hookflow.DeliveryTarget
 	var webhookID uuid.UUID
+	var sealed []string
 	dest := append([]any{&t.Event.Data, &t.Event.CreatedAt, &t.Event.FacilityID, &t.Event.ClientID, &t.Event.OrganizationID, &t.EventTypeRetired},
-		webhookDest(&t.Webhook, &webhookID)...)
+		webhookDest(&t.Webhook, &webhookID, &sealed)...)
 	t.Delivery, err = scanDelivery(s.pool.QueryRow(ctx, `
 		SELECT `+deliveryColumns+`, e.payload, e.created_at, coalesce(e.facility_id, ''), coalesce(e.client_id, ''), coalesce(e.organization_id, ''),
 			NOT EXISTS (SELECT 1 FROM webhook_events ce JOIN webhook_categories cc ON cc.id = ce.category_id
@@ -80,6 +83,9 @@ func (s *DeliveryStore) DeliveryTarget(ctx context.Context, deliveryID string) (
 		return nil, fmt.Errorf("load delivery %s: %w", deliveryID, err)
 	}
 	t.Event.ID, t.Event.EventType, t.Webhook.ID = t.Delivery.EventID, t.Delivery.EventType, webhookID.String()
+	if err := openWebhookSecrets(s.ring, &t.Webhook, sealed); err != nil {
+		return nil, fmt.Errorf("load delivery %s: %w", deliveryID, err)
+	}
 	return &t, nil
 }
 

@@ -523,3 +523,24 @@ func TestRecordAttemptStoresTheStatusItIsGiven(t *testing.T) {
 		t.Error("an attempt without a delivery status was recorded")
 	}
 }
+
+// TestProcessorTargetsAreTheWebhooksDeliveringAnEventToAPath: the built-in
+// test receivers check a signature against these webhooks' secrets, opened.
+func TestProcessorTargetsAreTheWebhooksDeliveringAnEventToAPath(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores
+	d := newDelivery(t, s)
+	path := strings.TrimPrefix(d.URL, "https://example.com")
+	targets, err := s.Deliveries.ProcessorTargets(ctx, d.EventID, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(targets) != 1 || targets[0].ID != d.WebhookID || len(targets[0].Secrets) != 1 || targets[0].Secrets[0] != testenv.TestSecret {
+		t.Errorf("targets = %+v, want webhook %s with its secret", targets, d.WebhookID)
+	}
+	for what, args := range map[string][2]string{"another path": {d.EventID, "/elsewhere"}, "another event": {"evt-none", path}} {
+		if targets, err := s.Deliveries.ProcessorTargets(ctx, args[0], args[1]); err != nil || len(targets) != 0 {
+			t.Errorf("%s: targets = %+v, %v; want none", what, targets, err)
+		}
+	}
+}

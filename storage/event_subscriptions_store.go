@@ -8,25 +8,34 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/sealing"
 )
 
 // subscriptionColumns reads an organization webhook as a subscription; the
-// secret shown is the current first one.
+// secret is the current first one, sealed (sealedWithID).
 func subscriptionColumns(alias string) string {
 	return fmt.Sprintf(`%[1]s.id, coalesce(%[1]s.organization_id, ''), %[1]s.url, %[1]s.version,
-	coalesce((SELECT s.secret FROM webhook_secrets s WHERE s.webhook_id = %[1]s.id AND s.revoked_at IS NULL ORDER BY s.position LIMIT 1), ''),
+	(SELECT `+sealedWithID("s")+` FROM webhook_secrets s WHERE s.webhook_id = %[1]s.id AND s.revoked_at IS NULL ORDER BY s.position LIMIT 1),
 	%[1]s.events, %[1]s.is_development, `, alias) + auditColumns(alias) + `, ` + lifecycleColumns(alias)
 }
 
-func scanSubscription(row pgx.Row) (hookflow.Subscription, error) {
+func scanSubscription(ring *sealing.KeyRing, row pgx.Row) (hookflow.Subscription, error) {
 	var s hookflow.Subscription
 	var id uuid.UUID
-	dest := append([]any{&id, &s.OrganizationID, &s.PostURI, &s.Version, &s.SecretKey, &s.Events, &s.IsDevelopment},
+	var sealed *string
+	dest := append([]any{&id, &s.OrganizationID, &s.PostURI, &s.Version, &sealed, &s.Events, &s.IsDevelopment},
 		append(auditDest(&s.Audit), lifecycleDest(&s.Lifecycle)...)...)
 	if err := row.Scan(dest...); err != nil {
 		return s, err
 	}
 	s.ID = id.String()
+	if sealed != nil {
+		secrets, err := openSecretsWithID(ring, []string{*sealed})
+		if err != nil {
+			return s, fmt.Errorf("secret of subscription %s: %w", s.ID, err)
+		}
+		s.SecretKey = secrets[0]
+	}
 	return s, nil
 }
 
@@ -48,7 +57,7 @@ func (s *SubscriptionStore) EventSubscriptions(ctx context.Context, code string)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions of %s: %w", code, err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Subscription, error) { return scanSubscription(row) })
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Subscription, error) { return scanSubscription(s.ring, row) })
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions of %s: %w", code, err)
 	}

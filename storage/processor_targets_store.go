@@ -25,7 +25,7 @@ func (s *DeliveryStore) ProcessorTargets(ctx context.Context, eventID, path stri
 	if err != nil {
 		return nil, fmt.Errorf("load processor targets of %s: %w", eventID, err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*hookflow.Webhook, error) { return scanWebhook(row) })
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*hookflow.Webhook, error) { return scanWebhook(s.ring, row) })
 	if err != nil {
 		return nil, fmt.Errorf("load processor targets of %s: %w", eventID, err)
 	}

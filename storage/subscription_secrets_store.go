@@ -11,11 +11,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/sealing"
 )
 
 // SecretStore keeps organization subscriptions' signing secrets and their rotation history.
 type SecretStore struct {
 	pool *pgxpool.Pool
+	ring *sealing.KeyRing
 }
 
 // A subscription has one current secret (revoked_at NULL). Rotating it
@@ -23,39 +25,46 @@ type SecretStore struct {
 // rotation overlap), and adds the new one as current. The rows stay as the
 // secret history.
 
-const secretHistoryColumns = `s.id, s.secret, s.created_at, CASE WHEN s.revoked_at IS NULL THEN NULL ELSE coalesce(s.expires_at, s.revoked_at) END`
+const secretHistoryColumns = `s.id, coalesce(s.sealed_secret, ''), s.created_at, CASE WHEN s.revoked_at IS NULL THEN NULL ELSE coalesce(s.expires_at, s.revoked_at) END`
 
-func scanSecretHistory(row pgx.Row) (hookflow.SecretHistoryEntry, error) {
+func scanSecretHistory(ring *sealing.KeyRing, row pgx.Row) (hookflow.SecretHistoryEntry, error) {
 	var e hookflow.SecretHistoryEntry
 	var id uuid.UUID
-	if err := row.Scan(&id, &e.SecretKey, &e.CreatedAt, &e.ExpiresAt); err != nil {
+	var sealed string
+	if err := row.Scan(&id, &sealed, &e.CreatedAt, &e.ExpiresAt); err != nil {
 		return e, err
 	}
 	e.ID = id.String()
+	secret, err := openSecret(ring, id, sealed)
+	if err != nil {
+		return e, err
+	}
+	e.SecretKey = secret
 	return e, nil
 }
 
 // SubscriptionSecret returns the secret of a subscription that is current
 // now, or that was current at the instant at when it is given.
 func (s *SecretStore) SubscriptionSecret(ctx context.Context, orgID, id string, at *time.Time) (string, error) {
-	sub, err := (&SubscriptionStore{pool: s.pool}).Subscription(ctx, orgID, id)
+	sub, err := (&SubscriptionStore{pool: s.pool, ring: s.ring}).Subscription(ctx, orgID, id)
 	if err != nil {
 		return "", err
 	}
 	if at == nil {
 		return sub.SecretKey, nil
 	}
-	var secret string
-	err = s.pool.QueryRow(ctx, `SELECT s.secret FROM webhook_secrets s
+	var secretID uuid.UUID
+	var sealed string
+	err = s.pool.QueryRow(ctx, `SELECT s.id, coalesce(s.sealed_secret, '') FROM webhook_secrets s
 		WHERE s.webhook_id = $1 AND s.created_at <= $2 AND (s.revoked_at IS NULL OR s.revoked_at > $2)
-		ORDER BY s.created_at DESC, s.position LIMIT 1`, sub.ID, *at).Scan(&secret)
+		ORDER BY s.created_at DESC, s.position LIMIT 1`, sub.ID, *at).Scan(&secretID, &sealed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", hookflow.ErrSecretNotFound
 	}
 	if err != nil {
 		return "", fmt.Errorf("load secret of subscription %s at %s: %w", id, at, err)
 	}
-	return secret, nil
+	return openSecret(s.ring, secretID, sealed)
 }
 
 // RotateSubscriptionSecret makes secret the subscription's current secret;
@@ -78,8 +87,13 @@ func (s *SecretStore) RotateSubscriptionSecret(ctx context.Context, orgID, id, s
 			             ORDER BY created_at DESC, id DESC OFFSET $2)`, uid, hookflow.MaxSigningSecrets-1); err != nil {
 			return nil, fmt.Errorf("end the oldest overlaps of subscription %s: %w", id, err)
 		}
-		e, err := scanSecretHistory(tx.QueryRow(ctx, `INSERT INTO webhook_secrets AS s (webhook_id, secret, position) VALUES ($1, $2, 0)
-			RETURNING `+secretHistoryColumns, uid, secret))
+		secretID := uuid.New()
+		sealed, err := sealSecret(s.ring, secretID, secret)
+		if err != nil {
+			return nil, err
+		}
+		e, err := scanSecretHistory(s.ring, tx.QueryRow(ctx, `INSERT INTO webhook_secrets AS s (id, webhook_id, sealed_secret, position) VALUES ($1, $2, $3, 0)
+			RETURNING `+secretHistoryColumns, secretID, uid, sealed))
 		if err != nil {
 			return nil, fmt.Errorf("insert secret of subscription %s: %w", id, unstorable(err))
 		}
@@ -90,7 +104,7 @@ func (s *SecretStore) RotateSubscriptionSecret(ctx context.Context, orgID, id, s
 // SubscriptionSecretHistory lists a page of a subscription's secrets by
 // creation time, and how many there are.
 func (s *SecretStore) SubscriptionSecretHistory(ctx context.Context, orgID, id string, p hookflow.Page) ([]hookflow.SecretHistoryEntry, int, error) {
-	sub, err := (&SubscriptionStore{pool: s.pool}).Subscription(ctx, orgID, id)
+	sub, err := (&SubscriptionStore{pool: s.pool, ring: s.ring}).Subscription(ctx, orgID, id)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -107,7 +121,9 @@ func (s *SecretStore) SubscriptionSecretHistory(ctx context.Context, orgID, id s
 	if err != nil {
 		return nil, 0, fmt.Errorf("list secrets of subscription %s: %w", id, err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.SecretHistoryEntry, error) { return scanSecretHistory(row) })
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.SecretHistoryEntry, error) {
+		return scanSecretHistory(s.ring, row)
+	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("list secrets of subscription %s: %w", id, err)
 	}

@@ -10,11 +10,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/sealing"
 )
 
 // SubscriptionStore keeps organizations' webhook subscriptions.
 type SubscriptionStore struct {
 	pool *pgxpool.Pool
+	ring *sealing.KeyRing
 }
 
 // Organization subscriptions (ECG module) are webhooks of kind organization:
@@ -50,10 +52,10 @@ func (s *SubscriptionStore) CreateSubscription(ctx context.Context, orgID string
 		if err != nil {
 			return fmt.Errorf("insert subscription: %w", unstorable(err))
 		}
-		if err := insertSecrets(ctx, tx, id, []string{secret}); err != nil {
+		if err := insertSecrets(ctx, tx, s.ring, id, []string{secret}); err != nil {
 			return err
 		}
-		out, err = subscription(ctx, tx, orgID, id)
+		out, err = subscription(ctx, tx, s.ring, orgID, id)
 		return err
 	})
 	if err != nil {
@@ -69,11 +71,11 @@ func (s *SubscriptionStore) Subscription(ctx context.Context, orgID, id string) 
 	if err != nil {
 		return nil, err
 	}
-	return subscription(ctx, s.pool, orgID, uid)
+	return subscription(ctx, s.pool, s.ring, orgID, uid)
 }
 
-func subscription(ctx context.Context, q querier, orgID string, id uuid.UUID) (*hookflow.Subscription, error) {
-	s, err := scanSubscription(q.QueryRow(ctx, `SELECT `+subscriptionColumns("w")+` FROM webhooks w
+func subscription(ctx context.Context, q querier, ring *sealing.KeyRing, orgID string, id uuid.UUID) (*hookflow.Subscription, error) {
+	s, err := scanSubscription(ring, q.QueryRow(ctx, `SELECT `+subscriptionColumns("w")+` FROM webhooks w
 		WHERE w.id = $1 AND w.kind = 'organization' AND w.organization_id = $2 AND w.deleted_at IS NULL`, id, orgID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, hookflow.ErrSubscriptionNotFound
@@ -102,7 +104,7 @@ func (s *SubscriptionStore) Subscriptions(ctx context.Context, orgID string, f h
 	if err != nil {
 		return nil, 0, fmt.Errorf("list subscriptions of %s: %w", orgID, err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Subscription, error) { return scanSubscription(row) })
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Subscription, error) { return scanSubscription(s.ring, row) })
 	if err != nil {
 		return nil, 0, fmt.Errorf("list subscriptions of %s: %w", orgID, err)
 	}
@@ -122,7 +124,7 @@ func (s *SubscriptionStore) UpdateSubscription(ctx context.Context, orgID, id st
 		if err != nil {
 			return nil, fmt.Errorf("update subscription %s: %w", id, unstorable(err))
 		}
-		return subscription(ctx, tx, orgID, uid)
+		return subscription(ctx, tx, s.ring, orgID, uid)
 	})
 }
 

@@ -11,35 +11,53 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/sealing"
 )
 
 // WebhookStore keeps integrators' facility and user webhooks and their secrets.
 type WebhookStore struct {
 	pool *pgxpool.Pool
+	ring *sealing.KeyRing
 }
 
-const webhookColumns = `w.id, w.kind, w.client_id, coalesce(w.organization_id, ''), w.url, w.events, w.facilities,
+var webhookColumns = `w.id, w.kind, w.client_id, coalesce(w.organization_id, ''), w.url, w.events, w.facilities,
 	w.active, w.created_at, w.updated_at, w.archived_at, w.deleted_at,
 	` + signingSecrets
 
-// signingSecrets are the secrets that sign now: the current ones in order,
-// then rotated-out ones still inside their overlap, newest first.
-const signingSecrets = `coalesce((SELECT array_agg(s.secret ORDER BY s.revoked_at IS NOT NULL, s.position, s.created_at DESC)
+// signingSecrets are the secrets that sign now, sealed (sealedWithID): the
+// current ones in order, then rotated-out ones still inside their overlap,
+// newest first.
+var signingSecrets = `coalesce((SELECT array_agg(` + sealedWithID("s") + ` ORDER BY s.revoked_at IS NOT NULL, s.position, s.created_at DESC, s.id)
 	FROM webhook_secrets s WHERE s.webhook_id = w.id AND (s.revoked_at IS NULL OR s.expires_at > now())), '{}')`
 
-// webhookDest lists where webhookColumns scan to; the id lands in *id.
-func webhookDest(w *hookflow.Webhook, id *uuid.UUID) []any {
+// webhookDest lists where webhookColumns scan to; the id lands in *id and
+// the sealed secrets in *sealed, for openWebhookSecrets.
+func webhookDest(w *hookflow.Webhook, id *uuid.UUID, sealed *[]string) []any {
 	return []any{id, &w.Kind, &w.ClientID, &w.OrganizationID, &w.URL, &w.Events, &w.Facilities,
-		&w.Active, &w.CreatedAt, &w.UpdatedAt, &w.ArchivedAt, &w.DeletedAt, &w.Secrets}
+		&w.Active, &w.CreatedAt, &w.UpdatedAt, &w.ArchivedAt, &w.DeletedAt, sealed}
 }
 
-func scanWebhook(row pgx.Row) (*hookflow.Webhook, error) {
+// openWebhookSecrets fills w.Secrets from what webhookDest scanned.
+func openWebhookSecrets(ring *sealing.KeyRing, w *hookflow.Webhook, sealed []string) error {
+	secrets, err := openSecretsWithID(ring, sealed)
+	if err != nil {
+		return fmt.Errorf("secrets of webhook %s: %w", w.ID, err)
+	}
+	w.Secrets = secrets
+	return nil
+}
+
+func scanWebhook(ring *sealing.KeyRing, row pgx.Row) (*hookflow.Webhook, error) {
 	var w hookflow.Webhook
 	var id uuid.UUID
-	if err := row.Scan(webhookDest(&w, &id)...); err != nil {
+	var sealed []string
+	if err := row.Scan(webhookDest(&w, &id, &sealed)...); err != nil {
 		return nil, err
 	}
 	w.ID = id.String()
+	if err := openWebhookSecrets(ring, &w, sealed); err != nil {
+		return nil, err
+	}
 	return &w, nil
 }
 
@@ -57,13 +75,19 @@ func (s *WebhookStore) CreateWebhook(ctx context.Context, w *hookflow.Webhook) e
 			return fmt.Errorf("insert webhook: %w", unstorable(err))
 		}
 		w.ID = id.String()
-		return insertSecrets(ctx, tx, id, w.Secrets)
+		return insertSecrets(ctx, tx, s.ring, id, w.Secrets)
 	})
 }
 
-func insertSecrets(ctx context.Context, tx pgx.Tx, webhookID uuid.UUID, secrets []string) error {
-	for i, s := range secrets {
-		if _, err := tx.Exec(ctx, `INSERT INTO webhook_secrets (webhook_id, secret, position) VALUES ($1, $2, $3)`, webhookID, s, i); err != nil {
+// insertSecrets adds secrets to a webhook in signing order, sealed.
+func insertSecrets(ctx context.Context, tx pgx.Tx, ring *sealing.KeyRing, webhookID uuid.UUID, secrets []string) error {
+	for i, secret := range secrets {
+		id := uuid.New()
+		sealed, err := sealSecret(ring, id, secret)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO webhook_secrets (id, webhook_id, sealed_secret, position) VALUES ($1, $2, $3, $4)`, id, webhookID, sealed, i); err != nil {
 			return fmt.Errorf("insert webhook secret: %w", unstorable(err))
 		}
 	}
@@ -76,7 +100,7 @@ func (s *WebhookStore) Webhook(ctx context.Context, id string) (*hookflow.Webhoo
 	if err != nil {
 		return nil, hookflow.ErrWebhookNotFound
 	}
-	w, err := scanWebhook(s.pool.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks w
+	w, err := scanWebhook(s.ring, s.pool.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks w
 		WHERE w.id = $1 AND w.deleted_at IS NULL`, uid))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, hookflow.ErrWebhookNotFound
@@ -103,7 +127,7 @@ func (s *WebhookStore) Webhooks(ctx context.Context, f hookflow.WebhookFilter) (
 	defer rows.Close()
 	out := []*hookflow.Webhook{}
 	for rows.Next() {
-		w, err := scanWebhook(rows)
+		w, err := scanWebhook(s.ring, rows)
 		if err != nil {
 			return nil, 0, fmt.Errorf("scan webhook: %w", err)
 		}
@@ -143,7 +167,7 @@ func (s *WebhookStore) UpdateWebhook(ctx context.Context, id string, u hookflow.
 		if _, err := tx.Exec(ctx, `UPDATE webhook_secrets SET revoked_at = now() WHERE webhook_id = $1 AND revoked_at IS NULL`, uid); err != nil {
 			return fmt.Errorf("revoke webhook secrets: %w", err)
 		}
-		return insertSecrets(ctx, tx, uid, u.Secrets)
+		return insertSecrets(ctx, tx, s.ring, uid, u.Secrets)
 	})
 	if err != nil {
 		return nil, err

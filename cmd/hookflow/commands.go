@@ -24,6 +24,7 @@ func newRootCommand() *cobra.Command {
 		roleCommand("api", "Run the HTTP API only", roles{api: true}),
 		roleCommand("worker", "Run a delivery worker only", roles{worker: true}),
 		migrateCommand(),
+		rotateKeysCommand(),
 		purgeCommand(),
 		healthcheckCommand(),
 		tokenCommand(),
@@ -61,6 +62,27 @@ func migrateCommand() *cobra.Command {
 				return err
 			}
 			return migrate(cmd.Context(), cfg, newLogger(cfg))
+		},
+	}
+}
+
+func rotateKeysCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rotate-keys",
+		Short: "Re-encrypt every stored secret under the newest key of HOOKFLOW_ENCRYPTION_KEYS (safe while serving)",
+		Long: `Re-encrypt every stored secret under the newest key of HOOKFLOW_ENCRYPTION_KEYS.
+
+To rotate: put a new key first in HOOKFLOW_ENCRYPTION_KEYS (keep the old ones
+after it), restart every process, run this command, and once it reports no
+secret under an older key, drop the old key and restart again. It works in
+batches of 500 secrets, one transaction each, so it can run while serving.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.FromEnv()
+			if err != nil {
+				return err
+			}
+			return rotateKeys(cmd.Context(), cfg, cmd.OutOrStdout())
 		},
 	}
 }

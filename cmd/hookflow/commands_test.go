@@ -99,3 +99,34 @@ func TestServeOnAnAddressInUseStopsBeforeTouchingAnything(t *testing.T) {
 		t.Errorf("serve on a taken address: %v", err)
 	}
 }
+
+func TestRotateKeysMovesSecretsToTheNewestKeyAndPrintsCounts(t *testing.T) {
+	ctx := context.Background()
+	db, err := testenv.NewDatabase(ctx, "rotatekeys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Drop(ctx) })
+	w := testenv.NewWebhook(t, db.Stores, &hookflow.Webhook{}) // sealed under the tests' key
+	const next = "next:bmV4dC1lbmNyeXB0aW9uLWtleS1vZi1ob29rZmxvdyE="
+	t.Setenv("HOOKFLOW_ENV", config.EnvDevelopment)
+	t.Setenv("HOOKFLOW_DATABASE_URL", db.URL)
+	t.Setenv("HOOKFLOW_ENCRYPTION_KEYS", next+","+testenv.TestEncryptionKeys)
+	out, err := execute(t, "rotate-keys")
+	if err != nil {
+		t.Fatalf("rotate-keys: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Secrets re-encrypted under key next: 1") || !strings.Contains(out, "Secrets still under an older key: 0") {
+		t.Errorf("rotate-keys printed:\n%s", out)
+	}
+	// The old key can go.
+	t.Setenv("HOOKFLOW_ENCRYPTION_KEYS", next)
+	cfg, err := config.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.DB.Stores(cfg.EncryptionKeys).Webhooks.Webhook(ctx, w.ID)
+	if err != nil || len(got.Secrets) != 1 || got.Secrets[0] != testenv.TestSecret {
+		t.Errorf("secrets under the new key alone = %v, %v", got, err)
+	}
+}

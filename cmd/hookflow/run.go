@@ -79,9 +79,9 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		return err
 	}
 	defer db.Close()
-	stores := db.Stores()
+	stores := db.Stores(cfg.EncryptionKeys)
 	if r.migrate {
-		if err := migrations.Up(ctx, db.Pool(), logger); err != nil {
+		if err := migrateAndSeal(ctx, db, stores.Secrets, logger); err != nil {
 			return err
 		}
 	}
@@ -172,7 +172,46 @@ func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error 
 		return err
 	}
 	defer db.Close()
-	return migrations.Up(ctx, db.Pool(), logger)
+	return migrateAndSeal(ctx, db, db.Stores(cfg.EncryptionKeys).Secrets, logger)
+}
+
+// migrateAndSeal applies the schema migrations, then seals the secrets
+// stored in plaintext before secrets were sealed at rest, which SQL cannot.
+func migrateAndSeal(ctx context.Context, db *storage.DB, secrets *storage.SecretStore, logger *slog.Logger) error {
+	if err := migrations.Up(ctx, db.Pool(), logger); err != nil {
+		return err
+	}
+	n, err := secrets.SealPlaintextSecrets(ctx)
+	if err != nil {
+		return fmt.Errorf("seal plaintext secrets: %w", err)
+	}
+	if n > 0 {
+		logger.InfoContext(ctx, "plaintext secrets sealed", "count", n)
+	}
+	return nil
+}
+
+// rotateKeys re-wraps every secret under the newest key of
+// HOOKFLOW_ENCRYPTION_KEYS and prints the counts.
+func rotateKeys(ctx context.Context, cfg config.Config, out io.Writer) error {
+	db, err := storage.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := db.Stores(cfg.EncryptionKeys).Secrets.RotateKeys(ctx)
+	if err != nil {
+		return err
+	}
+	current := cfg.EncryptionKeys.CurrentKeyID()
+	if _, err := fmt.Fprintf(out, "Secrets re-encrypted under key %s: %d\nPlaintext secrets sealed: %d\nSecrets still under an older key: %d\n",
+		current, r.Rewrapped, r.Sealed, r.Remaining); err != nil {
+		return err
+	}
+	if r.Remaining > 0 {
+		return fmt.Errorf("%d secrets are still under an older key: restart every process with key %s first in HOOKFLOW_ENCRYPTION_KEYS, then run rotate-keys again", r.Remaining, current)
+	}
+	return nil
 }
 
 // purge counts what the retention purge would delete, or runs it now through
@@ -185,7 +224,7 @@ func purge(ctx context.Context, cfg config.Config, dryRun bool, out io.Writer) e
 		}
 		defer db.Close()
 		cutoff := time.Now().Add(-cfg.LogRetention)
-		counts, err := db.Stores().Retention.PurgeCandidates(ctx, cutoff)
+		counts, err := db.Stores(cfg.EncryptionKeys).Retention.PurgeCandidates(ctx, cutoff)
 		if err != nil {
 			return err
 		}

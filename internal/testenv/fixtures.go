@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/retry"
 	"github.com/hookflow/hookflow/storage"
@@ -174,15 +177,27 @@ func RetypeDelivery(t testing.TB, db *Database, id, eventType string) {
 	}
 }
 
-// spoilSecrets overwrites a webhook's secrets with one that does not decode:
-// the stores only ever store secrets they generated or validated.
-const spoilSecrets = `UPDATE webhook_secrets SET secret = 'not-a-key' WHERE webhook_id = $1`
-
 // SpoilSecrets leaves webhook id with a secret that cannot sign, as a
-// hand-edited row might.
+// hand-edited row might: "not-a-key", sealed as the stores seal, since they
+// only ever store secrets they generated or validated.
 func SpoilSecrets(t testing.TB, db *Database, id string) {
 	t.Helper()
-	if _, err := db.DB.Pool().Exec(context.Background(), spoilSecrets, id); err != nil {
+	ctx := context.Background()
+	rows, err := db.DB.Pool().Query(ctx, `SELECT id FROM webhook_secrets WHERE webhook_id = $1`, id)
+	if err != nil {
 		t.Fatalf("spoil the secrets of webhook %s: %v", id, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		t.Fatalf("spoil the secrets of webhook %s: %v", id, err)
+	}
+	for _, secretID := range ids {
+		sealed, err := db.Ring.Seal([]byte("not-a-key"), secretID[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.DB.Pool().Exec(ctx, `UPDATE webhook_secrets SET sealed_secret = $2 WHERE id = $1`, secretID, sealed); err != nil {
+			t.Fatalf("spoil the secrets of webhook %s: %v", id, err)
+		}
 	}
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/hookflow/hookflow/auth"
 	"github.com/hookflow/hookflow/migrations"
+	"github.com/hookflow/hookflow/sealing"
 	"github.com/hookflow/hookflow/storage"
 )
 
@@ -33,9 +34,11 @@ type Database struct {
 	DB *storage.DB
 	// Stores are the per-aggregate stores on DB, for fixtures and wiring.
 	Stores storage.Stores
-	URL    string
-	admin  string
-	name   string
+	// Ring seals the secrets of Stores: TestEncryptionKeys.
+	Ring  *sealing.KeyRing
+	URL   string
+	admin string
+	name  string
 }
 
 // NewDatabase creates and migrates a database named after prefix.
@@ -69,7 +72,21 @@ func NewDatabase(ctx context.Context, prefix string) (*Database, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Database{DB: db, Stores: db.Stores(), URL: dbURL.String(), admin: admin.String(), name: name}, nil
+	ring := KeyRing()
+	return &Database{DB: db, Stores: db.Stores(ring), Ring: ring, URL: dbURL.String(), admin: admin.String(), name: name}, nil
+}
+
+// TestEncryptionKeys is the HOOKFLOW_ENCRYPTION_KEYS of tests: one key,
+// "test", neither the development key nor a production one.
+const TestEncryptionKeys = "test:dGVzdC1lbmNyeXB0aW9uLWtleS1vZi1ob29rZmxvdyE="
+
+// KeyRing is the ring of TestEncryptionKeys.
+func KeyRing() *sealing.KeyRing {
+	ring, err := sealing.ParseKeyRing(TestEncryptionKeys)
+	if err != nil {
+		panic(err) // a constant
+	}
+	return ring
 }
 
 // Drop closes the pool and removes the database.
