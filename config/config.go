@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hookflow/hookflow"
 )
 
 // DevelopmentJWTSecret signs tokens in development. Production refuses it.
@@ -53,6 +55,14 @@ type Config struct {
 	// PprofAddr serves Go's profiler (net/http/pprof) on an address of its
 	// own, for profiling under load; HOOKFLOW_PPROF_ADDR, unset: off.
 	PprofAddr string
+
+	// Quotas and bounds (issue 18): what one tenant may keep or set going;
+	// past each, a 400 naming the limit. Defaults in hookflow.Default*.
+	// HOOKFLOW_MAX_WEBHOOKS_PER_CLIENT (100),
+	// HOOKFLOW_MAX_SUBSCRIPTIONS_PER_ORGANIZATION (100),
+	// HOOKFLOW_MAX_PENDING_POSTS_PER_SUBSCRIPTION (1000),
+	// HOOKFLOW_MAX_FANOUT_PER_PUBLISH (1000).
+	Quotas hookflow.Quotas
 }
 
 // Production reports whether the service runs in production mode.
@@ -86,6 +96,12 @@ func Load(getenv func(string) string) (Config, error) {
 
 		SecretRotationOverlap: r.positiveDuration("HOOKFLOW_SECRET_ROTATION_OVERLAP", "24h"),
 		PprofAddr:             r.str("HOOKFLOW_PPROF_ADDR", ""),
+	}
+	cfg.Quotas = hookflow.Quotas{
+		WebhooksPerClient:            r.quota("HOOKFLOW_MAX_WEBHOOKS_PER_CLIENT", hookflow.DefaultWebhooksPerClient),
+		SubscriptionsPerOrganization: r.quota("HOOKFLOW_MAX_SUBSCRIPTIONS_PER_ORGANIZATION", hookflow.DefaultSubscriptionsPerOrganization),
+		PendingPostsPerSubscription:  r.quota("HOOKFLOW_MAX_PENDING_POSTS_PER_SUBSCRIPTION", hookflow.DefaultPendingPostsPerSubscription),
+		FanoutPerPublish:             r.quota("HOOKFLOW_MAX_FANOUT_PER_PUBLISH", hookflow.DefaultFanoutPerPublish),
 	}
 	if cfg.Env != EnvDevelopment && cfg.Env != EnvProduction {
 		r.fail("HOOKFLOW_ENV", "must be %q or %q, got %q", EnvDevelopment, EnvProduction, cfg.Env)
@@ -153,6 +169,18 @@ func (r *reader) positiveInt(name string, def int64) int64 {
 		return def
 	}
 	return n
+}
+
+// maxQuota keeps a quota a bound: past a million, it bounds nothing.
+const maxQuota = 1_000_000
+
+func (r *reader) quota(name string, def int) int {
+	n := r.positiveInt(name, int64(def))
+	if n > maxQuota {
+		r.fail(name, "must be at most %d, got %d", maxQuota, n)
+		return def
+	}
+	return int(n)
 }
 
 func (r *reader) positiveDuration(name, def string) time.Duration {

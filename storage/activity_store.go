@@ -16,7 +16,8 @@ import (
 
 // ActivityStore keeps organization subscriptions' activity: posts, their outcomes and activations.
 type ActivityStore struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	quotas hookflow.Quotas // see WithQuotas
 }
 
 // The ECG module's activity history is read from the attempts, the reported

@@ -74,7 +74,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		return err
 	}
 	defer db.Close()
-	stores := db.Stores()
+	stores := db.Stores().WithQuotas(cfg.Quotas) // quotas and bounds (issue 18)
 	if r.migrate {
 		if err := migrations.Up(ctx, db.Pool(), logger); err != nil {
 			return err
