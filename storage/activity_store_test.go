@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -174,5 +175,53 @@ func TestActivitiesListASubscriptionsPostsByStatusAndPage(t *testing.T) {
 	}
 	if _, _, err := testDB.Stores.Activity.Activities(ctx, hookflow.ActivityFilter{SubscriptionID: "not-a-uuid"}); err != hookflow.ErrSubscriptionNotFound {
 		t.Errorf("activities of a malformed subscription id = %v", err)
+	}
+}
+
+func TestPendingScheduledPostsOfASubscriptionAreBoundedByItsQuota(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores.WithQuotas(hookflow.Quotas{PendingPostsPerSubscription: 2})
+	w, other := newOrgWebhook(t), newOrgWebhook(t)
+	ev := shiftCreated(t)
+	later := time.Now().Add(time.Hour)
+	add := func(w *hookflow.Webhook, at *time.Time) error {
+		_, err := s.Activity.AddActivityPost(ctx, hookflow.ActivityPost{Subscription: *w, Event: ev, Data: json.RawMessage(`{}`), PostAt: at})
+		return err
+	}
+	posts := func(w *hookflow.Webhook) int {
+		_, total, err := s.Activity.Activities(ctx, hookflow.ActivityFilter{SubscriptionID: w.ID, Page: hookflow.Page{Take: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return total
+	}
+	steps := []struct {
+		name    string
+		sub     *hookflow.Webhook
+		at      *time.Time
+		refused bool
+	}{
+		{"first for later", w, &later, false},
+		{"second for later: at the limit", w, &later, false},
+		{"one past", w, &later, true},
+		{"a post due now does not wait", w, nil, false},
+		{"another subscription is counted apart", other, &later, false},
+	}
+	for _, st := range steps {
+		before := posts(st.sub)
+		err := add(st.sub, st.at)
+		if !st.refused {
+			if err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			continue
+		}
+		if appErr := (*hookflow.Error)(nil); !errors.As(err, &appErr) || appErr.Code != hookflow.EINVALID ||
+			!slices.Equal(appErr.Details, []string{"a subscription may have at most 2 scheduled posts pending"}) {
+			t.Errorf("%s: err = %v, want the quota's 400", st.name, err)
+		}
+		if after := posts(st.sub); after != before {
+			t.Errorf("%s: %d posts after a refusal, want %d", st.name, after, before)
+		}
 	}
 }
