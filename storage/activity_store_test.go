@@ -67,7 +67,7 @@ func TestAnAddedPostIsAnActivityBeforeItIsMadeAndLinksToThePostItRetries(t *test
 	if err != nil || deliveryID != second.ID {
 		t.Fatalf("outcome = %s of %s, %v; want one of %s", outcomeID, deliveryID, err, second.ID)
 	}
-	tree, err := testDB.Stores.Activity.ActivityTree(ctx, w.ID, first.ID)
+	tree, _, err := testDB.Stores.Activity.ActivityTree(ctx, w.ID, first.ID, hookflow.Page{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestActivityOfAnotherSubscriptionIsNotFound(t *testing.T) {
 	}
 	for _, err := range []error{
 		func() error { _, err := testDB.Stores.Activity.Activity(ctx, b.ID, del.ID); return err }(),
-		func() error { _, err := testDB.Stores.Activity.ActivityTree(ctx, b.ID, del.ID); return err }(),
+		func() error { _, _, err := testDB.Stores.Activity.ActivityTree(ctx, b.ID, del.ID, hookflow.Page{}); return err }(),
 		func() error {
 			_, _, err := testDB.Stores.Activity.RecordOutcome(ctx, b.ID, hookflow.Outcome{ActivityID: del.ID})
 			return err
@@ -223,5 +223,89 @@ func TestPendingScheduledPostsOfASubscriptionAreBoundedByItsQuota(t *testing.T) 
 		if after := posts(st.sub); after != before {
 			t.Errorf("%s: %d posts after a refusal, want %d", st.name, after, before)
 		}
+	}
+}
+
+// A tree read answers a bounded page however large the tree: at most
+// MaxActivityTreeTake descendants, none deeper than MaxActivityTreeDepth,
+// and payloads past MaxActivityTreePayloadBytes left out.
+func TestALargeActivityTreeAnswersABoundedPage(t *testing.T) {
+	ctx := context.Background()
+	ev := shiftCreated(t)
+	add := func(w *hookflow.Webhook, parent string, data json.RawMessage) string {
+		t.Helper()
+		d, err := testDB.Stores.Activity.AddActivityPost(ctx, hookflow.ActivityPost{Subscription: *w, Event: ev, Data: data, RetryingFromID: parent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.ID
+	}
+
+	wide := newOrgWebhook(t)
+	root := add(wide, "", json.RawMessage(`{}`))
+	const children = hookflow.MaxActivityTreeTake + 20
+	for range children {
+		add(wide, root, json.RawMessage(`{}`))
+	}
+	pages := []struct {
+		name      string
+		page      hookflow.Page
+		wantChild int
+	}{
+		{"default page", hookflow.Page{}, hookflow.MaxActivityTreeTake},
+		{"a take past the bound", hookflow.Page{Take: 10 * hookflow.MaxActivityTreeTake}, hookflow.MaxActivityTreeTake},
+		{"a small page", hookflow.Page{Take: 5}, 5},
+		{"the last page", hookflow.Page{Skip: hookflow.MaxActivityTreeTake, Take: hookflow.MaxActivityTreeTake}, 20},
+		{"past the end", hookflow.Page{Skip: 10 * children}, 0},
+	}
+	for _, p := range pages {
+		tree, total, err := testDB.Stores.Activity.ActivityTree(ctx, wide.ID, root, p.page)
+		if err != nil {
+			t.Fatalf("%s: %v", p.name, err)
+		}
+		if total != children || len(tree) != 1+p.wantChild || tree[0].ID != root || tree[0].Level != 1 {
+			t.Errorf("%s: %d posts of %d, first %s; want the root and %d of %d", p.name, len(tree), total, tree[0].ID, p.wantChild, children)
+		}
+	}
+
+	deep := newOrgWebhook(t)
+	parent := add(deep, "", json.RawMessage(`{}`))
+	deepRoot := parent
+	for range hookflow.MaxActivityTreeDepth + 8 {
+		parent = add(deep, parent, json.RawMessage(`{}`))
+	}
+	tree, total, err := testDB.Stores.Activity.ActivityTree(ctx, deep.ID, deepRoot, hookflow.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != hookflow.MaxActivityTreeDepth-1 || len(tree) != hookflow.MaxActivityTreeDepth || tree[len(tree)-1].Level != hookflow.MaxActivityTreeDepth {
+		t.Errorf("a chain deeper than the bound: %d posts of %d, deepest level %d; want %d levels", len(tree), total, tree[len(tree)-1].Level,
+			hookflow.MaxActivityTreeDepth)
+	}
+
+	heavy := newOrgWebhook(t)
+	big := json.RawMessage(`{"blob":"` + strings.Repeat("x", 300<<10) + `"}`)
+	heavyRoot := add(heavy, "", big)
+	for range 5 {
+		add(heavy, heavyRoot, big)
+	}
+	tree, _, err = testDB.Stores.Activity.ActivityTree(ctx, heavy.ID, heavyRoot, hookflow.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inlined, omitted int
+	for i, a := range tree {
+		switch {
+		case a.PayloadOmitted && a.Payload == "" && i > 0:
+			omitted++
+		case !a.PayloadOmitted && strings.Contains(a.Payload, `"blob"`):
+			inlined++
+		default:
+			t.Errorf("post %d: omitted %v, payload of %d bytes", i, a.PayloadOmitted, len(a.Payload))
+		}
+	}
+	// 300 KiB each: the root and two descendants fit in 1 MiB, a third not.
+	if inlined != 3 || omitted != 3 {
+		t.Errorf("%d payloads inlined and %d left out, want 3 and 3", inlined, omitted)
 	}
 }
