@@ -76,7 +76,9 @@ func TestEveryQuotaRefusesOnePastItsLimitWithA400NamingIt(t *testing.T) {
 	post := map[string]any{"type": 2, "payload": map[string]any{}, "rawMessage": map[string]any{}, "eventId": eventID, "postedAt": later}
 	publish := map[string]any{"eventType": "shift.created", "facilityId": facility, "data": map[string]any{}}
 
-	createHook := func(tok string) response { return h.do(http.MethodPost, "/api/v2/public/webhooks/facility", tok, facilityHook) }
+	createHook := func(tok string) response {
+		return h.do(http.MethodPost, "/api/v2/public/webhooks/facility", tok, facilityHook)
+	}
 	createSub := func() response {
 		return h.do(http.MethodPost, subscriptionsURL(org), orgTok, map[string]any{"postUri": "https://example.com/q", "events": []string{"shift.created"}, "isDevelopment": false})
 	}

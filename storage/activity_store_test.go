@@ -94,7 +94,10 @@ func TestActivityOfAnotherSubscriptionIsNotFound(t *testing.T) {
 	}
 	for _, err := range []error{
 		func() error { _, err := testDB.Stores.Activity.Activity(ctx, b.ID, del.ID); return err }(),
-		func() error { _, _, err := testDB.Stores.Activity.ActivityTree(ctx, b.ID, del.ID, hookflow.Page{}); return err }(),
+		func() error {
+			_, _, err := testDB.Stores.Activity.ActivityTree(ctx, b.ID, del.ID, hookflow.Page{})
+			return err
+		}(),
 		func() error {
 			_, _, err := testDB.Stores.Activity.RecordOutcome(ctx, b.ID, hookflow.Outcome{ActivityID: del.ID})
 			return err
