@@ -42,6 +42,9 @@ type Activity struct {
 	CreatedBy        string
 	// Level is the depth in a tree read, 1 for the activity asked for.
 	Level int
+	// PayloadOmitted tells a tree read's post whose payload was left out to
+	// keep the answer bounded (MaxActivityTreePayloadBytes).
+	PayloadOmitted bool
 }
 
 // Posted reports whether the activity is a post whose body and timestamp

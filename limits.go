@@ -1,6 +1,7 @@
 package hookflow
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -62,3 +63,89 @@ func IsHeaderSafeID(s string) bool {
 	}
 	return true
 }
+
+// Quotas bound what one tenant may keep or set going, so that no tenant can
+// make another's requests, the workers or PostgreSQL do unbounded work. Each
+// is configurable (config.Config's quota block); a zero field means its
+// default. docs/api.md lists them with the message each produces.
+type Quotas struct {
+	// WebhooksPerClient bounds the public v2 webhooks a client keeps,
+	// facility and user ones together (deleted ones do not count): every
+	// publish matches a facility webhook in the publisher's request.
+	WebhooksPerClient int
+	// SubscriptionsPerOrganization bounds an organization's subscriptions,
+	// archived ones included (a restore brings them back unchecked);
+	// deleted ones do not count.
+	SubscriptionsPerOrganization int
+	// PendingPostsPerSubscription bounds the posts added through the ECG
+	// API for later (postedAt in the future) that have not been made yet:
+	// each holds a workflow waiting on a timer.
+	PendingPostsPerSubscription int
+	// FanoutPerPublish bounds the deliveries one publish creates: each is a
+	// workflow started inside the publisher's request.
+	FanoutPerPublish int
+}
+
+// Default quotas.
+const (
+	DefaultWebhooksPerClient            = 100
+	DefaultSubscriptionsPerOrganization = 100
+	DefaultPendingPostsPerSubscription  = 1000
+	DefaultFanoutPerPublish             = 1000
+)
+
+// OrDefaults returns q with every zero field set to its default.
+func (q Quotas) OrDefaults() Quotas {
+	def := func(v, d int) int {
+		if v <= 0 {
+			return d
+		}
+		return v
+	}
+	return Quotas{
+		WebhooksPerClient:            def(q.WebhooksPerClient, DefaultWebhooksPerClient),
+		SubscriptionsPerOrganization: def(q.SubscriptionsPerOrganization, DefaultSubscriptionsPerOrganization),
+		PendingPostsPerSubscription:  def(q.PendingPostsPerSubscription, DefaultPendingPostsPerSubscription),
+		FanoutPerPublish:             def(q.FanoutPerPublish, DefaultFanoutPerPublish),
+	}
+}
+
+// The 400s of the quotas, each naming its limit.
+
+// ErrTooManyWebhooks refuses a client's webhook beyond its quota.
+func ErrTooManyWebhooks(limit int) *Error {
+	return Invalid(fmt.Sprintf("a client may have at most %d webhooks", limit))
+}
+
+// ErrTooManySubscriptions refuses an organization's subscription beyond its quota.
+func ErrTooManySubscriptions(limit int) *Error {
+	return Invalid(fmt.Sprintf("an organization may have at most %d subscriptions", limit))
+}
+
+// ErrTooManyPendingPosts refuses a scheduled post beyond the subscription's quota.
+func ErrTooManyPendingPosts(limit int) *Error {
+	return Invalid(fmt.Sprintf("a subscription may have at most %d scheduled posts pending", limit))
+}
+
+// ErrFanoutTooLarge refuses a publish that would create more deliveries
+// than one publish may.
+func ErrFanoutTooLarge(limit int) *Error {
+	return Invalid(fmt.Sprintf("an event may be delivered to at most %d webhooks at once", limit))
+}
+
+// Bounds of the activity detail (GET .../activity/{activityId}), which
+// shows a post's descendants: one answer stays bounded however large the
+// tree grows.
+const (
+	// MaxActivityTreeDepth bounds the levels shown, the requested post
+	// being level 1: a delivery's schedule is 8 attempts, each with a
+	// retry or an outcome, well inside it.
+	MaxActivityTreeDepth = 32
+	// MaxActivityTreeTake is the largest page of descendants (and the
+	// default), in time order.
+	MaxActivityTreeTake = 100
+	// MaxActivityTreePayloadBytes bounds the payloads inlined in one
+	// answer: past it, a descendant's payload is null (read the post
+	// itself for it).
+	MaxActivityTreePayloadBytes = 1 << 20
+)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -116,7 +117,7 @@ func toActivityView(a hookflow.Activity, withSubscription, withEvent bool) activ
 		RawResponse: a.RawResponse, Error: optional(a.Error), Success: a.Success,
 		AuditInfo: auditView(hookflow.AuditInfo{CreatedAt: a.CreatedAt, CreatedBy: a.CreatedBy, UpdatedAt: a.CreatedAt, UpdatedBy: a.CreatedBy}),
 	}
-	if a.Type != hookflow.ActivityOutcome {
+	if a.Type != hookflow.ActivityOutcome && !a.PayloadOmitted {
 		v.Payload = &a.Payload
 	}
 	if withSubscription {
@@ -243,10 +244,30 @@ func (h *activityHandlers) getActivation(c *gin.Context) {
 	c.JSON(http.StatusOK, fullActivityView(*a))
 }
 
-// modeQuery is the required mode of an activity's detail.
-type modeQuery struct {
+// activityDetailQuery is the query of an activity's detail: the required
+// mode and, beyond the seed, the page of descendants (time order; default
+// and at most hookflow.MaxActivityTreeTake), so that one answer stays
+// bounded however large the tree grows.
+type activityDetailQuery struct {
 	Mode string `json:"mode" validate:"not_empty,oneof=flat nested"`
+	Skip string `json:"skip" validate:"optional,int,min_num=0"`
+	Take string `json:"take" validate:"optional,int,min_num=1,max_num=100"`
 }
+
+func (q activityDetailQuery) page() hookflow.Page {
+	p := hookflow.Page{Take: hookflow.MaxActivityTreeTake}
+	if n, err := strconv.Atoi(q.Skip); err == nil {
+		p.Skip = n
+	}
+	if n, err := strconv.Atoi(q.Take); err == nil {
+		p.Take = min(n, hookflow.MaxActivityTreeTake)
+	}
+	return p
+}
+
+// totalCountHeader tells how many descendants an activity's detail pages
+// through, as the lists' total does.
+const totalCountHeader = "X-Total-Count"
 
 func (h *activityHandlers) getActivity(c *gin.Context) {
 	sub, err := h.subscriptionWebhook(c)
@@ -254,44 +275,72 @@ func (h *activityHandlers) getActivity(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	q, err := bindQuery[modeQuery](c, h.bind)
+	q, err := bindQuery[activityDetailQuery](c, h.bind)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	tree, err := h.activity.ActivityTree(c, sub.ID, c.Param("activityId"))
+	tree, total, err := h.activity.ActivityTree(c, sub.ID, c.Param("activityId"), q.page())
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	c.Header(totalCountHeader, strconv.Itoa(total))
 	c.JSON(http.StatusOK, activityTreeView(tree, q.Mode == "nested"))
 }
 
-// activityTreeView renders a tree read (the activity first, then its
-// descendants in time order): nested, each child under the post it
-// retries; or flat, every descendant in one list under the activity.
+// activityTreeView renders a tree read (the activity first, then a page of
+// its descendants in time order): nested, each child under the post it
+// retries; or flat, every descendant in one list under the activity. A
+// descendant whose parent is not in the page (a later page) sits under the
+// activity, its level and retryingFromPostId telling where it belongs.
 func activityTreeView(tree []hookflow.Activity, nested bool) activityDetailView {
-	detail := func(a hookflow.Activity) activityDetailView {
-		return activityDetailView{activityView: fullActivityView(a), Level: a.Level, ChildPostHistory: []activityDetailView{}}
+	views := make([]activityDetailView, len(tree))
+	for i, a := range tree {
+		views[i] = activityDetailView{activityView: fullActivityView(a), Level: a.Level, ChildPostHistory: []activityDetailView{}}
 	}
 	if !nested {
-		root := detail(tree[0])
-		for _, a := range tree[1:] {
-			root.ChildPostHistory = append(root.ChildPostHistory, detail(a))
-		}
-		return root
+		views[0].ChildPostHistory = views[1:]
+		return views[0]
 	}
-	var build func(a hookflow.Activity) activityDetailView
-	build = func(a hookflow.Activity) activityDetailView {
-		v := detail(a)
-		for _, child := range tree[1:] {
-			if child.RetryingFromID == a.ID && child.Level == a.Level+1 {
-				v.ChildPostHistory = append(v.ChildPostHistory, build(child))
-			}
-		}
-		return v
+	// Children are attached deepest first, so each is complete when it is
+	// copied into its parent; time order keeps siblings in order.
+	index := make(map[string]int, len(tree))
+	for i, a := range tree {
+		index[a.ID] = i
 	}
-	return build(tree[0])
+	parents := make([]int, len(tree))
+	for i, a := range tree[1:] {
+		parent, ok := index[a.RetryingFromID]
+		if !ok || tree[parent].Level != a.Level-1 {
+			parent = 0
+		}
+		parents[i+1] = parent
+	}
+	order := make([]int, 0, len(tree)-1)
+	for i := 1; i < len(tree); i++ {
+		order = append(order, i)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return tree[b].Level - tree[a].Level })
+	children := make([][]int, len(tree))
+	for _, i := range order {
+		children[parents[i]] = append(children[parents[i]], i)
+	}
+	for _, i := range order {
+		views[i].ChildPostHistory = childViews(views, children[i])
+	}
+	views[0].ChildPostHistory = childViews(views, children[0])
+	return views[0]
+}
+
+// childViews collects the views of children, in time order.
+func childViews(views []activityDetailView, children []int) []activityDetailView {
+	slices.Sort(children)
+	out := make([]activityDetailView, 0, len(children))
+	for _, i := range children {
+		out = append(out, views[i])
+	}
+	return out
 }
 
 // activityBody is the body of POST .../activity.

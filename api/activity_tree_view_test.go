@@ -37,3 +37,26 @@ func TestActivityTreeViewNestsByRetryingFromAndFlattensInTimeOrder(t *testing.T)
 		t.Errorf("flat = %s %v, want root with a, b, c", flat.ID, ids)
 	}
 }
+
+// A page of a tree: a descendant whose parent is on another page sits
+// under the root with its own level; a payload left out is null.
+func TestActivityTreeViewOfAPagePlacesOrphansUnderTheRootAndNullsOmittedPayloads(t *testing.T) {
+	post := func(id, parent string, level int) hookflow.Activity {
+		return hookflow.Activity{ID: id, RetryingFromID: parent, Level: level, Payload: "{}"}
+	}
+	// The page holds b (child of a, on an earlier page), c under b, d under the root.
+	omitted := post("d", "root", 2)
+	omitted.PayloadOmitted, omitted.Payload = true, ""
+	tree := []hookflow.Activity{post("root", "", 1), post("b", "a", 3), post("c", "b", 4), omitted}
+	nested := activityTreeView(tree, true)
+	if len(nested.ChildPostHistory) != 2 {
+		t.Fatalf("root children = %+v", nested.ChildPostHistory)
+	}
+	b, d := nested.ChildPostHistory[0], nested.ChildPostHistory[1]
+	if b.ID != "b" || b.Level != 3 || len(b.ChildPostHistory) != 1 || b.ChildPostHistory[0].ID != "c" || d.ID != "d" {
+		t.Errorf("nested page = %+v", nested.ChildPostHistory)
+	}
+	if d.Payload != nil || b.Payload == nil || *b.Payload != "{}" {
+		t.Errorf("payloads: omitted %v, kept %v; want null and {}", d.Payload, b.Payload)
+	}
+}

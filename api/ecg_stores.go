@@ -87,7 +87,7 @@ type SecretStore interface {
 type ActivityStore interface {
 	Activities(ctx context.Context, f hookflow.ActivityFilter) ([]hookflow.Activity, int, error)
 	Activity(ctx context.Context, subscriptionID, id string) (*hookflow.Activity, error)
-	ActivityTree(ctx context.Context, subscriptionID, id string) ([]hookflow.Activity, error)
+	ActivityTree(ctx context.Context, subscriptionID, id string, page hookflow.Page) ([]hookflow.Activity, int, error)
 	Activations(ctx context.Context, f hookflow.ActivityFilter) ([]hookflow.Activity, int, error)
 	Activation(ctx context.Context, subscriptionID, id string) (*hookflow.Activity, error)
 	ActivityEvent(ctx context.Context, idOrCode, version string, live bool) (*hookflow.CatalogEventRef, error)

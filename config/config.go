@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/sealing"
 )
 
@@ -68,6 +69,14 @@ type Config struct {
 	// id:base64(32 bytes); the newest seals, every one opens. Required in
 	// production; in development DevelopmentEncryptionKeys when unset.
 	EncryptionKeys *sealing.KeyRing
+
+	// Quotas and bounds (issue 18): what one tenant may keep or set going;
+	// past each, a 400 naming the limit. Defaults in hookflow.Default*.
+	// HOOKFLOW_MAX_WEBHOOKS_PER_CLIENT (100),
+	// HOOKFLOW_MAX_SUBSCRIPTIONS_PER_ORGANIZATION (100),
+	// HOOKFLOW_MAX_PENDING_POSTS_PER_SUBSCRIPTION (1000),
+	// HOOKFLOW_MAX_FANOUT_PER_PUBLISH (1000).
+	Quotas hookflow.Quotas
 }
 
 // TemporalTLS is how the client reaches Temporal over TLS: a self-hosted
@@ -134,6 +143,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	r.secureDefaults(&cfg)
 	cfg.EncryptionKeys = r.encryptionKeys(cfg.Production())
+	cfg.Quotas = hookflow.Quotas{
+		WebhooksPerClient:            r.quota("HOOKFLOW_MAX_WEBHOOKS_PER_CLIENT", hookflow.DefaultWebhooksPerClient),
+		SubscriptionsPerOrganization: r.quota("HOOKFLOW_MAX_SUBSCRIPTIONS_PER_ORGANIZATION", hookflow.DefaultSubscriptionsPerOrganization),
+		PendingPostsPerSubscription:  r.quota("HOOKFLOW_MAX_PENDING_POSTS_PER_SUBSCRIPTION", hookflow.DefaultPendingPostsPerSubscription),
+		FanoutPerPublish:             r.quota("HOOKFLOW_MAX_FANOUT_PER_PUBLISH", hookflow.DefaultFanoutPerPublish),
+	}
 	if cfg.Env != EnvDevelopment && cfg.Env != EnvProduction {
 		r.fail("HOOKFLOW_ENV", "must be %q or %q, got %q", EnvDevelopment, EnvProduction, cfg.Env)
 	}
@@ -269,6 +284,18 @@ func (r *reader) positiveInt(name string, def int64) int64 {
 		return def
 	}
 	return n
+}
+
+// maxQuota keeps a quota a bound: past a million, it bounds nothing.
+const maxQuota = 1_000_000
+
+func (r *reader) quota(name string, def int) int {
+	n := r.positiveInt(name, int64(def))
+	if n > maxQuota {
+		r.fail(name, "must be at most %d, got %d", maxQuota, n)
+		return def
+	}
+	return int(n)
 }
 
 func (r *reader) positiveDuration(name, def string) time.Duration {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookflow/hookflow"
 )
 
 func envOf(vars map[string]string) func(string) string {
@@ -241,6 +243,34 @@ func TestEveryVariableIsDocumentedInTheREADME(t *testing.T) {
 	for _, m := range names {
 		if !strings.Contains(string(readme), "`"+m[1]+"`") {
 			t.Errorf("%s is not documented in README.md", m[1])
+		}
+	}
+}
+
+func TestLoadQuotasDefaultAndAreConfigurable(t *testing.T) {
+	cfg, err := Load(envOf(map[string]string{"HOOKFLOW_ENV": "development"}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if cfg.Quotas != (hookflow.Quotas{WebhooksPerClient: 100, SubscriptionsPerOrganization: 100, PendingPostsPerSubscription: 1000, FanoutPerPublish: 1000}) {
+		t.Errorf("default quotas = %+v", cfg.Quotas)
+	}
+	cfg, err = Load(envOf(map[string]string{"HOOKFLOW_ENV": "development",
+		"HOOKFLOW_MAX_WEBHOOKS_PER_CLIENT": "5", "HOOKFLOW_MAX_SUBSCRIPTIONS_PER_ORGANIZATION": "6",
+		"HOOKFLOW_MAX_PENDING_POSTS_PER_SUBSCRIPTION": "7", "HOOKFLOW_MAX_FANOUT_PER_PUBLISH": "8",
+	}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if cfg.Quotas != (hookflow.Quotas{WebhooksPerClient: 5, SubscriptionsPerOrganization: 6, PendingPostsPerSubscription: 7, FanoutPerPublish: 8}) {
+		t.Errorf("configured quotas = %+v", cfg.Quotas)
+	}
+	for _, name := range []string{"HOOKFLOW_MAX_WEBHOOKS_PER_CLIENT", "HOOKFLOW_MAX_SUBSCRIPTIONS_PER_ORGANIZATION",
+		"HOOKFLOW_MAX_PENDING_POSTS_PER_SUBSCRIPTION", "HOOKFLOW_MAX_FANOUT_PER_PUBLISH"} {
+		for _, bad := range []string{"0", "-1", "many", "1000001"} {
+			if _, err := Load(envOf(map[string]string{name: bad})); err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("%s=%s: error %v, want one naming the variable", name, bad, err)
+			}
 		}
 	}
 }

@@ -80,6 +80,11 @@ func (d *Dispatcher) Publish(ctx context.Context, ev *hookflow.Event) (Published
 	}
 	deliveries, created, err := d.stores.Events.PublishEvent(ctx, ev, category)
 	if err != nil {
+		if hookflow.ErrorCodeOf(err) == hookflow.EINVALID {
+			// A refusal, such as a fan-out past its quota: nothing was
+			// stored, so nothing is started or undone.
+			return Published{}, err
+		}
 		return Published{}, d.unavailable(ctx, "store event", err)
 	}
 	started, err := d.startAll(ctx, deliveries)

@@ -17,7 +17,9 @@ import (
 
 // AddActivityPost stores a post added through the API: an event carrying
 // the data and its one delivery to the subscription, due at PostAt when
-// that is in the future. The caller starts the delivery's workflow.
+// that is in the future. The caller starts the delivery's workflow. A post
+// for later past the subscription's quota of pending ones is refused with
+// hookflow.ErrTooManyPendingPosts and nothing stored.
 func (s *ActivityStore) AddActivityPost(ctx context.Context, p hookflow.ActivityPost) (*hookflow.Delivery, error) {
 	webhookID, err := uuid.Parse(p.Subscription.ID)
 	if err != nil {
@@ -51,6 +53,16 @@ func (s *ActivityStore) AddActivityPost(ctx context.Context, p hookflow.Activity
 		rawMessage = p.RawMessage
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if postAt != nil {
+			// Only a post for later waits (a workflow on a timer); one due
+			// now is made at once.
+			limit := s.quotas.OrDefaults().PendingPostsPerSubscription
+			if err := checkQuota(ctx, tx, "scheduled posts", webhookID.String(), limit, `SELECT count(*) FROM deliveries
+				WHERE webhook_id = $1 AND origin = 'api' AND status = 'pending' AND attempt_count = 0 AND post_at > now()`,
+				[]any{webhookID}, hookflow.ErrTooManyPendingPosts(limit)); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO events (id, event_type, client_id, organization_id, payload, created_at)
 			VALUES ($1, $2, $3, nullif($4, ''), $5, $6)`,
 			p.EventID, p.Event.Code, p.Subscription.ClientID, p.Subscription.OrganizationID, p.Data, p.CreatedAt); err != nil {

@@ -16,7 +16,8 @@ import (
 
 // ActivityStore keeps organization subscriptions' activity: posts, their outcomes and activations.
 type ActivityStore struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	quotas hookflow.Quotas // see WithQuotas
 }
 
 // The ECG module's activity history is read from the attempts, the reported
@@ -81,6 +82,8 @@ func scanPost(row pgx.Row, extra ...any) (hookflow.Activity, error) {
 	switch {
 	case payload != nil:
 		a.Payload = *payload
+	case ev.Data == nil:
+		// Not read: past a tree read's payload budget (ActivityTree).
 	case a.Type != hookflow.ActivityOutcome:
 		// Posts made before bodies were recorded, and posts to come: the
 		// envelope is rendered the same way every time.
@@ -173,44 +176,79 @@ func (s *ActivityStore) Activity(ctx context.Context, subscriptionID, id string)
 	return &a, nil
 }
 
-// ActivityTree loads a post and its descendants by retryingFromPostId, the
-// post first, then the others in time order, each with its Level.
-func (s *ActivityStore) ActivityTree(ctx context.Context, subscriptionID, id string) ([]hookflow.Activity, error) {
+// treePostColumns are postColumns with the payloads (the recorded body and
+// the event a body is rendered from) read only while the page's running
+// total stays within $6 bytes, the requested post's always; the last column
+// says a payload was left out.
+var treePostColumns = strings.NewReplacer(
+	"p.payload,", "CASE WHEN NOT "+payloadOverBudget+" THEN p.payload END,",
+	"e.payload,", "CASE WHEN NOT "+payloadOverBudget+" THEN e.payload END,",
+).Replace(postColumns) + `, p.type <> 3 AND ` + payloadOverBudget
+
+// payloadOverBudget tells a descendant whose payload would take the page's
+// payloads past the budget ($6), in the page's order.
+const payloadOverBudget = `(picked.level > 1 AND sum(CASE WHEN p.type = 3 THEN 0 ELSE octet_length(coalesce(p.payload, e.payload::text)) END)
+	OVER (ORDER BY picked.level = 1 DESC, p.created_at, p.id) > $6)`
+
+// ActivityTree loads a post and one page of its descendants by
+// retryingFromPostId: the post first, then the page of descendants in time
+// order, each with its Level, and how many descendants there are. The walk
+// stops at hookflow.MaxActivityTreeDepth levels, and payloads past
+// hookflow.MaxActivityTreePayloadBytes in all are left out
+// (PayloadOmitted), so one read holds at most a page however large the
+// tree: the database walks the tree by id, only the page is rendered.
+func (s *ActivityStore) ActivityTree(ctx context.Context, subscriptionID, id string, page hookflow.Page) ([]hookflow.Activity, int, error) {
 	sub, err1 := uuid.Parse(subscriptionID)
 	root, err2 := uuid.Parse(id)
 	if err1 != nil || err2 != nil {
-		return nil, hookflow.ErrActivityNotFound
+		return nil, 0, hookflow.ErrActivityNotFound
+	}
+	take := page.Take
+	if take <= 0 || take > hookflow.MaxActivityTreeTake {
+		take = hookflow.MaxActivityTreeTake
 	}
 	// The tree is walked by id through the retrying_from_id indexes; only
-	// its posts are rendered, each found by its primary key.
+	// the page's posts are rendered, each found by its primary key.
 	rows, err := s.pool.Query(ctx, `
-		WITH RECURSIVE tree (id, level) AS (
-			SELECT $2::uuid, 1
+		WITH RECURSIVE tree (id, level, created_at) AS (
+			SELECT $2::uuid, 1, '-infinity'::timestamptz
 			UNION ALL
-			SELECT c.id, t.level + 1 FROM tree t CROSS JOIN LATERAL (
-				SELECT a.id FROM attempts a WHERE a.retrying_from_id = t.id
+			SELECT c.id, t.level + 1, c.created_at FROM tree t CROSS JOIN LATERAL (
+				SELECT a.id, a.created_at FROM attempts a WHERE a.retrying_from_id = t.id
 				UNION ALL
-				SELECT o.id FROM activity_outcomes o WHERE o.retrying_from_id = t.id
+				SELECT o.id, o.created_at FROM activity_outcomes o WHERE o.retrying_from_id = t.id
 				UNION ALL
-				SELECT d.id FROM deliveries d WHERE d.retrying_from_id = t.id
+				SELECT d.id, d.created_at FROM deliveries d WHERE d.retrying_from_id = t.id
 				  AND NOT EXISTS (SELECT 1 FROM attempts x WHERE x.delivery_id = d.id)) c
+			WHERE t.level < $3
+		), picked AS (
+			SELECT id, level FROM tree WHERE level = 1
+			UNION ALL
+			(SELECT id, level FROM tree WHERE level > 1 ORDER BY created_at, id LIMIT $4 OFFSET $5)
 		)
-		SELECT `+postColumns+`, tree.level FROM (`+postsOf+`) p JOIN tree ON tree.id = p.id`+postDetails+`
-		ORDER BY tree.level = 1 DESC, p.created_at, p.id`, sub, root)
+		SELECT `+treePostColumns+`, picked.level, (SELECT count(*) FROM tree WHERE level > 1)
+		FROM (`+postsOf+`) p JOIN picked ON picked.id = p.id`+postDetails+`
+		ORDER BY picked.level = 1 DESC, p.created_at, p.id`,
+		sub, root, hookflow.MaxActivityTreeDepth, take, max(page.Skip, 0), hookflow.MaxActivityTreePayloadBytes)
 	if err != nil {
-		return nil, fmt.Errorf("load activity %s: %w", id, err)
+		return nil, 0, fmt.Errorf("load activity %s: %w", id, err)
 	}
+	var total int
 	tree, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Activity, error) {
 		var level int
-		a, err := scanPost(row, &level)
-		a.Level = level
+		var omitted bool
+		a, err := scanPost(row, &omitted, &level, &total)
+		a.Level, a.PayloadOmitted = level, omitted
+		if omitted {
+			a.Payload = ""
+		}
 		return a, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("load activity %s: %w", id, err)
+		return nil, 0, fmt.Errorf("load activity %s: %w", id, err)
 	}
-	if len(tree) == 0 {
-		return nil, hookflow.ErrActivityNotFound
+	if len(tree) == 0 || tree[0].Level != 1 {
+		return nil, 0, hookflow.ErrActivityNotFound
 	}
-	return tree, nil
+	return tree, total, nil
 }

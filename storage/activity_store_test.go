@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -66,7 +67,7 @@ func TestAnAddedPostIsAnActivityBeforeItIsMadeAndLinksToThePostItRetries(t *test
 	if err != nil || deliveryID != second.ID {
 		t.Fatalf("outcome = %s of %s, %v; want one of %s", outcomeID, deliveryID, err, second.ID)
 	}
-	tree, err := testDB.Stores.Activity.ActivityTree(ctx, w.ID, first.ID)
+	tree, _, err := testDB.Stores.Activity.ActivityTree(ctx, w.ID, first.ID, hookflow.Page{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,10 @@ func TestActivityOfAnotherSubscriptionIsNotFound(t *testing.T) {
 	}
 	for _, err := range []error{
 		func() error { _, err := testDB.Stores.Activity.Activity(ctx, b.ID, del.ID); return err }(),
-		func() error { _, err := testDB.Stores.Activity.ActivityTree(ctx, b.ID, del.ID); return err }(),
+		func() error {
+			_, _, err := testDB.Stores.Activity.ActivityTree(ctx, b.ID, del.ID, hookflow.Page{})
+			return err
+		}(),
 		func() error {
 			_, _, err := testDB.Stores.Activity.RecordOutcome(ctx, b.ID, hookflow.Outcome{ActivityID: del.ID})
 			return err
@@ -174,5 +178,137 @@ func TestActivitiesListASubscriptionsPostsByStatusAndPage(t *testing.T) {
 	}
 	if _, _, err := testDB.Stores.Activity.Activities(ctx, hookflow.ActivityFilter{SubscriptionID: "not-a-uuid"}); err != hookflow.ErrSubscriptionNotFound {
 		t.Errorf("activities of a malformed subscription id = %v", err)
+	}
+}
+
+func TestPendingScheduledPostsOfASubscriptionAreBoundedByItsQuota(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores.WithQuotas(hookflow.Quotas{PendingPostsPerSubscription: 2})
+	w, other := newOrgWebhook(t), newOrgWebhook(t)
+	ev := shiftCreated(t)
+	later := time.Now().Add(time.Hour)
+	add := func(w *hookflow.Webhook, at *time.Time) error {
+		_, err := s.Activity.AddActivityPost(ctx, hookflow.ActivityPost{Subscription: *w, Event: ev, Data: json.RawMessage(`{}`), PostAt: at})
+		return err
+	}
+	posts := func(w *hookflow.Webhook) int {
+		_, total, err := s.Activity.Activities(ctx, hookflow.ActivityFilter{SubscriptionID: w.ID, Page: hookflow.Page{Take: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return total
+	}
+	steps := []struct {
+		name    string
+		sub     *hookflow.Webhook
+		at      *time.Time
+		refused bool
+	}{
+		{"first for later", w, &later, false},
+		{"second for later: at the limit", w, &later, false},
+		{"one past", w, &later, true},
+		{"a post due now does not wait", w, nil, false},
+		{"another subscription is counted apart", other, &later, false},
+	}
+	for _, st := range steps {
+		before := posts(st.sub)
+		err := add(st.sub, st.at)
+		if !st.refused {
+			if err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			continue
+		}
+		if appErr := (*hookflow.Error)(nil); !errors.As(err, &appErr) || appErr.Code != hookflow.EINVALID ||
+			!slices.Equal(appErr.Details, []string{"a subscription may have at most 2 scheduled posts pending"}) {
+			t.Errorf("%s: err = %v, want the quota's 400", st.name, err)
+		}
+		if after := posts(st.sub); after != before {
+			t.Errorf("%s: %d posts after a refusal, want %d", st.name, after, before)
+		}
+	}
+}
+
+// A tree read answers a bounded page however large the tree: at most
+// MaxActivityTreeTake descendants, none deeper than MaxActivityTreeDepth,
+// and payloads past MaxActivityTreePayloadBytes left out.
+func TestALargeActivityTreeAnswersABoundedPage(t *testing.T) {
+	ctx := context.Background()
+	ev := shiftCreated(t)
+	add := func(w *hookflow.Webhook, parent string, data json.RawMessage) string {
+		t.Helper()
+		d, err := testDB.Stores.Activity.AddActivityPost(ctx, hookflow.ActivityPost{Subscription: *w, Event: ev, Data: data, RetryingFromID: parent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.ID
+	}
+
+	wide := newOrgWebhook(t)
+	root := add(wide, "", json.RawMessage(`{}`))
+	const children = hookflow.MaxActivityTreeTake + 20
+	for range children {
+		add(wide, root, json.RawMessage(`{}`))
+	}
+	pages := []struct {
+		name      string
+		page      hookflow.Page
+		wantChild int
+	}{
+		{"default page", hookflow.Page{}, hookflow.MaxActivityTreeTake},
+		{"a take past the bound", hookflow.Page{Take: 10 * hookflow.MaxActivityTreeTake}, hookflow.MaxActivityTreeTake},
+		{"a small page", hookflow.Page{Take: 5}, 5},
+		{"the last page", hookflow.Page{Skip: hookflow.MaxActivityTreeTake, Take: hookflow.MaxActivityTreeTake}, 20},
+		{"past the end", hookflow.Page{Skip: 10 * children}, 0},
+	}
+	for _, p := range pages {
+		tree, total, err := testDB.Stores.Activity.ActivityTree(ctx, wide.ID, root, p.page)
+		if err != nil {
+			t.Fatalf("%s: %v", p.name, err)
+		}
+		if total != children || len(tree) != 1+p.wantChild || tree[0].ID != root || tree[0].Level != 1 {
+			t.Errorf("%s: %d posts of %d, first %s; want the root and %d of %d", p.name, len(tree), total, tree[0].ID, p.wantChild, children)
+		}
+	}
+
+	deep := newOrgWebhook(t)
+	parent := add(deep, "", json.RawMessage(`{}`))
+	deepRoot := parent
+	for range hookflow.MaxActivityTreeDepth + 8 {
+		parent = add(deep, parent, json.RawMessage(`{}`))
+	}
+	tree, total, err := testDB.Stores.Activity.ActivityTree(ctx, deep.ID, deepRoot, hookflow.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != hookflow.MaxActivityTreeDepth-1 || len(tree) != hookflow.MaxActivityTreeDepth || tree[len(tree)-1].Level != hookflow.MaxActivityTreeDepth {
+		t.Errorf("a chain deeper than the bound: %d posts of %d, deepest level %d; want %d levels", len(tree), total, tree[len(tree)-1].Level,
+			hookflow.MaxActivityTreeDepth)
+	}
+
+	heavy := newOrgWebhook(t)
+	big := json.RawMessage(`{"blob":"` + strings.Repeat("x", 300<<10) + `"}`)
+	heavyRoot := add(heavy, "", big)
+	for range 5 {
+		add(heavy, heavyRoot, big)
+	}
+	tree, _, err = testDB.Stores.Activity.ActivityTree(ctx, heavy.ID, heavyRoot, hookflow.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inlined, omitted int
+	for i, a := range tree {
+		switch {
+		case a.PayloadOmitted && a.Payload == "" && i > 0:
+			omitted++
+		case !a.PayloadOmitted && strings.Contains(a.Payload, `"blob"`):
+			inlined++
+		default:
+			t.Errorf("post %d: omitted %v, payload of %d bytes", i, a.PayloadOmitted, len(a.Payload))
+		}
+	}
+	// 300 KiB each: the root and two descendants fit in 1 MiB, a third not.
+	if inlined != 3 || omitted != 3 {
+		t.Errorf("%d payloads inlined and %d left out, want 3 and 3", inlined, omitted)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -137,5 +138,39 @@ func TestPublishingUnstorableDataIsInvalid(t *testing.T) {
 	_, _, err := testDB.Stores.Events.PublishEvent(context.Background(), ev, "shift")
 	if hookflow.ErrorCodeOf(err) != hookflow.EINVALID || !errors.Is(err, storage.ErrUnstorable) {
 		t.Errorf("publish of a NUL in jsonb = %v, want %v", err, storage.ErrUnstorable)
+	}
+}
+
+func TestAPublishPastTheFanoutQuotaStoresNothing(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores.WithQuotas(hookflow.Quotas{FanoutPerPublish: 2})
+	id := testenv.RandomID(4)
+	facility := "F-fanout-" + id
+	publish := func(eventID string) ([]hookflow.Delivery, error) {
+		ds, _, err := s.Events.PublishEvent(ctx, &hookflow.Event{ID: eventID, EventType: "shift.created", FacilityID: facility, Data: json.RawMessage(`{}`)}, "shift")
+		return ds, err
+	}
+	subscribe := func(i int) {
+		testenv.NewWebhook(t, s, &hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: fmt.Sprintf("client-%s-%d", id, i), Facilities: []string{facility}})
+	}
+	subscribe(1)
+	subscribe(2)
+	if ds, err := publish("evt-at-limit-" + id); err != nil || len(ds) != 2 {
+		t.Fatalf("a publish at the limit = %v, %v; want 2 deliveries", ds, err)
+	}
+	subscribe(3)
+	past := "evt-past-limit-" + id
+	_, err := publish(past)
+	if appErr := (*hookflow.Error)(nil); !errors.As(err, &appErr) || appErr.Code != hookflow.EINVALID ||
+		!slices.Equal(appErr.Details, []string{"an event may be delivered to at most 2 webhooks at once"}) {
+		t.Fatalf("a publish one past the limit: err = %v, want the quota's 400", err)
+	}
+	var events, deliveries int
+	if err := testDB.DB.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM events WHERE id = $1), (SELECT count(*) FROM deliveries WHERE event_id = $1)`,
+		past).Scan(&events, &deliveries); err != nil {
+		t.Fatal(err)
+	}
+	if events != 0 || deliveries != 0 {
+		t.Errorf("a refused publish left %d events and %d deliveries, want none", events, deliveries)
 	}
 }

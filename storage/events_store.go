@@ -13,7 +13,8 @@ import (
 
 // EventStore keeps published events and fans each out into deliveries.
 type EventStore struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	quotas hookflow.Quotas // see WithQuotas
 }
 
 // PublishEvent stores ev and one delivery per matching webhook in one
@@ -21,8 +22,35 @@ type EventStore struct {
 // deliveries with created false. category routes facility webhooks to shift
 // events and user webhooks to facility events; organization subscriptions
 // get any event.
+//
+// A publish that would create more deliveries than the fan-out quota is
+// refused with hookflow.ErrFanoutTooLarge and nothing stored: the match
+// stops one past the quota, so the refusal costs no more than the quota.
 func (s *EventStore) PublishEvent(ctx context.Context, ev *hookflow.Event, category string) ([]hookflow.Delivery, bool, error) {
-	rows, err := s.pool.Query(ctx, `
+	limit := s.quotas.OrDefaults().FanoutPerPublish
+	var deliveries []hookflow.Delivery
+	var created bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		deliveries, created, err = publishEvent(ctx, tx, ev, category, limit)
+		if err == nil && len(deliveries) > limit {
+			err = hookflow.ErrFanoutTooLarge(limit)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if created {
+		return deliveries, true, nil
+	}
+	deliveries, err = s.eventDeliveries(ctx, ev)
+	return deliveries, false, err
+}
+
+// publishEvent stores ev and at most limit+1 of its deliveries.
+func publishEvent(ctx context.Context, tx pgx.Tx, ev *hookflow.Event, category string, limit int) ([]hookflow.Delivery, bool, error) {
+	rows, err := tx.Query(ctx, `
 		WITH ev AS (
 			INSERT INTO events (id, event_type, facility_id, client_id, organization_id, payload)
 			VALUES ($1, $2, nullif($3, ''), nullif($4, ''), nullif($5, ''), $6)
@@ -36,6 +64,7 @@ func (s *EventStore) PublishEvent(ctx context.Context, ev *hookflow.Event, categ
 			  AND (   (w.kind = 'facility' AND $7 = 'shift' AND $3 <> '' AND w.facilities @> ARRAY[$3]::text[])
 			       OR (w.kind = 'user' AND $7 = 'facility' AND $4 <> '' AND w.client_id = $4)
 			       OR (w.kind = 'organization' AND $5 <> '' AND w.organization_id = $5))
+			LIMIT $8
 		), ins AS (
 			INSERT INTO deliveries (id, event_id, webhook_id, event_type, facility_id, client_id, url, created_at)
 			SELECT gen_random_uuid(), ev.id, m.id, $2, nullif($3, ''), m.client_id, m.url, ev.created_at
@@ -47,7 +76,7 @@ func (s *EventStore) PublishEvent(ctx context.Context, ev *hookflow.Event, categ
 		UNION ALL
 		-- An event that matched nothing still answers its creation time.
 		SELECT created_at, NULL, NULL, NULL, NULL, NULL FROM ev WHERE NOT EXISTS (SELECT 1 FROM ins)`,
-		ev.ID, ev.EventType, ev.FacilityID, ev.ClientID, ev.OrganizationID, ev.Data, category)
+		ev.ID, ev.EventType, ev.FacilityID, ev.ClientID, ev.OrganizationID, ev.Data, category, limit+1)
 	if err != nil {
 		return nil, false, fmt.Errorf("publish event %s: %w", ev.ID, unstorable(err))
 	}
@@ -72,11 +101,7 @@ func (s *EventStore) PublishEvent(ctx context.Context, ev *hookflow.Event, categ
 	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("publish event %s: %w", ev.ID, unstorable(err))
 	}
-	if created {
-		return deliveries, true, nil
-	}
-	deliveries, err = s.eventDeliveries(ctx, ev)
-	return deliveries, false, err
+	return deliveries, created, nil
 }
 
 // eventDeliveries reloads a published event and its deliveries.

@@ -237,7 +237,7 @@ func TestRotateKeysRewrapsEverySecretWhileSecretsAreWritten(t *testing.T) {
 	// More secrets than one batch holds.
 	hooks := make(map[string][]string)
 	for i := range 260 {
-		w := testenv.NewWebhook(t, old, &hookflow.Webhook{Secrets: []string{fmt.Sprintf("whsec-less-secret-%03d-a", i), fmt.Sprintf("whsec-less-secret-%03d-b", i)}})
+		w := testenv.NewWebhook(t, old, &hookflow.Webhook{ClientID: fmt.Sprintf("rotate-%03d", i), Secrets: []string{fmt.Sprintf("whsec-less-secret-%03d-a", i), fmt.Sprintf("whsec-less-secret-%03d-b", i)}})
 		hooks[w.ID] = w.Secrets
 	}
 	sub := newSubscription(t, old, "org-rotate", hookflow.AllEvents)

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -263,4 +264,64 @@ func catalogEventID(t *testing.T, db storage.Stores, code string) string {
 		t.Fatal(err)
 	}
 	return ev.ID
+}
+
+func TestAnOrganizationsSubscriptionsAreBoundedByItsQuotaArchivedIncluded(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores.WithQuotas(hookflow.Quotas{SubscriptionsPerOrganization: 2})
+	org := "org-quota-" + testenv.RandomID(4)
+	create := func(org string) error {
+		_, err := s.Subscriptions.CreateSubscription(ctx, org, hookflow.SubscriptionInput{PostURI: "https://example.com/q", Events: []string{"all"}, Version: "v1"},
+			"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "user-1")
+		return err
+	}
+	stored := func(org string) int { // archived ones too
+		var n int
+		if err := testDB.DB.Pool().QueryRow(ctx, `SELECT count(*) FROM webhooks WHERE organization_id = $1 AND deleted_at IS NULL`, org).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := create(org); err != nil {
+		t.Fatal(err)
+	}
+	first, _, err := s.Subscriptions.Subscriptions(ctx, org, hookflow.SubscriptionFilter{Page: hookflow.Page{Take: 10}})
+	if err != nil || len(first) != 1 {
+		t.Fatalf("subscriptions = %v, %v", first, err)
+	}
+	if err := s.Subscriptions.SubscriptionLifecycle(ctx, org, first[0].ID, hookflow.ActionArchive, "user-1"); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name    string
+		org     string
+		refused bool
+	}{
+		{"second, with the first archived: at the limit", org, false},
+		{"one past", org, true},
+		{"another organization is counted apart", org + "-other", false},
+	}
+	for _, st := range steps {
+		before := stored(st.org)
+		err := create(st.org)
+		if !st.refused {
+			if err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			continue
+		}
+		if appErr := (*hookflow.Error)(nil); !errors.As(err, &appErr) || appErr.Code != hookflow.EINVALID ||
+			!slices.Equal(appErr.Details, []string{"an organization may have at most 2 subscriptions"}) {
+			t.Errorf("%s: err = %v, want the quota's 400", st.name, err)
+		}
+		if after := stored(st.org); after != before {
+			t.Errorf("%s: %d subscriptions after a refusal, want %d", st.name, after, before)
+		}
+	}
+	if err := s.Subscriptions.SubscriptionLifecycle(ctx, org, first[0].ID, hookflow.ActionDelete, "user-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := create(org); err != nil {
+		t.Errorf("create after a delete: %v", err)
+	}
 }

@@ -15,8 +15,9 @@ import (
 
 // SubscriptionStore keeps organizations' webhook subscriptions.
 type SubscriptionStore struct {
-	pool *pgxpool.Pool
-	ring *sealing.KeyRing
+	pool   *pgxpool.Pool
+	ring   *sealing.KeyRing
+	quotas hookflow.Quotas // see WithQuotas
 }
 
 // Organization subscriptions (ECG module) are webhooks of kind organization:
@@ -40,10 +41,18 @@ func subscriptionOrder(p hookflow.Page) string {
 }
 
 // CreateSubscription stores a subscription of an organization with its
-// first secret; by is the token's subject.
+// first secret; by is the token's subject. An organization past its quota
+// of subscriptions (archived ones count, deleted ones do not) is refused
+// with hookflow.ErrTooManySubscriptions and nothing stored.
 func (s *SubscriptionStore) CreateSubscription(ctx context.Context, orgID string, in hookflow.SubscriptionInput, secret, by string) (*hookflow.Subscription, error) {
 	var out *hookflow.Subscription
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		limit := s.quotas.OrDefaults().SubscriptionsPerOrganization
+		if err := checkQuota(ctx, tx, "subscriptions", orgID, limit, `SELECT count(*) FROM webhooks
+			WHERE kind = 'organization' AND organization_id = $1 AND deleted_at IS NULL`,
+			[]any{orgID}, hookflow.ErrTooManySubscriptions(limit)); err != nil {
+			return err
+		}
 		var id uuid.UUID
 		err := tx.QueryRow(ctx, `
 			INSERT INTO webhooks (kind, client_id, organization_id, url, events, version, is_development, active, created_by, updated_by)

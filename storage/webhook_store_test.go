@@ -2,12 +2,14 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
 
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/internal/testenv"
+	"github.com/hookflow/hookflow/storage"
 )
 
 // newDatabase gives a test a migrated database of its own on the real
@@ -137,5 +139,115 @@ func TestWebhookLoadsOneWebhookAndUpdateChangesOnlyTheGivenFields(t *testing.T) 
 		if _, err := s.Webhooks.UpdateWebhook(ctx, id, hookflow.WebhookUpdate{URL: &url}, client); err != hookflow.ErrWebhookNotFound {
 			t.Errorf("UpdateWebhook(%s) = %v", id, err)
 		}
+	}
+}
+
+// countWebhooks counts a client's webhooks of both kinds.
+func countWebhooks(t *testing.T, s storage.Stores, client string) int {
+	t.Helper()
+	n := 0
+	for _, kind := range []hookflow.WebhookKind{hookflow.KindFacility, hookflow.KindUser} {
+		_, total, err := s.Webhooks.Webhooks(context.Background(), hookflow.WebhookFilter{Kind: kind, ClientID: client})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += total
+	}
+	return n
+}
+
+func TestAClientsWebhooksOfBothKindsAreBoundedByItsQuota(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores.WithQuotas(hookflow.Quotas{WebhooksPerClient: 2})
+	client := "quota-" + testenv.RandomID(4)
+	create := func(kind hookflow.WebhookKind, client string) error {
+		return s.Webhooks.CreateWebhook(ctx, &hookflow.Webhook{Kind: kind, ClientID: client, URL: "https://example.com/q",
+			Events: []string{hookflow.AllEvents}, Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})
+	}
+	steps := []struct {
+		name    string
+		kind    hookflow.WebhookKind
+		client  string
+		refused bool
+	}{
+		{"first, a facility webhook", hookflow.KindFacility, client, false},
+		{"second, a user webhook: at the limit", hookflow.KindUser, client, false},
+		{"one past, of either kind", hookflow.KindFacility, client, true},
+		{"one past, user", hookflow.KindUser, client, true},
+		{"another client is counted apart", hookflow.KindUser, client + "-other", false},
+	}
+	for _, st := range steps {
+		before := countWebhooks(t, s, st.client)
+		err := create(st.kind, st.client)
+		if !st.refused {
+			if err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			continue
+		}
+		var appErr *hookflow.Error
+		if !errors.As(err, &appErr) || appErr.Code != hookflow.EINVALID || !slices.Equal(appErr.Details, []string{"a client may have at most 2 webhooks"}) {
+			t.Errorf("%s: err = %v, want the quota's 400", st.name, err)
+		}
+		if after := countWebhooks(t, s, st.client); after != before {
+			t.Errorf("%s: %d webhooks after a refusal, want %d: nothing stored", st.name, after, before)
+		}
+	}
+	// A deleted webhook frees its place.
+	hooks, _, err := s.Webhooks.Webhooks(ctx, hookflow.WebhookFilter{Kind: hookflow.KindUser, ClientID: client, Limit: 10})
+	if err != nil || len(hooks) != 1 {
+		t.Fatalf("user webhooks = %v, %v", hooks, err)
+	}
+	if err := s.Webhooks.DeleteWebhook(ctx, hooks[0].ID, client); err != nil {
+		t.Fatal(err)
+	}
+	if err := create(hookflow.KindUser, client); err != nil {
+		t.Errorf("create after a delete: %v", err)
+	}
+}
+
+// Creates racing at one below the quota: a third transaction holds the
+// webhooks table against inserts until every racer waits, so all of them
+// have started before any inserts; exactly one may pass.
+func TestConcurrentWebhookCreatesAtTheQuotaNeverBothPass(t *testing.T) {
+	ctx := context.Background()
+	const limit, racers = 5, 2 // two racers and the blocker leave the pool (4) a connection to watch with
+	s := testDB.Stores.WithQuotas(hookflow.Quotas{WebhooksPerClient: limit})
+	client := "race-" + testenv.RandomID(4)
+	create := func() error {
+		return s.Webhooks.CreateWebhook(ctx, &hookflow.Webhook{Kind: hookflow.KindUser, ClientID: client, URL: "https://example.com/race",
+			Events: []string{hookflow.AllEvents}, Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})
+	}
+	for range limit - 1 {
+		if err := create(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	blocker, err := testDB.DB.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := blocker.Exec(ctx, `LOCK TABLE webhooks IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, racers)
+	for range racers {
+		go func() { errs <- create() }()
+	}
+	waitForLockWaiters(t, racers)
+	if err := blocker.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	passed := 0
+	for range racers {
+		switch err := <-errs; {
+		case err == nil:
+			passed++
+		case hookflow.ErrorCodeOf(err) != hookflow.EINVALID:
+			t.Errorf("a racing create failed otherwise: %v", err)
+		}
+	}
+	if stored := countWebhooks(t, s, client); passed != 1 || stored != limit {
+		t.Errorf("%d of %d racing creates at %d of %d passed, %d stored; want exactly one and %d", passed, racers, limit-1, limit, stored, limit)
 	}
 }

@@ -16,8 +16,9 @@ import (
 
 // WebhookStore keeps integrators' facility and user webhooks and their secrets.
 type WebhookStore struct {
-	pool *pgxpool.Pool
-	ring *sealing.KeyRing
+	pool   *pgxpool.Pool
+	ring   *sealing.KeyRing
+	quotas hookflow.Quotas // see WithQuotas
 }
 
 var webhookColumns = `w.id, w.kind, w.client_id, coalesce(w.organization_id, ''), w.url, w.events, w.facilities,
@@ -62,8 +63,16 @@ func scanWebhook(ring *sealing.KeyRing, row pgx.Row) (*hookflow.Webhook, error) 
 }
 
 // CreateWebhook stores w with its secrets and fills in its id and timestamps.
+// A client past its quota of webhooks (facility and user ones together, not
+// deleted) is refused with hookflow.ErrTooManyWebhooks and nothing stored.
 func (s *WebhookStore) CreateWebhook(ctx context.Context, w *hookflow.Webhook) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		limit := s.quotas.OrDefaults().WebhooksPerClient
+		if err := checkQuota(ctx, tx, "webhooks", w.ClientID, limit, `SELECT count(*) FROM webhooks
+			WHERE client_id = $1 AND kind IN ('facility', 'user') AND deleted_at IS NULL`,
+			[]any{w.ClientID}, hookflow.ErrTooManyWebhooks(limit)); err != nil {
+			return err
+		}
 		var id uuid.UUID
 		err := tx.QueryRow(ctx, `
 			INSERT INTO webhooks (kind, client_id, organization_id, url, events, facilities, active, created_by, updated_by)
