@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -119,6 +120,18 @@ func checkFacilities(p auth.Principal, facilities []string) error {
 	return nil
 }
 
+// withinClaim re-checks a webhook's stored facilities against the caller's
+// current claim on a PATCH that leaves them out: those revoked since are
+// dropped, so a patch cannot carry them forward. Nil when none is, leaving
+// the facilities as they are.
+func withinClaim(p auth.Principal, stored []string) []string {
+	kept := slices.DeleteFunc(slices.Clone(stored), func(f string) bool { return !p.MayUseFacility(f) })
+	if len(kept) == len(stored) {
+		return nil
+	}
+	return kept
+}
+
 func (h *webhookHandlers) create(kind hookflow.WebhookKind) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p := principal(c)
@@ -221,6 +234,9 @@ func (h *webhookHandlers) update(kind hookflow.WebhookKind) gin.HandlerFunc {
 			return
 		}
 		u := hookflow.WebhookUpdate{URL: body.URL, Events: body.Events, Facilities: body.Facilities, Secrets: body.Secrets}
+		if u.Facilities == nil && kind == hookflow.KindFacility {
+			u.Facilities = withinClaim(p, w.Facilities)
+		}
 		if err := checkFacilities(p, u.Facilities); err != nil {
 			fail(c, err)
 			return
