@@ -26,7 +26,7 @@ func newWebhookHandlers(webhooks WebhookStore, catalog EventCodes, dispatch Webh
 
 // webhookBody is the body of seed 000 (facility webhooks).
 type webhookBody struct {
-	URL        *string  `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port"`
+	URL        *string  `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port,target_port"`
 	Events     []string `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
 	Facilities []string `json:"facilities" validate:"optional,array,max_items=MaxFacilities,each_string,each_max_length=MaxIDLength"`
 	Secrets    []string `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
@@ -34,7 +34,7 @@ type webhookBody struct {
 
 // userWebhookBody is the body of seeds 001 and 002: no facilities.
 type userWebhookBody struct {
-	URL     *string  `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port"`
+	URL     *string  `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port,target_port"`
 	Events  []string `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
 	Secrets []string `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
 }

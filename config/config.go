@@ -53,6 +53,13 @@ type Config struct {
 	// PprofAddr serves Go's profiler (net/http/pprof) on an address of its
 	// own, for profiling under load; HOOKFLOW_PPROF_ADDR, unset: off.
 	PprofAddr string
+
+	// Tenancy and egress (issue 18).
+	//
+	// AllowedTargetPorts are the ports deliveries may use besides 443 and
+	// 80: HOOKFLOW_ALLOWED_TARGET_PORTS, comma-separated, none. The port
+	// rule is lifted with HOOKFLOW_ALLOW_PRIVATE_TARGETS=true.
+	AllowedTargetPorts []int
 }
 
 // Production reports whether the service runs in production mode.
@@ -86,6 +93,8 @@ func Load(getenv func(string) string) (Config, error) {
 
 		SecretRotationOverlap: r.positiveDuration("HOOKFLOW_SECRET_ROTATION_OVERLAP", "24h"),
 		PprofAddr:             r.str("HOOKFLOW_PPROF_ADDR", ""),
+
+		AllowedTargetPorts: r.ports("HOOKFLOW_ALLOWED_TARGET_PORTS"),
 	}
 	if cfg.Env != EnvDevelopment && cfg.Env != EnvProduction {
 		r.fail("HOOKFLOW_ENV", "must be %q or %q, got %q", EnvDevelopment, EnvProduction, cfg.Env)
@@ -195,6 +204,23 @@ func (r *reader) prefixes(name string) []netip.Prefix {
 			continue
 		}
 		out = append(out, p.Masked())
+	}
+	return out
+}
+
+func (r *reader) ports(name string) []int {
+	v, _ := r.set(name)
+	if v == "" {
+		return nil
+	}
+	var out []int
+	for _, part := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || n < 1 || n > 65535 {
+			r.fail(name, "must be a comma-separated list of ports from 1 to 65535 such as 8443,9443, got %q", part)
+			continue
+		}
+		out = append(out, n)
 	}
 	return out
 }

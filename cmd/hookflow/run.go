@@ -98,7 +98,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace, logger); err != nil {
 			return err
 		}
-		guard := egress.Guard{AllowPrivate: cfg.AllowPrivateTargets, Allowed: cfg.AllowedTargetCIDRs}
+		guard := egressGuard(cfg, logger)
 		w := worker.New(tc, worker.Options{TaskQueue: cfg.TaskQueue}, worker.Activities{
 			Delivery:  activities.New(stores.Deliveries, m.CountAttempts(egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent(), logger)), logger),
 			Retention: activities.NewRetention(stores.Retention),
@@ -138,7 +138,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		Dispatcher: m.CountPublishes(dispatcher),
 		Metrics:    m,
 	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, AllowInsecureURLs: cfg.AllowInsecureURLs,
-		SecretRotationOverlap: cfg.SecretRotationOverlap})
+		SecretRotationOverlap: cfg.SecretRotationOverlap, TargetPorts: targetPorts(cfg)})
 	return serve(ctx, ln, server, "api listening", logger)
 }
 
@@ -264,4 +264,16 @@ func temporalOptions(cfg config.Config, logger sdklog.Logger, metrics client.Met
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
 	}
 	return opts
+}
+
+// targetPorts are the ports deliveries may use, for the API's checks and the
+// guard's: any once private targets are allowed (development, where local
+// receivers listen on any port), else 443, 80 and the configured ones.
+func targetPorts(cfg config.Config) hookflow.TargetPorts {
+	return hookflow.TargetPorts{Any: cfg.AllowPrivateTargets, Extra: cfg.AllowedTargetPorts}
+}
+
+// egressGuard is the SSRF guard of every delivery.
+func egressGuard(cfg config.Config, _ *slog.Logger) egress.Guard {
+	return egress.Guard{AllowPrivate: cfg.AllowPrivateTargets, Allowed: cfg.AllowedTargetCIDRs, Ports: targetPorts(cfg)}
 }
