@@ -109,9 +109,14 @@ func (c *Client) Post(ctx context.Context, r Request, now func() time.Time) Resp
 
 // describe turns transport errors into messages fit for the delivery log.
 // A refused target is logged here with its address and network, and shown
-// to integrators only as ErrForbiddenTarget.
+// to integrators only as ErrForbiddenTarget. So is a name that does not
+// resolve: the resolver's error names the resolver and tells which internal
+// names exist, and differing from the refusal would tell private from
+// unknown.
 func (c *Client) describe(ctx context.Context, req *http.Request, err error) error {
 	var netErr net.Error
+	var dnsErr *net.DNSError
+	var addrErr *net.AddrError
 	switch {
 	case errors.Is(err, ErrForbiddenTarget):
 		detail := err.Error()
@@ -120,6 +125,9 @@ func (c *Client) describe(ctx context.Context, req *http.Request, err error) err
 			detail = opErr.Err.Error()
 		}
 		c.logger.WarnContext(ctx, "delivery target refused by the SSRF guard", "host", req.URL.Hostname(), "detail", detail)
+		return ErrForbiddenTarget
+	case errors.As(err, &dnsErr), errors.As(err, &addrErr): // NXDOMAIN, SERVFAIL, timeout, no (usable) address
+		c.logger.WarnContext(ctx, "delivery target did not resolve", "host", req.URL.Hostname(), "detail", err.Error())
 		return ErrForbiddenTarget
 	case headersTooLarge(err):
 		return ErrResponseHeadersTooLarge

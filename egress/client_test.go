@@ -155,3 +155,20 @@ func TestPostRefusesAPortOutsideTheAllowedOnesWithTheUniformRefusal(t *testing.T
 		t.Errorf("Post to a configured port = %+v (hits %d), want delivered", resp, hits)
 	}
 }
+
+func TestPostRecordsANameThatDoesNotResolveAsTheUniformRefusal(t *testing.T) {
+	var serverLog bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&serverLog, nil))
+	// .invalid never resolves (RFC 6761); the guard is lifted, so only resolution fails.
+	for _, guard := range []Guard{{}, {AllowPrivate: true}} {
+		serverLog.Reset()
+		resp := NewClient(guard, 5*time.Second, "Hookflow/test", logger).
+			Post(context.Background(), Request{URL: "https://no-such-host.invalid/hook", Body: []byte(`{}`)}, time.Now)
+		if !errors.Is(resp.Err, ErrForbiddenTarget) || resp.Err.Error() != ErrForbiddenTarget.Error() || resp.StatusCode != 0 {
+			t.Fatalf("Post with %+v = %+v, want the uniform refusal", guard, resp)
+		}
+		if logged := serverLog.String(); !strings.Contains(logged, "host=no-such-host.invalid") || !strings.Contains(logged, "did not resolve") {
+			t.Errorf("server log lacks the resolution failure: %q", logged)
+		}
+	}
+}
