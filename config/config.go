@@ -60,6 +60,19 @@ type Config struct {
 	// 80: HOOKFLOW_ALLOWED_TARGET_PORTS, comma-separated, none. The port
 	// rule is lifted with HOOKFLOW_ALLOW_PRIVATE_TARGETS=true.
 	AllowedTargetPorts []int
+	// TenantTargetCIDRs open private networks to one tenant's deliveries
+	// only, keyed "client:<clientId>" (public v2 webhooks) or
+	// "org:<organizationId>" (ECG subscriptions):
+	// HOOKFLOW_TENANT_TARGET_CIDRS, e.g.
+	// "client:client-a=10.1.0.0/16,10.3.0.0/24;org:acme=10.2.0.0/16", none.
+	TenantTargetCIDRs []TenantCIDRs
+}
+
+// TenantCIDRs are private networks opened to one tenant's deliveries.
+type TenantCIDRs struct {
+	Organization bool   // "org:": an ECG organization id, else ("client:") a public v2 clientId
+	ID           string // the clientId or organizationId
+	Prefixes     []netip.Prefix
 }
 
 // Production reports whether the service runs in production mode.
@@ -95,6 +108,7 @@ func Load(getenv func(string) string) (Config, error) {
 		PprofAddr:             r.str("HOOKFLOW_PPROF_ADDR", ""),
 
 		AllowedTargetPorts: r.ports("HOOKFLOW_ALLOWED_TARGET_PORTS"),
+		TenantTargetCIDRs:  r.tenantPrefixes("HOOKFLOW_TENANT_TARGET_CIDRS"),
 	}
 	if cfg.Env != EnvDevelopment && cfg.Env != EnvProduction {
 		r.fail("HOOKFLOW_ENV", "must be %q or %q, got %q", EnvDevelopment, EnvProduction, cfg.Env)
@@ -196,6 +210,10 @@ func (r *reader) prefixes(name string) []netip.Prefix {
 	if v == "" {
 		return nil
 	}
+	return r.prefixList(name, v)
+}
+
+func (r *reader) prefixList(name, v string) []netip.Prefix {
 	var out []netip.Prefix
 	for _, part := range strings.Split(v, ",") {
 		p, err := netip.ParsePrefix(strings.TrimSpace(part))
@@ -221,6 +239,33 @@ func (r *reader) ports(name string) []int {
 			continue
 		}
 		out = append(out, n)
+	}
+	return out
+}
+
+// tenantPrefixes reads "client:<id>=<cidr>,<cidr>;org:<id>=<cidr>": each
+// tenant once, with at least one CIDR.
+func (r *reader) tenantPrefixes(name string) []TenantCIDRs {
+	v, _ := r.set(name)
+	var out []TenantCIDRs
+	seen := map[string]bool{}
+	for _, entry := range strings.Split(v, ";") {
+		if entry = strings.TrimSpace(entry); entry == "" {
+			continue
+		}
+		tenant, cidrs, ok := strings.Cut(entry, "=")
+		tenant = strings.TrimSpace(tenant)
+		kind, id, _ := strings.Cut(tenant, ":")
+		if !ok || (kind != "client" && kind != "org") || id == "" || strings.TrimSpace(id) != id || strings.TrimSpace(cidrs) == "" {
+			r.fail(name, "must be ;-separated entries client:<clientId>=<cidr>,... or org:<organizationId>=<cidr>,..., such as client:client-a=10.1.0.0/16;org:acme=10.2.0.0/16, got %q", entry)
+			continue
+		}
+		if seen[tenant] {
+			r.fail(name, "names %s twice", tenant)
+			continue
+		}
+		seen[tenant] = true
+		out = append(out, TenantCIDRs{Organization: kind == "org", ID: id, Prefixes: r.prefixList(name, cidrs)})
 	}
 	return out
 }

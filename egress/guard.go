@@ -47,7 +47,11 @@ func mustPrefixes(cidrs ...string) []netip.Prefix {
 // Guard decides which addresses and ports deliveries may connect to.
 type Guard struct {
 	AllowPrivate bool           // lift the guard entirely, ports included (development, tests)
-	Allowed      []netip.Prefix // networks let through without lifting the rest
+	Allowed      []netip.Prefix // networks let through for every tenant
+	// TenantAllowed are networks let through for one tenant's deliveries
+	// only (HOOKFLOW_TENANT_TARGET_CIDRS). Check ignores them: a Client
+	// dials each tenant's deliveries with ForTenant's guard.
+	TenantAllowed map[Tenant][]netip.Prefix
 	// Ports are the ports a connection may go to: 443 and 80 unless more
 	// are configured. Checked again at connect time, so a webhook stored
 	// before the API checked ports cannot reach another one.

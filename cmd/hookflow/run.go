@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"time"
 
@@ -274,6 +275,19 @@ func targetPorts(cfg config.Config) hookflow.TargetPorts {
 }
 
 // egressGuard is the SSRF guard of every delivery.
-func egressGuard(cfg config.Config, _ *slog.Logger) egress.Guard {
-	return egress.Guard{AllowPrivate: cfg.AllowPrivateTargets, Allowed: cfg.AllowedTargetCIDRs, Ports: targetPorts(cfg)}
+func egressGuard(cfg config.Config, logger *slog.Logger) egress.Guard {
+	if len(cfg.AllowedTargetCIDRs) > 0 && cfg.Production() {
+		// Kept working for existing deployments, but it is rarely what a
+		// multi-tenant operator means.
+		logger.Warn("HOOKFLOW_ALLOWED_TARGET_CIDRS opens its networks to every tenant's deliveries; HOOKFLOW_TENANT_TARGET_CIDRS opens a network to one client or organization",
+			"cidrs", fmt.Sprint(cfg.AllowedTargetCIDRs))
+	}
+	guard := egress.Guard{AllowPrivate: cfg.AllowPrivateTargets, Allowed: cfg.AllowedTargetCIDRs, Ports: targetPorts(cfg)}
+	for _, tc := range cfg.TenantTargetCIDRs {
+		if guard.TenantAllowed == nil {
+			guard.TenantAllowed = make(map[egress.Tenant][]netip.Prefix, len(cfg.TenantTargetCIDRs))
+		}
+		guard.TenantAllowed[egress.Tenant{Organization: tc.Organization, ID: tc.ID}] = tc.Prefixes
+	}
+	return guard
 }
