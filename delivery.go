@@ -2,6 +2,7 @@ package hookflow
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -61,6 +62,9 @@ type Delivery struct {
 	NextRetryAt    *time.Time
 	FailureReason  string
 	CreatedAt      time.Time
+	// WebhookKind is the kind of the delivery's webhook: a facility
+	// webhook's deliveries are read only within a facilities claim.
+	WebhookKind WebhookKind `json:",omitempty"`
 }
 
 // Attempt is one HTTP POST of a delivery.
@@ -143,6 +147,26 @@ type LogFilter struct {
 	Limit       int
 	Offset      int
 	Ascending   bool
+	// Scope hides deliveries of facility webhooks outside the caller's
+	// current facilities claim.
+	Scope FacilityScope
+}
+
+// FacilityScope limits the deliveries of facility webhooks a caller may
+// read to the facilities of its current token. A webhook keeps the
+// facilities it was created with (Hookflow holds no token at delivery
+// time), so a facility taken out of a client's claim disappears from its
+// logs here, at once, while the webhook itself changes only when patched.
+type FacilityScope struct {
+	Scoped     bool     // false: no limit (support, admin)
+	Facilities []string // the caller's current facilities claim
+}
+
+// Allows reports whether a delivery to a webhook of kind, for facility, is
+// within the scope. Deliveries of user webhooks and subscriptions belong
+// to their client or organization, not to a facility.
+func (s FacilityScope) Allows(kind WebhookKind, facility string) bool {
+	return !s.Scoped || kind != KindFacility || slices.Contains(s.Facilities, facility)
 }
 
 // LogEntry is one delivery as the logs show it, with its latest attempt.

@@ -253,6 +253,18 @@ type signedRequest struct {
 	egress.Request
 	Timestamp int64
 	Err       error
+	// Tenant is whose delivery it is: the guard opens that tenant's own
+	// networks to it (egress.WithTenant).
+	Tenant egress.Tenant
+}
+
+// tenantOf is the tenant of w's deliveries: an organization for an ECG
+// subscription, else the public webhook's client.
+func tenantOf(w hookflow.Webhook) egress.Tenant {
+	if w.Kind == hookflow.KindOrganization {
+		return egress.OrganizationTenant(w.OrganizationID)
+	}
+	return egress.ClientTenant(w.ClientID)
 }
 
 // prepare renders the event and signs it with every current secret.
@@ -272,7 +284,7 @@ func (a *Activities) prepare(t *hookflow.DeliveryTarget) (signedRequest, error) 
 		// activity; a failed attempt lets the schedule run its course.
 		return signedRequest{Err: fmt.Errorf("cannot sign: %w", err)}, nil
 	}
-	return signedRequest{Request: egress.Request{URL: t.Webhook.URL, Body: body, Headers: headers}, Timestamp: now.Unix()}, nil
+	return signedRequest{Request: egress.Request{URL: t.Webhook.URL, Body: body, Headers: headers}, Timestamp: now.Unix(), Tenant: tenantOf(t.Webhook)}, nil
 }
 
 // send posts a prepared request and describes what came back.
@@ -294,7 +306,7 @@ func (a *Activities) post(ctx context.Context, req signedRequest) egress.Respons
 	if req.Err != nil {
 		return egress.Response{Err: req.Err}
 	}
-	return a.poster.Post(ctx, req.Request, a.now)
+	return a.poster.Post(egress.WithTenant(ctx, req.Tenant), req.Request, a.now)
 }
 
 // sentHeaders are the headers an attempt records: the signed ones and the

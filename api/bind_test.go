@@ -25,7 +25,7 @@ type nestedBody struct {
 }
 
 func TestTypedBindingValidatesNestedBodiesWithPerFieldAllowedValues(t *testing.T) {
-	b := &binder{rules: newRules(false), maxBytes: 4096}
+	b := &binder{rules: newRules(false, hookflow.TargetPorts{}), maxBytes: 4096}
 	allowed := fieldValues{"color": {"red", "blue"}, "size": {"S", "M"}, "owner.kind": {"person"}, "items.kind": {"box"}}
 	obj := map[string]any{
 		"color": "green", "size": "S", "owner": map[string]any{"kind": "robot", "extra": 1},
@@ -68,7 +68,7 @@ type filledBody struct {
 // Binding decodes the body once: the rules run over the raw values, which
 // are then copied into the typed fields without a JSON round trip.
 func TestDecodeFillsTypedFieldsFromTheCheckedValues(t *testing.T) {
-	b := &binder{rules: newRules(false), maxBytes: 4096}
+	b := &binder{rules: newRules(false, hookflow.TargetPorts{}), maxBytes: 4096}
 	obj := map[string]any{"name": "n", "count": "3", "tags": []any{}, "data": map[string]any{"b": json.Number("1.50"), "a": []any{true}},
 		"stamp": "12", "enabled": true}
 	got, err := decode[filledBody](context.Background(), b, obj)

@@ -145,6 +145,8 @@ func TestHostileInputsAreRefusedAndNothingIsStored(t *testing.T) {
 		// Webhook bodies (POST and PATCH share the rules).
 		{"url port 99999", http.MethodPost, facilityPath, tok, webhook(map[string]any{"url": "https://example.com:99999/hook"}), nil, 400, badRequest("url must have a port between 1 and 65535")},
 		{"url port 0", http.MethodPost, facilityPath, tok, webhook(map[string]any{"url": "https://example.com:0/hook"}), nil, 400, badRequest("url must have a port between 1 and 65535")},
+		{"url port 8443", http.MethodPost, facilityPath, tok, webhook(map[string]any{"url": "https://example.com:8443/hook"}), nil, 400, badRequest("url must use port 443 or 80")},
+		{"user url port 22", http.MethodPost, userPath, tok, map[string]any{"url": "https://example.com:22/", "events": []string{"all"}}, nil, 400, badRequest("url must use port 443 or 80")},
 		{"url of 70,000 characters", http.MethodPost, facilityPath, tok, webhook(map[string]any{"url": "https://example.com/" + long(70000)}), nil, 400, badRequest("url must be shorter than or equal to 2048 characters")},
 		{"url without a host name", http.MethodPost, facilityPath, tok, webhook(map[string]any{"url": "https://:443/hook"}), nil, 400, badRequest("should be a secure URL with HTTPS")},
 		{"url with NUL", http.MethodPost, facilityPath, tok, `{"url":"https://example.com/\u0000","events":["shift.created"]}`, nil, 400, badRequest(nulMessage)},
@@ -159,6 +161,7 @@ func TestHostileInputsAreRefusedAndNothingIsStored(t *testing.T) {
 		{"two JSON values", http.MethodPost, facilityPath, tok, `{"url":"https://example.com/hook","events":["shift.created"]} {}`, nil, 400, badRequest("Request body is not valid JSON")},
 		{"trailing garbage", http.MethodPost, userPath, tok, `{"url":"https://example.com/hook","events":["all"]}garbage`, nil, 400, badRequest("Request body is not valid JSON")},
 		{"patch url port 99999", http.MethodPatch, hookPath, tok, map[string]any{"url": "https://example.com:99999/hook"}, nil, 400, badRequest("url must have a port between 1 and 65535")},
+		{"patch url port 6379", http.MethodPatch, hookPath, tok, map[string]any{"url": "https://example.com:6379/"}, nil, 400, badRequest("url must use port 443 or 80")},
 		{"patch 10,000 events", http.MethodPatch, hookPath, tok, map[string]any{"events": manyStrings(10000, func(int) string { return "all" })}, nil, 400, badRequest(fmt.Sprintf("events must contain no more than %d elements", catalogSize))},
 		{"patch facility of 20 KB", http.MethodPatch, hookPath, tok, map[string]any{"facilities": []string{long(20000)}}, nil, 400, badRequest("each value in facilities must be shorter than or equal to 255 characters")},
 		{"patch trailing brace", http.MethodPatch, hookPath, tok, `{"url":"https://example.com/other"}}`, nil, 400, badRequest("Request body is not valid JSON")},
@@ -247,7 +250,10 @@ func TestRepeatedEventsAndFacilitiesAreStoredOnce(t *testing.T) {
 }
 
 func TestValuesAtTheLimitsAreAccepted(t *testing.T) {
-	h := newHarness(t, func(_ *api.Deps, o *api.Options) { o.MaxPayloadBytes = 256 << 10 })
+	h := newHarness(t, func(_ *api.Deps, o *api.Options) {
+		o.MaxPayloadBytes = 256 << 10
+		o.TargetPorts.Extra = []int{65535} // the highest port, once an operator allows it
+	})
 	longID := strings.Repeat("f", hookflow.MaxIDLength)
 	tok, _ := integrator(t, longID)
 	created := createWebhook(t, h, facilityPath, tok, map[string]any{

@@ -6,7 +6,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hookflow/hookflow"
-	"github.com/hookflow/hookflow/auth"
 )
 
 // logDetail is one delivery log with every attempt in order: what each try
@@ -24,7 +23,7 @@ func (h *logHandlers) detail(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if !p.HasAny(auth.RoleSupport) && e.Delivery.ClientID != p.ClientID {
+	if !mayRead(p, e.Delivery) {
 		fail(c, hookflow.ErrLogNotFound)
 		return
 	}

@@ -152,7 +152,7 @@ func (h *logHandlers) search(c *gin.Context) {
 		f.EventType = ""
 	}
 	if !p.HasAny(auth.RoleSupport) {
-		f.ClientID = p.ClientID
+		f.ClientID, f.Scope = p.ClientID, facilityScope(p)
 		if err := checkFacilities(p, f.FacilityIDs); err != nil {
 			fail(c, err)
 			return
@@ -173,6 +173,27 @@ func (h *logHandlers) search(c *gin.Context) {
 	}
 	// Seed 004 documents 201 for this search.
 	c.JSON(http.StatusCreated, body)
+}
+
+// facilityScope is the part of its client's logs an integrator may read:
+// facility webhooks' deliveries only for the facilities of its current
+// token, so a facility revoked from the claim is hidden at once.
+func facilityScope(p auth.Principal) hookflow.FacilityScope {
+	facilities := p.Facilities
+	if facilities == nil {
+		facilities = []string{}
+	}
+	return hookflow.FacilityScope{Scoped: true, Facilities: facilities}
+}
+
+// mayRead reports whether the caller may read (and retry) a delivery: support
+// and admin any, an integrator its client's within its facility scope.
+// Anything else is "Webhook log not found", leaking nothing.
+func mayRead(p auth.Principal, d hookflow.Delivery) bool {
+	if p.HasAny(auth.RoleSupport) {
+		return true
+	}
+	return d.ClientID == p.ClientID && facilityScope(p).Allows(d.WebhookKind, d.FacilityID)
 }
 
 // parseDate reads a date the rfc3339 rule passed.
@@ -230,7 +251,7 @@ func (h *logHandlers) retry(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if !p.HasAny(auth.RoleSupport) && d.ClientID != p.ClientID {
+	if !mayRead(p, *d) {
 		fail(c, hookflow.ErrLogNotFound)
 		return
 	}

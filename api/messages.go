@@ -36,6 +36,7 @@ var messages = map[string]string{
 	"each_text":       "each value in {field} must be valid UTF-8 without NUL characters",
 	"header_safe":     "{field} must contain only the characters " + hookflow.IDCharacters,
 	"url_port":        "{field} must have a port between 1 and 65535",
+	"target_port":     "{field} must use port {ports}", // {ports}: the configured ones (rules.check)
 	"max_allowed":     "{field} must contain no more than {count} elements",
 	"min_num":         "{field} must not be less than {param}",
 	"max_num":         "{field} must not be greater than {param}",

@@ -54,12 +54,14 @@ func allowedValues(ctx context.Context) []string {
 type rules struct {
 	v             *validator.Validate
 	allowInsecure bool
+	ports         hookflow.TargetPorts // the target_port rule's
 }
 
 // newRules registers Hookflow's rules. allowInsecure lets http:// URLs
-// pass the https_url rule (development only).
-func newRules(allowInsecure bool) *rules {
-	r := &rules{v: validator.New(), allowInsecure: allowInsecure}
+// pass the https_url rule (development only); ports are the ports the
+// target_port rule lets delivery targets use.
+func newRules(allowInsecure bool, ports hookflow.TargetPorts) *rules {
+	r := &rules{v: validator.New(), allowInsecure: allowInsecure, ports: ports}
 	must := func(err error) {
 		if err != nil {
 			panic(fmt.Sprintf("register validation: %v", err)) // a programming error, caught by every test
@@ -121,6 +123,7 @@ func newRules(allowInsecure bool) *rules {
 	must(r.v.RegisterValidation("each_text", eachItem(func(item any) bool { s, ok := item.(string); return !ok || hookflow.IsText(s) }), true))
 	must(r.v.RegisterValidation("header_safe", onString(hookflow.IsHeaderSafeID), true))
 	must(r.v.RegisterValidation("url_port", onString(validPort), true))
+	must(r.v.RegisterValidation("target_port", onString(r.targetPort), true))
 	must(r.v.RegisterValidationCtx("max_allowed", func(ctx context.Context, fl validator.FieldLevel) bool {
 		items, ok := value(fl).([]any)
 		return !ok || len(items) <= len(allowedValues(ctx))
@@ -219,6 +222,18 @@ func validPort(raw string) bool {
 	}
 	n, err := strconv.Atoi(u.Port())
 	return err == nil && n >= 1 && n <= 65535
+}
+
+// targetPort accepts a URL whose port, named or implied by its scheme, is
+// one deliveries may use. A URL that does not parse, has no port or one out
+// of range is the https_url, url_address and url_port rules' to report.
+func (r *rules) targetPort(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || !validPort(raw) {
+		return true
+	}
+	port := hookflow.URLPort(u)
+	return port == 0 || r.ports.Allows(port)
 }
 
 // isURLAddress accepts an absolute http or https URL with a host, no user
@@ -334,7 +349,7 @@ func (r *rules) check(ctx context.Context, t reflect.Type, obj map[string]any, m
 				continue
 			}
 			if err := r.v.VarCtx(fctx, raw, rule); err != nil {
-				failures = append(failures, message(err, path, values))
+				failures = append(failures, strings.ReplaceAll(message(err, path, values), "{ports}", r.ports.String()))
 			}
 		}
 		failures = append(failures, r.checkNested(ctx, f.typ, raw, mode, path)...)
@@ -359,7 +374,7 @@ func (r *rules) check(ctx context.Context, t reflect.Type, obj map[string]any, m
 // the field's type rule alone.
 var boundRules = map[string]bool{
 	"max_length": true, "min_length": true, "max_items": true, "max_allowed": true, "max_num": true,
-	"text": true, "header_safe": true, "url_port": true,
+	"text": true, "header_safe": true, "url_port": true, "target_port": true,
 }
 
 func ruleName(rule string) string {

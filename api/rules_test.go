@@ -90,7 +90,7 @@ type boundedBody struct {
 }
 
 func TestBoundRulesReportTheirMessages(t *testing.T) {
-	r := newRules(false)
+	r := newRules(false, hookflow.TargetPorts{})
 	allowed := fieldValues{"events": {"a", "b"}}
 	tests := []struct {
 		name string
@@ -142,6 +142,39 @@ func TestEveryNumericRuleParameterResolves(t *testing.T) {
 				if _, err := strconv.Atoi(resolveParam(param)); err != nil {
 					t.Errorf("%T.%s: rule %s has a parameter that is neither a number nor a limit", req, f.name, rule)
 				}
+			}
+		}
+	}
+}
+
+func TestTargetPortAcceptsHTTPSAndHTTPPortsPlusTheConfiguredOnes(t *testing.T) {
+	type target struct {
+		URL string `json:"url" validate:"string,url_port,target_port"`
+	}
+	strict := newRules(false, hookflow.TargetPorts{})
+	extra := newRules(false, hookflow.TargetPorts{Extra: []int{8443}})
+	lifted := newRules(false, hookflow.TargetPorts{Any: true})
+	tests := []struct {
+		url                   string
+		strict, extra, lifted []string
+	}{
+		{"https://h/", nil, nil, nil},
+		{"http://h/", nil, nil, nil},
+		{"https://h:443/", nil, nil, nil},
+		{"https://h:80/", nil, nil, nil},
+		{"https://h:8443/", []string{"url must use port 443 or 80"}, nil, nil},
+		{"http://10.0.0.5:22/", []string{"url must use port 443 or 80"}, []string{"url must use port 443, 80 or 8443"}, nil},
+		// Out of range stays the url_port rule's message alone.
+		{"https://h:70000/", []string{"url must have a port between 1 and 65535"}, []string{"url must have a port between 1 and 65535"}, []string{"url must have a port between 1 and 65535"}},
+	}
+	for _, tt := range tests {
+		for _, c := range []struct {
+			r    *rules
+			want []string
+		}{{strict, tt.strict}, {extra, tt.extra}, {lifted, tt.lifted}} {
+			got := c.r.check(context.Background(), reflect.TypeFor[target](), map[string]any{"url": tt.url}, checkMode{}, "")
+			if !slices.Equal(got, c.want) {
+				t.Errorf("%s with ports %v: %q, want %q", tt.url, c.r.ports, got, c.want)
 			}
 		}
 	}

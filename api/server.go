@@ -17,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/auth"
 )
 
@@ -32,6 +33,10 @@ type Options struct {
 	// SecretRotationOverlap is how long a subscription's rotated-out secret
 	// keeps signing; zero stops it at once.
 	SecretRotationOverlap time.Duration
+
+	// TargetPorts are the ports webhook URLs and subscription postUris may
+	// use (tenancy and egress): the zero value allows 443 and 80 only.
+	TargetPorts hookflow.TargetPorts
 }
 
 // Observer instruments every request and serves the metrics scrape.
@@ -92,7 +97,7 @@ func NewServer(deps Deps, opts Options) *Server {
 		s.get("/metrics", gin.WrapH(deps.Metrics.Handler()))
 	}
 
-	b := &binder{rules: newRules(opts.AllowInsecureURLs), maxBytes: opts.MaxPayloadBytes}
+	b := &binder{rules: newRules(opts.AllowInsecureURLs, opts.TargetPorts), maxBytes: opts.MaxPayloadBytes}
 	st, d := deps.Stores, deps.Dispatcher
 	s.public = publicRoutes(
 		newWebhookHandlers(st.Webhooks, st.Catalog, d, b),

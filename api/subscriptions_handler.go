@@ -27,7 +27,7 @@ func newSubscriptionHandlers(subscriptions SubscriptionStore, catalog Subscripti
 // subscriptionBody is the create body of a subscription and what a patch
 // must leave.
 type subscriptionBody struct {
-	PostURI       string   `json:"postUri" validate:"not_empty,string,text,max_length=MaxURLLength,url_address"`
+	PostURI       string   `json:"postUri" validate:"not_empty,string,text,max_length=MaxURLLength,url_address,target_port"`
 	Events        []string `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
 	Version       *string  `json:"version" validate:"optional,string,in"`
 	IsDevelopment bool     `json:"isDevelopment" validate:"boolean"`

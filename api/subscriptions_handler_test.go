@@ -100,8 +100,8 @@ func TestCreateSubscriptionGeneratesASecretAndDefaultsTheVersion(t *testing.T) {
 
 	// Any category's events and `all`; a development subscription may use http.
 	dev := h.do(http.MethodPost, subscriptionsURL(org), adminToken(t), map[string]any{
-		"postUri": "http://localhost:3000/hooks", "events": []string{"all"}, "version": "v1", "isDevelopment": true})
-	if body := mustStatus(t, dev, http.StatusCreated); body["isDevelopment"] != true || body["postUri"] != "http://localhost:3000/hooks" {
+		"postUri": "http://localhost/hooks", "events": []string{"all"}, "version": "v1", "isDevelopment": true})
+	if body := mustStatus(t, dev, http.StatusCreated); body["isDevelopment"] != true || body["postUri"] != "http://localhost/hooks" {
 		t.Errorf("development subscription %v", body)
 	}
 }
@@ -128,6 +128,8 @@ func TestCreateSubscriptionReportsEveryFailedRule(t *testing.T) {
 			[]string{"postUri must be a URL address"}},
 		{"http without isDevelopment", map[string]any{"postUri": "http://example.com", "events": []string{"all"}, "isDevelopment": false},
 			[]string{"postUri must be a secure URL with HTTPS unless isDevelopment is true"}},
+		{"a port deliveries may not use, development or not", map[string]any{"postUri": "http://10.0.0.5:6379/", "events": []string{"all"}, "isDevelopment": true},
+			[]string{"postUri must use port 443 or 80"}},
 		{"unknown version and property", map[string]any{"postUri": "https://example.com", "events": []string{"all"}, "version": "v9", "isDevelopment": false, "name": "x"},
 			[]string{versions, "property name should not exist"}},
 	}
@@ -245,9 +247,9 @@ func TestPatchSubscriptionEditsOnlyItsEditableFields(t *testing.T) {
 	sub := newSubscription(t, h, tok, org, "shift.created")
 	url := subscriptionURL(org, sub)
 
-	patched := mustStatus(t, h.patch(url, tok, op("replace", "/postUri", "http://localhost:9/dev"), op("replace", "/isDevelopment", true),
+	patched := mustStatus(t, h.patch(url, tok, op("replace", "/postUri", "http://localhost/dev"), op("replace", "/isDevelopment", true),
 		op("add", "/events/-", "facility.creation.accepted")), http.StatusOK)
-	if patched["postUri"] != "http://localhost:9/dev" || patched["isDevelopment"] != true ||
+	if patched["postUri"] != "http://localhost/dev" || patched["isDevelopment"] != true ||
 		strings.Join(strs(patched["events"]), ",") != "shift.created,facility.creation.accepted" || patched["secretKey"] != sub["secretKey"] {
 		t.Errorf("patched %v", patched)
 	}
@@ -260,10 +262,12 @@ func TestPatchSubscriptionEditsOnlyItsEditableFields(t *testing.T) {
 		invalid("postUri must be a secure URL with HTTPS unless isDevelopment is true"))
 	expectJSON(t, h.patch(url, tok, op("replace", "/events", []string{}), op("replace", "/version", "v7")), http.StatusBadRequest,
 		invalid("events must contain at least 1 elements", versionsMessage(t, h, tok, org)))
+	expectJSON(t, h.patch(url, tok, op("replace", "/postUri", "http://localhost:2375/dev")), http.StatusBadRequest,
+		invalid("postUri must use port 443 or 80"))
 	expectJSON(t, h.patch(url, tok, op("test", "/version", "v2")), http.StatusConflict, conflict("JSON Patch test failed: /version does not hold the given value"))
 	// None of the refused patches changed anything.
 	got := mustStatus(t, h.do(http.MethodGet, url, tok, nil), http.StatusOK)
-	if got["postUri"] != "http://localhost:9/dev" || got["version"] != "v1" || len(strs(got["events"])) != 2 {
+	if got["postUri"] != "http://localhost/dev" || got["version"] != "v1" || len(strs(got["events"])) != 2 {
 		t.Errorf("after refused patches: %v", got)
 	}
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,7 +26,7 @@ func newWebhookHandlers(webhooks WebhookStore, catalog EventCodes, dispatch Webh
 
 // webhookBody is the body of seed 000 (facility webhooks).
 type webhookBody struct {
-	URL        *string  `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port"`
+	URL        *string  `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port,target_port"`
 	Events     []string `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
 	Facilities []string `json:"facilities" validate:"optional,array,max_items=MaxFacilities,each_string,each_max_length=MaxIDLength"`
 	Secrets    []string `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
@@ -33,7 +34,7 @@ type webhookBody struct {
 
 // userWebhookBody is the body of seeds 001 and 002: no facilities.
 type userWebhookBody struct {
-	URL     *string  `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port"`
+	URL     *string  `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port,target_port"`
 	Events  []string `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
 	Secrets []string `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
 }
@@ -131,6 +132,18 @@ func checkFacilities(p auth.Principal, facilities []string) error {
 		}
 	}
 	return nil
+}
+
+// withinClaim re-checks a webhook's stored facilities against the caller's
+// current claim on a PATCH that leaves them out: those revoked since are
+// dropped, so a patch cannot carry them forward. Nil when none is, leaving
+// the facilities as they are.
+func withinClaim(p auth.Principal, stored []string) []string {
+	kept := slices.DeleteFunc(slices.Clone(stored), func(f string) bool { return !p.MayUseFacility(f) })
+	if len(kept) == len(stored) {
+		return nil
+	}
+	return kept
 }
 
 func (h *webhookHandlers) create(kind hookflow.WebhookKind) gin.HandlerFunc {
@@ -235,6 +248,9 @@ func (h *webhookHandlers) update(kind hookflow.WebhookKind) gin.HandlerFunc {
 			return
 		}
 		u := hookflow.WebhookUpdate{URL: body.URL, Events: body.Events, Facilities: body.Facilities, Secrets: body.Secrets}
+		if u.Facilities == nil && kind == hookflow.KindFacility {
+			u.Facilities = withinClaim(p, w.Facilities)
+		}
 		if err := checkFacilities(p, u.Facilities); err != nil {
 			fail(c, err)
 			return

@@ -148,7 +148,7 @@ func TestCreateFacilityWebhookOutsideTheClaimIsForbidden(t *testing.T) {
 func TestInsecureURLsPassOnlyWhenAllowed(t *testing.T) {
 	h := newHarness(t, func(_ *api.Deps, o *api.Options) { o.AllowInsecureURLs = true })
 	tok, _ := integrator(t)
-	r := h.do(http.MethodPost, userPath, tok, map[string]any{"url": "http://localhost:9000/hook", "events": []string{"all"}})
+	r := h.do(http.MethodPost, userPath, tok, map[string]any{"url": "http://localhost/hook", "events": []string{"all"}})
 	if r.status != http.StatusCreated {
 		t.Fatalf("status %d: %s", r.status, r.raw)
 	}

@@ -77,6 +77,19 @@ type Config struct {
 	// HOOKFLOW_MAX_PENDING_POSTS_PER_SUBSCRIPTION (1000),
 	// HOOKFLOW_MAX_FANOUT_PER_PUBLISH (1000).
 	Quotas hookflow.Quotas
+
+	// Tenancy and egress (issue 18).
+	//
+	// AllowedTargetPorts are the ports deliveries may use besides 443 and
+	// 80: HOOKFLOW_ALLOWED_TARGET_PORTS, comma-separated, none. The port
+	// rule is lifted with HOOKFLOW_ALLOW_PRIVATE_TARGETS=true.
+	AllowedTargetPorts []int
+	// TenantTargetCIDRs open private networks to one tenant's deliveries
+	// only, keyed "client:<clientId>" (public v2 webhooks) or
+	// "org:<organizationId>" (ECG subscriptions):
+	// HOOKFLOW_TENANT_TARGET_CIDRS, e.g.
+	// "client:client-a=10.1.0.0/16,10.3.0.0/24;org:acme=10.2.0.0/16", none.
+	TenantTargetCIDRs []TenantCIDRs
 }
 
 // TemporalTLS is how the client reaches Temporal over TLS: a self-hosted
@@ -98,6 +111,13 @@ type TemporalTLS struct {
 	// APIKey authenticates to Temporal Cloud as a bearer token:
 	// HOOKFLOW_TEMPORAL_API_KEY. Never logged.
 	APIKey string
+}
+
+// TenantCIDRs are private networks opened to one tenant's deliveries.
+type TenantCIDRs struct {
+	Organization bool   // "org:": an ECG organization id, else ("client:") a public v2 clientId
+	ID           string // the clientId or organizationId
+	Prefixes     []netip.Prefix
 }
 
 // Production reports whether the service runs in production mode.
@@ -132,6 +152,8 @@ func Load(getenv func(string) string) (Config, error) {
 		SecretRotationOverlap: r.positiveDuration("HOOKFLOW_SECRET_ROTATION_OVERLAP", "24h"),
 		PprofAddr:             r.str("HOOKFLOW_PPROF_ADDR", ""),
 
+		AllowedTargetPorts: r.ports("HOOKFLOW_ALLOWED_TARGET_PORTS"),
+		TenantTargetCIDRs:  r.tenantPrefixes("HOOKFLOW_TENANT_TARGET_CIDRS"),
 		Temporal: TemporalTLS{
 			Enabled:    r.boolean("HOOKFLOW_TEMPORAL_TLS", false),
 			CAFile:     r.str("HOOKFLOW_TEMPORAL_TLS_CA_FILE", ""),
@@ -330,6 +352,10 @@ func (r *reader) prefixes(name string) []netip.Prefix {
 	if v == "" {
 		return nil
 	}
+	return r.prefixList(name, v)
+}
+
+func (r *reader) prefixList(name, v string) []netip.Prefix {
 	var out []netip.Prefix
 	for _, part := range strings.Split(v, ",") {
 		p, err := netip.ParsePrefix(strings.TrimSpace(part))
@@ -338,6 +364,50 @@ func (r *reader) prefixes(name string) []netip.Prefix {
 			continue
 		}
 		out = append(out, p.Masked())
+	}
+	return out
+}
+
+func (r *reader) ports(name string) []int {
+	v, _ := r.set(name)
+	if v == "" {
+		return nil
+	}
+	var out []int
+	for _, part := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || n < 1 || n > 65535 {
+			r.fail(name, "must be a comma-separated list of ports from 1 to 65535 such as 8443,9443, got %q", part)
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// tenantPrefixes reads "client:<id>=<cidr>,<cidr>;org:<id>=<cidr>": each
+// tenant once, with at least one CIDR.
+func (r *reader) tenantPrefixes(name string) []TenantCIDRs {
+	v, _ := r.set(name)
+	var out []TenantCIDRs
+	seen := map[string]bool{}
+	for _, entry := range strings.Split(v, ";") {
+		if entry = strings.TrimSpace(entry); entry == "" {
+			continue
+		}
+		tenant, cidrs, ok := strings.Cut(entry, "=")
+		tenant = strings.TrimSpace(tenant)
+		kind, id, _ := strings.Cut(tenant, ":")
+		if !ok || (kind != "client" && kind != "org") || id == "" || strings.TrimSpace(id) != id || strings.TrimSpace(cidrs) == "" {
+			r.fail(name, "must be ;-separated entries client:<clientId>=<cidr>,... or org:<organizationId>=<cidr>,..., such as client:client-a=10.1.0.0/16;org:acme=10.2.0.0/16, got %q", entry)
+			continue
+		}
+		if seen[tenant] {
+			r.fail(name, "names %s twice", tenant)
+			continue
+		}
+		seen[tenant] = true
+		out = append(out, TenantCIDRs{Organization: kind == "org", ID: id, Prefixes: r.prefixList(name, cidrs)})
 	}
 	return out
 }

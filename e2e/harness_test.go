@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 
+	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/activities"
 	"github.com/hookflow/hookflow/api"
 	"github.com/hookflow/hookflow/auth"
@@ -95,7 +96,8 @@ func newStack(t *testing.T, o stackOptions) *stack {
 			Processors: stores.Deliveries,
 		},
 		Dispatcher: d,
-	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true, SecretRotationOverlap: o.overlap})))
+	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true, SecretRotationOverlap: o.overlap,
+		TargetPorts: hookflow.TargetPorts{Any: true}})))
 	t.Cleanup(srv.Close)
 	return &stack{t: t, url: srv.URL, queue: queue, dispatcher: d}
 }

@@ -26,17 +26,35 @@ const MaxResponseHeaderBytes = 16 << 10
 // answered with more than MaxResponseHeaderBytes of headers.
 var ErrResponseHeadersTooLarge = errors.New("refused: the receiver's response headers exceed 16 KiB")
 
-// Client posts signed deliveries with a shared keep-alive pool.
+// Client posts signed deliveries with a shared keep-alive pool, and one
+// pool of its own per tenant with networks of its own.
 type Client struct {
-	http      *http.Client
+	http *http.Client
+	// tenants hold a pool each: a connection opened to one tenant's network
+	// is kept alive for reuse, and must never serve another tenant's
+	// delivery to the same host, as a shared pool would let it.
+	tenants   map[Tenant]*http.Client
 	userAgent string
 	logger    *slog.Logger
 }
 
-// NewClient builds a client whose every connection passes guard. Redirects
-// are not followed: a 3xx is the receiver's answer. logger receives the
-// detail of refused targets, which the delivery log does not show.
+// NewClient builds a client whose every connection passes guard; a
+// delivery of a tenant of guard.TenantAllowed (see WithTenant) passes
+// guard.ForTenant. Redirects are not followed: a 3xx is the receiver's
+// answer. logger receives the detail of refused targets, which the delivery
+// log does not show.
 func NewClient(guard Guard, timeout time.Duration, userAgent string, logger *slog.Logger) *Client {
+	c := &Client{http: newHTTPClient(guard.shared(), timeout), userAgent: userAgent, logger: logger}
+	for t := range guard.TenantAllowed {
+		if c.tenants == nil {
+			c.tenants = make(map[Tenant]*http.Client, len(guard.TenantAllowed))
+		}
+		c.tenants[t] = newHTTPClient(guard.ForTenant(t), timeout)
+	}
+	return c
+}
+
+func newHTTPClient(guard Guard, timeout time.Duration) *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: guard.control}
 	transport := &http.Transport{
 		Proxy:                  nil, // a proxy would dial on our behalf and bypass the guard
@@ -50,15 +68,21 @@ func NewClient(guard Guard, timeout time.Duration, userAgent string, logger *slo
 		ResponseHeaderTimeout:  timeout,
 		MaxResponseHeaderBytes: MaxResponseHeaderBytes, // HTTP/2 takes it as its header list limit too
 	}
-	return &Client{
-		http: &http.Client{
-			Transport:     transport,
-			Timeout:       timeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-		userAgent: userAgent,
-		logger:    logger,
+	return &http.Client{
+		Transport:     transport,
+		Timeout:       timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// pool is the HTTP client of the delivery ctx carries.
+func (c *Client) pool(ctx context.Context) *http.Client {
+	if t, ok := TenantFrom(ctx); ok {
+		if own, ok := c.tenants[t]; ok {
+			return own
+		}
+	}
+	return c.http
 }
 
 // Request is one delivery attempt.
@@ -92,7 +116,7 @@ func (c *Client) Post(ctx context.Context, r Request, now func() time.Time) Resp
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
-	resp, err := c.http.Do(req)
+	resp, err := c.pool(ctx).Do(req)
 	if err != nil {
 		return Response{Err: c.describe(ctx, req, err), Duration: now().Sub(start)}
 	}
@@ -109,9 +133,14 @@ func (c *Client) Post(ctx context.Context, r Request, now func() time.Time) Resp
 
 // describe turns transport errors into messages fit for the delivery log.
 // A refused target is logged here with its address and network, and shown
-// to integrators only as ErrForbiddenTarget.
+// to integrators only as ErrForbiddenTarget. So is a name that does not
+// resolve: the resolver's error names the resolver and tells which internal
+// names exist, and differing from the refusal would tell private from
+// unknown.
 func (c *Client) describe(ctx context.Context, req *http.Request, err error) error {
 	var netErr net.Error
+	var dnsErr *net.DNSError
+	var addrErr *net.AddrError
 	switch {
 	case errors.Is(err, ErrForbiddenTarget):
 		detail := err.Error()
@@ -120,6 +149,9 @@ func (c *Client) describe(ctx context.Context, req *http.Request, err error) err
 			detail = opErr.Err.Error()
 		}
 		c.logger.WarnContext(ctx, "delivery target refused by the SSRF guard", "host", req.URL.Hostname(), "detail", detail)
+		return ErrForbiddenTarget
+	case errors.As(err, &dnsErr), errors.As(err, &addrErr): // NXDOMAIN, SERVFAIL, timeout, no (usable) address
+		c.logger.WarnContext(ctx, "delivery target did not resolve", "host", req.URL.Hostname(), "detail", err.Error())
 		return ErrForbiddenTarget
 	case headersTooLarge(err):
 		return ErrResponseHeadersTooLarge

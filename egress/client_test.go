@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookflow/hookflow"
 )
 
 func TestPostRefusesAHostnameThatResolvesToLoopback(t *testing.T) {
@@ -123,5 +128,47 @@ func TestPostFailsAnAnswerWhoseHeadersExceedTheBound(t *testing.T) {
 				t.Fatalf("Post = %+v, want a failed attempt with %v", resp, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestPostRefusesAPortOutsideTheAllowedOnesWithTheUniformRefusal(t *testing.T) {
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits++ }))
+	defer srv.Close()
+	port, err := strconv.Atoi(srv.URL[strings.LastIndex(srv.URL, ":")+1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Loopback is opened as an allowed network, so only the port rule stands in the way.
+	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	var serverLog bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&serverLog, nil))
+	resp := NewClient(Guard{Allowed: loopback}, 5*time.Second, "Hookflow/test", logger).Post(context.Background(), Request{URL: srv.URL, Body: []byte(`{}`)}, time.Now)
+	if !errors.Is(resp.Err, ErrForbiddenTarget) || resp.Err.Error() != ErrForbiddenTarget.Error() || hits != 0 {
+		t.Fatalf("Post to port %d = %+v (hits %d), want the uniform refusal before connecting", port, resp, hits)
+	}
+	if !strings.Contains(serverLog.String(), fmt.Sprintf("port %d is not one of 443 or 80", port)) {
+		t.Errorf("server log lacks the refused port: %q", serverLog.String())
+	}
+	allowed := Guard{Allowed: loopback, Ports: hookflow.TargetPorts{Extra: []int{port}}}
+	if resp := NewClient(allowed, 5*time.Second, "Hookflow/test", logger).Post(context.Background(), Request{URL: srv.URL, Body: []byte(`{}`)}, time.Now); !resp.Success() || hits != 1 {
+		t.Errorf("Post to a configured port = %+v (hits %d), want delivered", resp, hits)
+	}
+}
+
+func TestPostRecordsANameThatDoesNotResolveAsTheUniformRefusal(t *testing.T) {
+	var serverLog bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&serverLog, nil))
+	// .invalid never resolves (RFC 6761); the guard is lifted, so only resolution fails.
+	for _, guard := range []Guard{{}, {AllowPrivate: true}} {
+		serverLog.Reset()
+		resp := NewClient(guard, 5*time.Second, "Hookflow/test", logger).
+			Post(context.Background(), Request{URL: "https://no-such-host.invalid/hook", Body: []byte(`{}`)}, time.Now)
+		if !errors.Is(resp.Err, ErrForbiddenTarget) || resp.Err.Error() != ErrForbiddenTarget.Error() || resp.StatusCode != 0 {
+			t.Fatalf("Post with %+v = %+v, want the uniform refusal", guard, resp)
+		}
+		if logged := serverLog.String(); !strings.Contains(logged, "host=no-such-host.invalid") || !strings.Contains(logged, "did not resolve") {
+			t.Errorf("server log lacks the resolution failure: %q", logged)
+		}
 	}
 }

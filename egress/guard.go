@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/netip"
 	"syscall"
+
+	"github.com/hookflow/hookflow"
 )
 
 // ErrForbiddenTarget marks an attempt refused by the SSRF guard. Its text
@@ -42,10 +44,18 @@ func mustPrefixes(cidrs ...string) []netip.Prefix {
 	return out
 }
 
-// Guard decides which addresses deliveries may connect to.
+// Guard decides which addresses and ports deliveries may connect to.
 type Guard struct {
-	AllowPrivate bool           // lift the guard entirely (development, tests)
-	Allowed      []netip.Prefix // networks let through without lifting the rest
+	AllowPrivate bool           // lift the guard entirely, ports included (development, tests)
+	Allowed      []netip.Prefix // networks let through for every tenant
+	// TenantAllowed are networks let through for one tenant's deliveries
+	// only (HOOKFLOW_TENANT_TARGET_CIDRS). Check ignores them: a Client
+	// dials each tenant's deliveries with ForTenant's guard.
+	TenantAllowed map[Tenant][]netip.Prefix
+	// Ports are the ports a connection may go to: 443 and 80 unless more
+	// are configured. Checked again at connect time, so a webhook stored
+	// before the API checked ports cannot reach another one.
+	Ports hookflow.TargetPorts
 }
 
 // Check returns ErrForbiddenTarget for an address the guard refuses.
@@ -96,5 +106,11 @@ func (g Guard) control(_, address string, _ syscall.RawConn) error {
 	if err != nil {
 		return fmt.Errorf("%w: cannot parse %q", ErrForbiddenTarget, address)
 	}
-	return g.Check(ap.Addr())
+	if err := g.Check(ap.Addr()); err != nil {
+		return err
+	}
+	if !g.AllowPrivate && !g.Ports.Allows(int(ap.Port())) {
+		return fmt.Errorf("%w: port %d is not one of %s", ErrForbiddenTarget, ap.Port(), g.Ports)
+	}
+	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/netip"
 	"testing"
+
+	"github.com/hookflow/hookflow"
 )
 
 func TestGuardRefusesEveryPrivateAndSpecialRange(t *testing.T) {
@@ -44,5 +46,31 @@ func TestGuardAllowsNamedNetworksAndCanBeLifted(t *testing.T) {
 	}
 	if err := (Guard{AllowPrivate: true}).Check(netip.MustParseAddr("127.0.0.1")); err != nil {
 		t.Errorf("lifted guard refused loopback: %v", err)
+	}
+}
+
+func TestGuardRefusesPortsOtherThanHTTPSAndHTTPUnlessConfiguredOrLifted(t *testing.T) {
+	public := "93.184.216.34"
+	tests := []struct {
+		guard   Guard
+		address string
+		refused bool
+	}{
+		{Guard{}, public + ":443", false},
+		{Guard{}, public + ":80", false},
+		{Guard{}, public + ":22", true},
+		{Guard{}, public + ":8443", true},
+		{Guard{}, "[2606:4700:4700::1111]:6379", true},
+		{Guard{Ports: hookflow.TargetPorts{Extra: []int{8443}}}, public + ":8443", false},
+		{Guard{Ports: hookflow.TargetPorts{Extra: []int{8443}}}, public + ":8080", true},
+		// An allowed network opens addresses, not ports.
+		{Guard{Allowed: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}, "10.1.2.3:6379", true},
+		{Guard{AllowPrivate: true}, "127.0.0.1:6379", false},
+	}
+	for _, tt := range tests {
+		err := tt.guard.control("tcp", tt.address, nil)
+		if refused := errors.Is(err, ErrForbiddenTarget); refused != tt.refused {
+			t.Errorf("%+v dialling %s: %v, want refused %v", tt.guard, tt.address, err, tt.refused)
+		}
 	}
 }

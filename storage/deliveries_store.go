@@ -24,13 +24,13 @@ type DeliveryStore struct {
 var ErrDeliveryNotFound = hookflow.ErrLogNotFound
 
 const deliveryColumns = `d.id, d.event_id, d.webhook_id, d.event_type, coalesce(d.facility_id, ''), d.client_id,
-	coalesce(w.organization_id, ''), d.url, d.status, d.attempt_count, d.next_retry_at, coalesce(d.failure_reason, ''), d.created_at`
+	coalesce(w.organization_id, ''), d.url, d.status, d.attempt_count, d.next_retry_at, coalesce(d.failure_reason, ''), d.created_at, w.kind`
 
 func scanDelivery(row pgx.Row, extra ...any) (hookflow.Delivery, error) {
 	var d hookflow.Delivery
 	var id, webhookID uuid.UUID
 	dest := append([]any{&id, &d.EventID, &webhookID, &d.EventType, &d.FacilityID, &d.ClientID,
-		&d.OrganizationID, &d.URL, &d.Status, &d.AttemptCount, &d.NextRetryAt, &d.FailureReason, &d.CreatedAt}, extra...)
+		&d.OrganizationID, &d.URL, &d.Status, &d.AttemptCount, &d.NextRetryAt, &d.FailureReason, &d.CreatedAt, &d.WebhookKind}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return d, err
 	}

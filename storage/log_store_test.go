@@ -131,3 +131,53 @@ func TestSearchLogsFiltersPagesAndCounts(t *testing.T) {
 		t.Errorf("last attempts: %+v, %v", got, err)
 	}
 }
+
+func TestSearchLogsWithinAFacilityScopeHidesOtherFacilitiesOfFacilityWebhooksOnly(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores
+	client := "client-" + testenv.RandomID(4)
+	p1, p2 := "P-"+testenv.RandomID(4), "P-"+testenv.RandomID(4)
+	testenv.NewWebhook(t, s, &hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: client, Facilities: []string{p1, p2}})
+	testenv.NewWebhook(t, s, &hookflow.Webhook{Kind: hookflow.KindUser, ClientID: client})
+	publish := func(ev *hookflow.Event, category string) string {
+		ev.ID = "evt-" + testenv.RandomID(6)
+		ds := testenv.PublishEvent(t, s, ev, category)
+		if len(ds) != 1 {
+			t.Fatalf("deliveries of %+v = %+v, want 1", ev, ds)
+		}
+		return ds[0].ID
+	}
+	ofP1 := publish(&hookflow.Event{EventType: "shift.created", FacilityID: p1}, "shift")
+	ofP2 := publish(&hookflow.Event{EventType: "shift.created", FacilityID: p2}, "shift")
+	// A user webhook's delivery belongs to the client even when its event names a facility.
+	ofUser := publish(&hookflow.Event{EventType: "facility.creation.accepted", FacilityID: p1, ClientID: client}, "facility")
+
+	for name, tt := range map[string]struct {
+		scope hookflow.FacilityScope
+		want  []string
+	}{
+		"unscoped":      {hookflow.FacilityScope{}, []string{ofP1, ofP2, ofUser}},
+		"P-2 only":      {hookflow.FacilityScope{Scoped: true, Facilities: []string{p2}}, []string{ofP2, ofUser}},
+		"empty claim":   {hookflow.FacilityScope{Scoped: true, Facilities: []string{}}, []string{ofUser}},
+		"nil claim":     {hookflow.FacilityScope{Scoped: true}, []string{ofUser}},
+		"both in claim": {hookflow.FacilityScope{Scoped: true, Facilities: []string{p1, p2}}, []string{ofP1, ofP2, ofUser}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, total, err := s.Logs.SearchLogs(ctx, hookflow.LogFilter{ClientID: client, Scope: tt.scope, Limit: 10, Ascending: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, e := range got {
+				ids = append(ids, e.Delivery.ID)
+			}
+			if !slices.Equal(ids, tt.want) || total != len(tt.want) {
+				t.Errorf("logs = %v (total %d), want %v", ids, total, tt.want)
+			}
+		})
+	}
+	entry, err := s.Logs.LogEntry(ctx, ofP1)
+	if err != nil || entry.Delivery.WebhookKind != hookflow.KindFacility {
+		t.Errorf("log entry's webhook kind = %q (%v), want facility", entry.Delivery.WebhookKind, err)
+	}
+}

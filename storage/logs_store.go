@@ -32,6 +32,12 @@ func LogQuery(f hookflow.LogFilter) (sql string, countSQL string, args []any) {
 	if len(f.FacilityIDs) > 0 {
 		where = append(where, "d.facility_id = ANY("+arg(f.FacilityIDs)+")")
 	}
+	if f.Scope.Scoped {
+		// A facility webhook's deliveries show only for a facility of the
+		// caller's current claim; other kinds belong to no facility.
+		where = append(where, "(d.facility_id = ANY("+arg(f.Scope.Facilities)+
+			") OR NOT EXISTS (SELECT 1 FROM webhooks fw WHERE fw.id = d.webhook_id AND fw.kind = 'facility'))")
+	}
 	if f.EventType != "" {
 		where = append(where, "d.event_type = "+arg(f.EventType))
 	}

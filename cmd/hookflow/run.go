@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"time"
 
@@ -104,7 +105,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace, logger); err != nil {
 			return err
 		}
-		guard := egress.Guard{AllowPrivate: cfg.AllowPrivateTargets, Allowed: cfg.AllowedTargetCIDRs}
+		guard := egressGuard(cfg, logger)
 		w := worker.New(tc, worker.Options{TaskQueue: cfg.TaskQueue}, worker.Activities{
 			Delivery:  activities.New(stores.Deliveries, m.CountAttempts(egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent(), logger)), logger),
 			Retention: activities.NewRetention(stores.Retention),
@@ -145,7 +146,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		Dispatcher: m.CountPublishes(dispatcher),
 		Metrics:    m,
 	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, AllowInsecureURLs: cfg.AllowInsecureURLs,
-		SecretRotationOverlap: cfg.SecretRotationOverlap})
+		SecretRotationOverlap: cfg.SecretRotationOverlap, TargetPorts: targetPorts(cfg)})
 	return serve(ctx, ln, server, "api listening", logger)
 }
 
@@ -328,4 +329,29 @@ func temporalOptions(cfg config.Config, logger sdklog.Logger, metrics client.Met
 		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.Temporal.APIKey)
 	}
 	return opts, nil
+}
+
+// targetPorts are the ports deliveries may use, for the API's checks and the
+// guard's: any once private targets are allowed (development, where local
+// receivers listen on any port), else 443, 80 and the configured ones.
+func targetPorts(cfg config.Config) hookflow.TargetPorts {
+	return hookflow.TargetPorts{Any: cfg.AllowPrivateTargets, Extra: cfg.AllowedTargetPorts}
+}
+
+// egressGuard is the SSRF guard of every delivery.
+func egressGuard(cfg config.Config, logger *slog.Logger) egress.Guard {
+	if len(cfg.AllowedTargetCIDRs) > 0 && cfg.Production() {
+		// Kept working for existing deployments, but it is rarely what a
+		// multi-tenant operator means.
+		logger.Warn("HOOKFLOW_ALLOWED_TARGET_CIDRS opens its networks to every tenant's deliveries; HOOKFLOW_TENANT_TARGET_CIDRS opens a network to one client or organization",
+			"cidrs", fmt.Sprint(cfg.AllowedTargetCIDRs))
+	}
+	guard := egress.Guard{AllowPrivate: cfg.AllowPrivateTargets, Allowed: cfg.AllowedTargetCIDRs, Ports: targetPorts(cfg)}
+	for _, tc := range cfg.TenantTargetCIDRs {
+		if guard.TenantAllowed == nil {
+			guard.TenantAllowed = make(map[egress.Tenant][]netip.Prefix, len(cfg.TenantTargetCIDRs))
+		}
+		guard.TenantAllowed[egress.Tenant{Organization: tc.Organization, ID: tc.ID}] = tc.Prefixes
+	}
+	return guard
 }
