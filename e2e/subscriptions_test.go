@@ -234,3 +234,44 @@ func TestRotatedSubscriptionSecretSignsDuringItsOverlapOnly(t *testing.T) {
 		t.Errorf("signing secrets after the overlap: %v %v", secrets, err)
 	}
 }
+
+// TestARotationStormSignsEachAttemptWithAtMostThreeSecrets: fifty rotations
+// through the API leave an attempt signing with the current secret and the
+// two newest overlaps only (hookflow.MaxSigningSecrets), so the signature
+// header and the work of an attempt stay as small as after two rotations.
+func TestARotationStormSignsEachAttemptWithAtMostThreeSecrets(t *testing.T) {
+	s := newStack(t, stackOptions{guard: openGuard, overlap: time.Hour})
+	org := newOrganization(t)
+	rcv := newReceiver(t)
+	sub := s.subscribe(org, rcv.URL, "all")
+	const rotations = 50
+	for i := range rotations {
+		if r := s.onSubscription(org, sub, http.MethodPut, "/secrets", nil); r.status != http.StatusOK {
+			t.Fatalf("rotation %d: %d %s", i, r.status, r.raw)
+		}
+	}
+	current := s.onSubscription(org, sub, http.MethodGet, "/secrets", nil).body["secretKey"].(string)
+	_, deliveries := s.publish(newTenant(t), map[string]any{"eventType": "shift.created", "organizationId": org.id, "data": map[string]any{"n": 1}})
+	eventually(t, 10*time.Second, "the delivery after the storm", func() bool { return rcv.count() == 1 })
+	got := rcv.request(0)
+	header := got.headers.Get("webhook-signature")
+	if n := len(strings.Fields(header)); n != hookflow.MaxSigningSecrets {
+		t.Errorf("%d signatures after %d rotations, want %d", n, rotations, hookflow.MaxSigningSecrets)
+	}
+	if len(header) > 200 {
+		t.Errorf("webhook-signature is %d bytes after %d rotations, want at most 200", len(header), rotations)
+	}
+	if !verifies(t, nil, current, got) {
+		t.Error("the current secret does not verify the delivery")
+	}
+	// The attempt is recorded as one quick POST, not one slowed by thousands
+	// of HMACs: far inside the delivery timeout.
+	eventually(t, 10*time.Second, "the attempt to be recorded", func() bool {
+		attempts, err := testDB.Stores.Deliveries.Attempts(context.Background(), deliveries[0])
+		return err == nil && len(attempts) == 1
+	})
+	attempts, _ := testDB.Stores.Deliveries.Attempts(context.Background(), deliveries[0])
+	if !attempts[0].Success || attempts[0].Duration > 2*time.Second {
+		t.Errorf("attempt = success %v in %s, want a success well inside the delivery timeout", attempts[0].Success, attempts[0].Duration)
+	}
+}
