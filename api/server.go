@@ -32,6 +32,10 @@ type Options struct {
 	// SecretRotationOverlap is how long a subscription's rotated-out secret
 	// keeps signing; zero stops it at once.
 	SecretRotationOverlap time.Duration
+
+	// Rate limits per tenant (ratelimit.go); the zero value turns one off.
+	RateLimit        RateLimit // every authenticated route but publishing, per tenant
+	PublishRateLimit RateLimit // POST /api/v2/events, per publisher
 }
 
 // Observer instruments every request and serves the metrics scrape.
@@ -68,13 +72,15 @@ type Deps struct {
 type Server struct {
 	engine   *gin.Engine
 	verifier *auth.Verifier
+	limits   tenantLimits
 	// The route tables as mounted, one per surface.
 	public, ecg []route
 }
 
 // NewServer builds the router with every route and middleware.
 func NewServer(deps Deps, opts Options) *Server {
-	s := &Server{verifier: deps.Verifier, engine: gin.New()}
+	s := &Server{verifier: deps.Verifier, engine: gin.New(),
+		limits: newTenantLimits(opts.RateLimit, opts.PublishRateLimit, time.Now)}
 	e := s.engine
 	e.ContextWithFallback = true // handlers pass c as a context.Context
 	e.HandleMethodNotAllowed = false

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"os"
 	"strconv"
@@ -53,7 +54,23 @@ type Config struct {
 	// PprofAddr serves Go's profiler (net/http/pprof) on an address of its
 	// own, for profiling under load; HOOKFLOW_PPROF_ADDR, unset: off.
 	PprofAddr string
+
+	// Rate limits per tenant, each RATE[,BURST] (tokens a second, at most
+	// BURST saved up; BURST defaults to twice RATE) or off; see RateLimit.
+	RateLimit        RateLimit // HOOKFLOW_RATE_LIMIT, 50,100: API requests per tenant
+	PublishRateLimit RateLimit // HOOKFLOW_PUBLISH_RATE_LIMIT, 200,400: events per publisher
 }
+
+// RateLimit is a token bucket: PerSecond tokens a second, at most Burst
+// saved up. The zero value is off.
+type RateLimit struct {
+	PerSecond float64
+	Burst     int
+}
+
+// maxRate bounds a rate limit's numbers, far above any real use, so that
+// a typo cannot overflow the burst.
+const maxRate = 1_000_000
 
 // Production reports whether the service runs in production mode.
 func (c Config) Production() bool { return c.Env == EnvProduction }
@@ -86,6 +103,9 @@ func Load(getenv func(string) string) (Config, error) {
 
 		SecretRotationOverlap: r.positiveDuration("HOOKFLOW_SECRET_ROTATION_OVERLAP", "24h"),
 		PprofAddr:             r.str("HOOKFLOW_PPROF_ADDR", ""),
+
+		RateLimit:        r.rateLimit("HOOKFLOW_RATE_LIMIT", "50,100"),
+		PublishRateLimit: r.rateLimit("HOOKFLOW_PUBLISH_RATE_LIMIT", "200,400"),
 	}
 	if cfg.Env != EnvDevelopment && cfg.Env != EnvProduction {
 		r.fail("HOOKFLOW_ENV", "must be %q or %q, got %q", EnvDevelopment, EnvProduction, cfg.Env)
@@ -197,4 +217,31 @@ func (r *reader) prefixes(name string) []netip.Prefix {
 		out = append(out, p.Masked())
 	}
 	return out
+}
+
+// rateLimit reads RATE[,BURST]: RATE tokens a second (a decimal such as 0.5
+// allowed), BURST a whole number defaulting to twice RATE; off or 0 turns
+// the limit off.
+func (r *reader) rateLimit(name, def string) RateLimit {
+	v := r.str(name, def)
+	if v == "0" || strings.EqualFold(v, "off") {
+		return RateLimit{}
+	}
+	perSecond, burst, hasBurst := strings.Cut(v, ",")
+	l := RateLimit{}
+	rate, err := strconv.ParseFloat(strings.TrimSpace(perSecond), 64)
+	ok := err == nil && rate > 0 && rate <= maxRate // also refuses NaN and Inf
+	if ok {
+		l = RateLimit{PerSecond: rate, Burst: int(math.Ceil(2 * rate))}
+	}
+	if hasBurst {
+		n, err := strconv.Atoi(strings.TrimSpace(burst))
+		ok = ok && err == nil && n >= 1 && n <= maxRate
+		l.Burst = n
+	}
+	if !ok {
+		r.fail(name, "must be requests per second with an optional burst, such as 50 or 50,100 (each above 0, at most %d), or off; got %q", maxRate, v)
+		return RateLimit{}
+	}
+	return l
 }
