@@ -20,6 +20,7 @@ const (
 	EFORBIDDEN    ErrorCode = "forbidden"
 	ETOOLARGE     ErrorCode = "too_large"
 	EUNAVAILABLE  ErrorCode = "unavailable"
+	ERATELIMITED  ErrorCode = "rate_limited"
 )
 
 // Error is an application error whose Message is safe to show to API callers.

@@ -34,6 +34,8 @@ func statusOf(code hookflow.ErrorCode) (int, string) {
 		return http.StatusRequestEntityTooLarge, "Payload Too Large"
 	case hookflow.EUNAVAILABLE:
 		return http.StatusServiceUnavailable, "Service Unavailable"
+	case hookflow.ERATELIMITED:
+		return http.StatusTooManyRequests, "Too Many Requests"
 	}
 	return http.StatusInternalServerError, "Internal Server Error"
 }
@@ -66,8 +68,8 @@ func renderError(c *gin.Context, logger *slog.Logger, err error) {
 			details = []string{appErr.Message}
 		}
 		body.Message = details
-	case hookflow.EUNAUTHORIZED, hookflow.EINTERNAL:
-		body.Error = "" // the seeds' 401 and NestJS's 500 carry no "error" word
+	case hookflow.EUNAUTHORIZED, hookflow.EINTERNAL, hookflow.ERATELIMITED:
+		body.Error = "" // the seeds' 401, NestJS's 500 and its throttler's 429 carry no "error" word
 	}
 	c.AbortWithStatusJSON(status, body)
 }

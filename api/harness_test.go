@@ -38,6 +38,19 @@ type harness struct {
 
 func newHarness(t *testing.T, mutate ...func(*api.Deps, *api.Options)) *harness {
 	t.Helper()
+	deps, opts := harnessConfig()
+	for _, m := range mutate {
+		m(&deps, &opts)
+	}
+	// Every answer the tests get is also checked against the OpenAPI document.
+	srv := httptest.NewServer(testenv.CheckedAgainstOpenAPI(t, api.NewServer(deps, opts)))
+	t.Cleanup(srv.Close)
+	return &harness{t: t, url: srv.URL}
+}
+
+// harnessConfig is how the harness builds the server: the package's
+// database and Temporal, a small payload limit.
+func harnessConfig() (api.Deps, api.Options) {
 	stores := testDB.Stores
 	deps := api.Deps{
 		Logger:   testenv.DiscardLogger(),
@@ -52,14 +65,7 @@ func newHarness(t *testing.T, mutate ...func(*api.Deps, *api.Options)) *harness 
 		// No worker polls this queue: these tests publish nothing.
 		Dispatcher: dispatch.New(dispatch.Stores{Catalog: stores.Catalog, Events: stores.Events, Deliveries: stores.Deliveries, Activity: stores.Activity}, testTemporal, dispatch.Options{TaskQueue: "api-tests-" + testenv.RandomID(4)}, testenv.DiscardLogger()),
 	}
-	opts := api.Options{MaxPayloadBytes: 4096}
-	for _, m := range mutate {
-		m(&deps, &opts)
-	}
-	// Every answer the tests get is also checked against the OpenAPI document.
-	srv := httptest.NewServer(testenv.CheckedAgainstOpenAPI(t, api.NewServer(deps, opts)))
-	t.Cleanup(srv.Close)
-	return &harness{t: t, url: srv.URL}
+	return deps, api.Options{MaxPayloadBytes: 4096}
 }
 
 func token(t *testing.T, p auth.Principal) string { return testenv.Token(t, testKeys, p) }

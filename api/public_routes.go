@@ -26,5 +26,8 @@ func publicRoutes(webhooks *webhookHandlers, logs *logHandlers, events *eventHan
 		route{http.MethodGet, "/api/v2/public/webhooks/logs", logs.search, logReaders},
 		route{http.MethodGet, "/api/v2/public/webhooks/logs/:logId", logs.detail, logReaders},
 		route{http.MethodPost, "/api/v2/public/webhooks/logs/:logId/retry", logs.retry, logReaders},
-		route{http.MethodPost, "/api/v2/events", events.publish, []auth.Role{auth.RolePublisher}})
+		route{http.MethodPost, publishPath, events.publish, []auth.Role{auth.RolePublisher}})
 }
+
+// publishPath is where events are published; it has rate limits of its own.
+const publishPath = "/api/v2/events"

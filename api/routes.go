@@ -26,11 +26,15 @@ var (
 	adminOnly = []auth.Role{auth.RoleAdmin}
 )
 
-// mount registers a route table behind authentication and each route's roles.
+// mount registers a route table behind authentication, the tenant's rate
+// limit and each route's roles.
 func (s *Server) mount(routes []route) {
 	authenticate := authenticate(s.verifier)
 	for _, r := range routes {
 		handlers := []gin.HandlerFunc{authenticate}
+		if limit := s.limits.forRoute(r.method, r.path); limit != nil {
+			handlers = append(handlers, limit)
+		}
 		if r.roles != nil {
 			handlers = append(handlers, requireRole(r.roles...))
 		}

@@ -37,6 +37,9 @@ type Options struct {
 	// TargetPorts are the ports webhook URLs and subscription postUris may
 	// use (tenancy and egress): the zero value allows 443 and 80 only.
 	TargetPorts hookflow.TargetPorts
+	// Rate limits per tenant (ratelimit.go); the zero value turns one off.
+	RateLimit        RateLimit // every authenticated route but publishing, per tenant
+	PublishRateLimit RateLimit // POST /api/v2/events, per publisher
 }
 
 // Observer instruments every request and serves the metrics scrape.
@@ -74,13 +77,15 @@ type Deps struct {
 type Server struct {
 	engine   *gin.Engine
 	verifier *auth.Verifier
+	limits   tenantLimits
 	// The route tables as mounted, one per surface.
 	public, ecg []route
 }
 
 // NewServer builds the router with every route and middleware.
 func NewServer(deps Deps, opts Options) *Server {
-	s := &Server{verifier: deps.Verifier, engine: gin.New()}
+	s := &Server{verifier: deps.Verifier, engine: gin.New(),
+		limits: newTenantLimits(opts.RateLimit, opts.PublishRateLimit, time.Now)}
 	e := s.engine
 	e.ContextWithFallback = true // handlers pass c as a context.Context
 	e.HandleMethodNotAllowed = false

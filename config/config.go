@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"os"
 	"strconv"
@@ -90,6 +91,11 @@ type Config struct {
 	// HOOKFLOW_TENANT_TARGET_CIDRS, e.g.
 	// "client:client-a=10.1.0.0/16,10.3.0.0/24;org:acme=10.2.0.0/16", none.
 	TenantTargetCIDRs []TenantCIDRs
+
+	// Rate limits per tenant, each RATE[,BURST] (tokens a second, at most
+	// BURST saved up; BURST defaults to twice RATE) or off; see RateLimit.
+	RateLimit        RateLimit // HOOKFLOW_RATE_LIMIT, 50,100: API requests per tenant
+	PublishRateLimit RateLimit // HOOKFLOW_PUBLISH_RATE_LIMIT, 200,400: events per publisher
 }
 
 // TemporalTLS is how the client reaches Temporal over TLS: a self-hosted
@@ -119,6 +125,17 @@ type TenantCIDRs struct {
 	ID           string // the clientId or organizationId
 	Prefixes     []netip.Prefix
 }
+
+// RateLimit is a token bucket: PerSecond tokens a second, at most Burst
+// saved up. The zero value is off.
+type RateLimit struct {
+	PerSecond float64
+	Burst     int
+}
+
+// maxRate bounds a rate limit's numbers, far above any real use, so that
+// a typo cannot overflow the burst.
+const maxRate = 1_000_000
 
 // Production reports whether the service runs in production mode.
 func (c Config) Production() bool { return c.Env == EnvProduction }
@@ -152,6 +169,8 @@ func Load(getenv func(string) string) (Config, error) {
 		SecretRotationOverlap: r.positiveDuration("HOOKFLOW_SECRET_ROTATION_OVERLAP", "24h"),
 		PprofAddr:             r.str("HOOKFLOW_PPROF_ADDR", ""),
 
+		RateLimit:          r.rateLimit("HOOKFLOW_RATE_LIMIT", "50,100"),
+		PublishRateLimit:   r.rateLimit("HOOKFLOW_PUBLISH_RATE_LIMIT", "200,400"),
 		AllowedTargetPorts: r.ports("HOOKFLOW_ALLOWED_TARGET_PORTS"),
 		TenantTargetCIDRs:  r.tenantPrefixes("HOOKFLOW_TENANT_TARGET_CIDRS"),
 		Temporal: TemporalTLS{
@@ -410,4 +429,31 @@ func (r *reader) tenantPrefixes(name string) []TenantCIDRs {
 		out = append(out, TenantCIDRs{Organization: kind == "org", ID: id, Prefixes: r.prefixList(name, cidrs)})
 	}
 	return out
+}
+
+// rateLimit reads RATE[,BURST]: RATE tokens a second (a decimal such as 0.5
+// allowed), BURST a whole number defaulting to twice RATE; off or 0 turns
+// the limit off.
+func (r *reader) rateLimit(name, def string) RateLimit {
+	v := r.str(name, def)
+	if v == "0" || strings.EqualFold(v, "off") {
+		return RateLimit{}
+	}
+	perSecond, burst, hasBurst := strings.Cut(v, ",")
+	l := RateLimit{}
+	rate, err := strconv.ParseFloat(strings.TrimSpace(perSecond), 64)
+	ok := err == nil && rate > 0 && rate <= maxRate // also refuses NaN and Inf
+	if ok {
+		l = RateLimit{PerSecond: rate, Burst: int(math.Ceil(2 * rate))}
+	}
+	if hasBurst {
+		n, err := strconv.Atoi(strings.TrimSpace(burst))
+		ok = ok && err == nil && n >= 1 && n <= maxRate
+		l.Burst = n
+	}
+	if !ok {
+		r.fail(name, "must be requests per second with an optional burst, such as 50 or 50,100 (each above 0, at most %d), or off; got %q", maxRate, v)
+		return RateLimit{}
+	}
+	return l
 }

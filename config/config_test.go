@@ -274,3 +274,40 @@ func TestLoadQuotasDefaultAndAreConfigurable(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadReadsRateLimitsWithGenerousDefaultsAndOff(t *testing.T) {
+	cfg, err := Load(envOf(map[string]string{"HOOKFLOW_ENV": "development"}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if cfg.RateLimit != (RateLimit{PerSecond: 50, Burst: 100}) || cfg.PublishRateLimit != (RateLimit{PerSecond: 200, Burst: 400}) {
+		t.Errorf("defaults: api %+v, publish %+v; want 50,100 and 200,400", cfg.RateLimit, cfg.PublishRateLimit)
+	}
+	valid := map[string]RateLimit{
+		"10":       {PerSecond: 10, Burst: 20},
+		"10,5":     {PerSecond: 10, Burst: 5},
+		" 0.5 , 3": {PerSecond: 0.5, Burst: 3},
+		"0.2":      {PerSecond: 0.2, Burst: 1},
+		"off":      {},
+		"OFF":      {},
+		"0":        {},
+	}
+	for v, want := range valid {
+		cfg, err := Load(envOf(map[string]string{"HOOKFLOW_ENV": "development", "HOOKFLOW_RATE_LIMIT": v, "HOOKFLOW_PUBLISH_RATE_LIMIT": v}))
+		if err != nil {
+			t.Errorf("%q: %v", v, err)
+			continue
+		}
+		if cfg.RateLimit != want || cfg.PublishRateLimit != want {
+			t.Errorf("%q = %+v and %+v, want %+v", v, cfg.RateLimit, cfg.PublishRateLimit, want)
+		}
+	}
+	for _, v := range []string{"fast", "-1", "0,10", "10,0", "10,2.5", "10,", "NaN", "Inf", "2000000", "10,2000000", "10,20,30"} {
+		for _, name := range []string{"HOOKFLOW_RATE_LIMIT", "HOOKFLOW_PUBLISH_RATE_LIMIT"} {
+			_, err := Load(envOf(map[string]string{name: v}))
+			if err == nil || !strings.Contains(err.Error(), name+" must be requests per second") || !strings.Contains(err.Error(), "or off") {
+				t.Errorf("%s=%q: err = %v, want one naming the variable and its syntax", name, v, err)
+			}
+		}
+	}
+}

@@ -146,7 +146,8 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		Dispatcher: m.CountPublishes(dispatcher),
 		Metrics:    m,
 	}, api.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, AllowInsecureURLs: cfg.AllowInsecureURLs,
-		SecretRotationOverlap: cfg.SecretRotationOverlap, TargetPorts: targetPorts(cfg)})
+		SecretRotationOverlap: cfg.SecretRotationOverlap, TargetPorts: targetPorts(cfg),
+		RateLimit: api.RateLimit(cfg.RateLimit), PublishRateLimit: api.RateLimit(cfg.PublishRateLimit)})
 	return serve(ctx, ln, server, "api listening", logger)
 }
 
