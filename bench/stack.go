@@ -93,6 +93,12 @@ func startStack(ctx context.Context, c stackConfig, name string) (*stack, error)
 		"HOOKFLOW_ALLOW_PRIVATE_TARGETS=true",
 		"HOOKFLOW_RETRY_SCHEDULE="+c.retrySchedule,
 		"HOOKFLOW_MAX_PAYLOAD_BYTES=1048576",
+		// The scenarios drive one publisher and one client at the engine's
+		// floor: tenant limits would measure themselves, not the engine.
+		"HOOKFLOW_RATE_LIMIT=off",
+		"HOOKFLOW_PUBLISH_RATE_LIMIT=off",
+		"HOOKFLOW_MAX_WEBHOOKS_PER_CLIENT=100000",
+		"HOOKFLOW_MAX_FANOUT_PER_PUBLISH=100000",
 	)
 	env = append(env, c.env...)
 	if out, err := runWithEnv(ctx, env, c.binary, "migrate"); err != nil {
