@@ -37,6 +37,11 @@ const (
 	// stores one signature each, so a rotation storm must not grow them; a
 	// rotation beyond the bound ends the oldest overlap early.
 	MaxSigningSecrets = 3
+	// MaxAttemptsPerDelivery bounds a delivery's attempts, scheduled and
+	// manual together: the log detail answers every attempt (its history),
+	// and manual retries would otherwise grow it without end. The default
+	// schedule makes 8 attempts at most.
+	MaxAttemptsPerDelivery = 100
 )
 
 // IDCharacters names the characters a published event id and an
@@ -116,6 +121,10 @@ func (q Quotas) OrDefaults() Quotas {
 func ErrTooManyWebhooks(limit int) *Error {
 	return Invalid(fmt.Sprintf("a client may have at most %d webhooks", limit))
 }
+
+// ErrTooManyAttempts refuses a manual retry of a delivery that has had
+// MaxAttemptsPerDelivery attempts.
+var ErrTooManyAttempts = Invalid(fmt.Sprintf("a delivery may have at most %d attempts", MaxAttemptsPerDelivery))
 
 // ErrTooManySubscriptions refuses an organization's subscription beyond its quota.
 func ErrTooManySubscriptions(limit int) *Error {

@@ -231,6 +231,9 @@ var ErrRetryConflict = &hookflow.Error{Code: hookflow.ECONFLICT, Message: "An at
 // the workflow has ended, a new workflow makes the attempt. idempotencyKey
 // makes a repeated request return the same attempt.
 func (d *Dispatcher) RetryNow(ctx context.Context, del *hookflow.Delivery, idempotencyKey string) (*hookflow.Attempt, error) {
+	if del.AttemptCount >= hookflow.MaxAttemptsPerDelivery {
+		return nil, hookflow.ErrTooManyAttempts
+	}
 	if idempotencyKey == "" {
 		idempotencyKey = uuid.NewString()
 	}
