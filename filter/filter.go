@@ -124,15 +124,17 @@ type InvalidError struct {
 func (e *InvalidError) Error() string { return "filter is not a valid expression: " + e.Reason }
 
 // oneLine keeps the first line of each CEL error ("ERROR: <input>:1:5:
-// undeclared reference to 'foo'"), dropping the source excerpt under it and
-// the empty container CEL names.
+// undeclared reference to 'foo'"), dropping the source excerpt under it,
+// the empty container CEL names and the position of an error that has none
+// (a recursion limit's "<input>:-1:0").
 func oneLine(err error) string {
 	var out []string
 	for _, line := range strings.Split(err.Error(), "\n") {
 		if strings.HasPrefix(line, " |") || strings.TrimSpace(line) == "" {
 			continue
 		}
-		out = append(out, strings.ReplaceAll(line, " (in container '')", ""))
+		line = strings.ReplaceAll(line, " (in container '')", "")
+		out = append(out, strings.ReplaceAll(line, "<input>:-1:0: ", ""))
 	}
 	return strings.Join(out, "; ")
 }
