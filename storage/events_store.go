@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/filter"
@@ -50,7 +51,7 @@ func (s *EventStore) PublishEvent(ctx context.Context, ev *hookflow.Event, categ
 
 // candidate is a webhook an event is routed to, before its filter.
 type candidate struct {
-	id                   uuid.UUID
+	id                   [16]byte // a uuid, in the form pgx encodes natively
 	clientID, orgID, url string
 }
 
@@ -83,11 +84,12 @@ func (s *EventStore) publishEvent(ctx context.Context, tx pgx.Tx, ev *hookflow.E
 		return []hookflow.Delivery{}, created, err
 	}
 	deliveries := make([]hookflow.Delivery, len(matched))
-	ids, webhookIDs, clientIDs, urls := make([]uuid.UUID, len(matched)), make([]uuid.UUID, len(matched)), make([]string, len(matched)), make([]string, len(matched))
+	ids, webhookIDs, clientIDs, urls := make([][16]byte, len(matched)), make([][16]byte, len(matched)), make([]string, len(matched)), make([]string, len(matched))
 	for i, m := range matched {
-		ids[i], webhookIDs[i], clientIDs[i], urls[i] = uuid.New(), m.id, m.clientID, m.url
+		id := uuid.New()
+		ids[i], webhookIDs[i], clientIDs[i], urls[i] = id, m.id, m.clientID, m.url
 		deliveries[i] = hookflow.Delivery{
-			ID: ids[i].String(), EventID: ev.ID, WebhookID: m.id.String(), EventType: ev.EventType, FacilityID: ev.FacilityID,
+			ID: id.String(), EventID: ev.ID, WebhookID: uuid.UUID(m.id).String(), EventType: ev.EventType, FacilityID: ev.FacilityID,
 			ClientID: m.clientID, OrganizationID: m.orgID, URL: m.url, Status: hookflow.StatusPending, CreatedAt: ev.CreatedAt,
 		}
 	}
@@ -108,23 +110,32 @@ func (s *EventStore) publishEvent(ctx context.Context, tx pgx.Tx, ev *hookflow.E
 // found without evaluating the rest.
 func (s *EventStore) matchCandidates(ctx context.Context, rows pgx.Rows, ev *hookflow.Event, limit int) ([]candidate, bool, error) {
 	defer rows.Close()
-	in := filter.NewEvent(ev)
+	var in *filter.Event // made for the first filter
 	var matched []candidate
 	created := false
 	for rows.Next() {
-		var id *uuid.UUID
-		var clientID, orgID, url, expr *string
+		var id pgtype.UUID
+		var c candidate
+		var expr pgtype.Text
+		// A NULL id (no webhook is routed to) leaves the texts NULL too.
+		var clientID, orgID, url pgtype.Text
 		if err := rows.Scan(&ev.CreatedAt, &id, &clientID, &orgID, &url, &expr); err != nil {
 			return nil, false, fmt.Errorf("publish event %s: %w", ev.ID, err)
 		}
 		created = true
-		if id == nil {
-			continue // no webhook is routed to
-		}
-		if !s.filters.Match(ctx, *expr, in, id.String(), ev.ID) {
+		if !id.Valid {
 			continue
 		}
-		matched = append(matched, candidate{id: *id, clientID: *clientID, orgID: *orgID, url: *url})
+		if expr.String != "" {
+			if in == nil {
+				in = filter.NewEvent(ev)
+			}
+			if !s.filters.Match(ctx, expr.String, in, uuid.UUID(id.Bytes).String(), ev.ID) {
+				continue
+			}
+		}
+		c.id, c.clientID, c.orgID, c.url = id.Bytes, clientID.String, orgID.String, url.String
+		matched = append(matched, c)
 		if len(matched) > limit {
 			return nil, false, hookflow.ErrFanoutTooLarge(limit)
 		}
