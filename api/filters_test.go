@@ -95,6 +95,8 @@ func TestSubscriptionFilterIsCompiledOnCreateAndPatch(t *testing.T) {
 	}
 	body["filter"] = `organizationId == "` + org + `"`
 	sub := mustStatus(t, h.do(http.MethodPost, subscriptionsURL(org), tok, body), http.StatusCreated)
+	// Other tests list every organization's subscriptions to an event.
+	t.Cleanup(func() { h.do(http.MethodDelete, subscriptionURL(org, sub), tok, nil) })
 	if sub["filter"] != body["filter"] {
 		t.Fatalf("created = %v", sub)
 	}
