@@ -120,6 +120,7 @@ type Subscription struct {
 	SecretKey      string
 	Events         []string
 	IsDevelopment  bool
+	Filter         string // see Webhook.Filter
 	Audit          AuditInfo
 	Lifecycle      Lifecycle
 }
@@ -139,6 +140,7 @@ type SubscriptionInput struct {
 	Events        []string
 	Version       string
 	IsDevelopment bool
+	Filter        string // see Webhook.Filter; empty for none
 }
 
 // SubscriptionFilter narrows an organization's subscription list. EventID

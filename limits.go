@@ -158,3 +158,7 @@ const (
 	// itself for it).
 	MaxActivityTreePayloadBytes = 1 << 20
 )
+
+// MaxFilterLength bounds a webhook's filter expression, in characters; the
+// filter package bounds its nesting and cost besides.
+const MaxFilterLength = 1024

@@ -28,8 +28,11 @@ type Webhook struct {
 	Facilities     []string
 	// Secrets sign deliveries: the current ones first, then any rotated-out
 	// secret of a subscription still inside its rotation overlap.
-	Secrets    []string
-	Active     bool
+	Secrets []string
+	Active  bool
+	// Filter is a CEL expression an event must match to be delivered
+	// (package filter); empty delivers every event subscribed to.
+	Filter     string
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	ArchivedAt *time.Time // only organization subscriptions are archived
@@ -42,6 +45,7 @@ type WebhookUpdate struct {
 	Events     []string
 	Facilities []string
 	Secrets    []string
+	Filter     *string // "" removes the filter
 }
 
 // WebhookFilter narrows a webhook listing to one page. An empty ClientID

@@ -19,6 +19,7 @@ type subscriptionView struct {
 	SecretKey      *string         `json:"secretKey,omitempty"`
 	Events         []string        `json:"events"`
 	IsDevelopment  bool            `json:"isDevelopment"`
+	Filter         string          `json:"filter,omitempty"`
 	AuditInfo      auditInfoView   `json:"auditInfo"`
 	ActiveInfo     activeInfoView  `json:"activeInfo"`
 	ArchiveInfo    archiveInfoView `json:"archiveInfo"`
@@ -33,7 +34,7 @@ func toSubscriptionView(sub hookflow.Subscription) subscriptionView {
 		events = []string{}
 	}
 	return subscriptionView{ID: sub.ID, OrganizationID: sub.OrganizationID, PostURI: sub.PostURI, Version: sub.Version,
-		Events: events, IsDevelopment: sub.IsDevelopment,
+		Events: events, IsDevelopment: sub.IsDevelopment, Filter: sub.Filter,
 		AuditInfo: auditView(sub.Audit), ActiveInfo: activeView(sub.Lifecycle), ArchiveInfo: archiveView(sub.Lifecycle)}
 }
 

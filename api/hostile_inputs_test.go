@@ -166,6 +166,17 @@ func TestHostileInputsAreRefusedAndNothingIsStored(t *testing.T) {
 		{"patch facility of 20 KB", http.MethodPatch, hookPath, tok, map[string]any{"facilities": []string{long(20000)}}, nil, 400, badRequest("each value in facilities must be shorter than or equal to 255 characters")},
 		{"patch trailing brace", http.MethodPatch, hookPath, tok, `{"url":"https://example.com/other"}}`, nil, 400, badRequest("Request body is not valid JSON")},
 		{"patch NUL", http.MethodPatch, hookPath, tok, `{"url":"https://example.com/\u0000"}`, nil, 400, badRequest(nulMessage)},
+		// Filters: bounded in length, nesting and estimated cost before anything is stored.
+		{"filter of 100,000 characters", http.MethodPost, facilityPath, tok, webhook(map[string]any{"filter": `data.s == "` + long(100000) + `"`}), nil, 400, badRequest("filter must be shorter than or equal to 1024 characters")},
+		{"filter with a huge list literal", http.MethodPost, facilityPath, tok, webhook(map[string]any{"filter": "size([" + strings.Repeat("1,", 600) + "1]) > 0"}), nil, 400, badRequest("filter must be shorter than or equal to 1024 characters")},
+		{"filter nested 200 deep", http.MethodPost, facilityPath, tok, webhook(map[string]any{"filter": strings.Repeat("(", 200) + "true" + strings.Repeat(")", 200)}), nil, 400, badRequest("filter is not a valid expression: ERROR: expression recursion limit exceeded: 32")},
+		{"filter with 40 nested lists", http.MethodPost, userPath, tok, map[string]any{"url": "https://example.com/hook", "events": []string{"all"}, "filter": "size(" + strings.Repeat("[", 40) + strings.Repeat("]", 40) + ") == 1"}, nil, 400, badRequest("filter is not a valid expression: ERROR: expression recursion limit exceeded: 32")},
+		{"filter with a field chain 40 deep", http.MethodPost, facilityPath, tok, webhook(map[string]any{"filter": "data" + strings.Repeat(".a", 40) + " == 1"}), nil, 400, badRequest("filter is not a valid expression: ERROR: max recursion depth exceeded")},
+		{"filter looping inside a loop", http.MethodPost, facilityPath, tok, webhook(map[string]any{"filter": "data.items.all(a, data.items.all(b, a == b))"}), nil, 400, badRequest("filter is not a valid expression: its estimated cost is above 10000000 (a loop inside a loop over the payload?)")},
+		{"filter with NUL", http.MethodPost, facilityPath, tok, `{"url":"https://example.com/hook","events":["shift.created"],"filter":"data.a == \"\u0000\""}`, nil, 400, badRequest(nulMessage)},
+		{"filter not a bool", http.MethodPost, facilityPath, tok, webhook(map[string]any{"filter": "data.items"}), nil, 400, badRequest("filter is not a valid expression: it must be a bool, not dyn")},
+		{"patch filter looping inside a loop", http.MethodPatch, hookPath, tok, map[string]any{"filter": "data.a.exists(x, data.b.exists(y, x == y))"}, nil, 400, badRequest("filter is not a valid expression: its estimated cost is above 10000000 (a loop inside a loop over the payload?)")},
+		{"patch filter nested 200 deep", http.MethodPatch, hookPath, tok, map[string]any{"filter": strings.Repeat("[", 200) + strings.Repeat("]", 200) + " == []"}, nil, 400, badRequest("filter is not a valid expression: ERROR: expression recursion limit exceeded: 32")},
 
 		// Path ids: malformed ids are unknown, never a database error.
 		{"webhook id NUL", http.MethodGet, facilityPath + "/%00", tok, nil, nil, 404, notFound},

@@ -90,6 +90,8 @@ func resolveParam(param string) string {
 		return strconv.Itoa(hookflow.MaxFacilities)
 	case "MaxLogLimit":
 		return strconv.Itoa(hookflow.MaxLogLimit)
+	case "MaxFilterLength":
+		return strconv.Itoa(hookflow.MaxFilterLength)
 	case "MaxLogOffset":
 		return strconv.Itoa(hookflow.MaxLogOffset)
 	}

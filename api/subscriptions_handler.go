@@ -31,6 +31,7 @@ type subscriptionBody struct {
 	Events        []string `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
 	Version       *string  `json:"version" validate:"optional,string,in"`
 	IsDevelopment bool     `json:"isDevelopment" validate:"boolean"`
+	Filter        *string  `json:"filter" validate:"optional,string,text,max_length=MaxFilterLength"` // checkFilter compiles it
 }
 
 func (b subscriptionBody) input() hookflow.SubscriptionInput {
@@ -38,10 +39,14 @@ func (b subscriptionBody) input() hookflow.SubscriptionInput {
 	if b.Version != nil {
 		version = *b.Version
 	}
-	return hookflow.SubscriptionInput{PostURI: b.PostURI, Events: dedupe(b.Events), Version: version, IsDevelopment: b.IsDevelopment}
+	in := hookflow.SubscriptionInput{PostURI: b.PostURI, Events: dedupe(b.Events), Version: version, IsDevelopment: b.IsDevelopment}
+	if b.Filter != nil {
+		in.Filter = *b.Filter
+	}
+	return in
 }
 
-var subscriptionEditable = []string{"/postUri", "/events", "/version", "/isDevelopment"}
+var subscriptionEditable = []string{"/postUri", "/events", "/version", "/isDevelopment", "/filter"}
 
 // subscriptionListQuery is the list's parameters: the list ones and filters.
 type subscriptionListQuery struct {
@@ -85,7 +90,7 @@ func (h *subscriptionHandlers) createSubscription(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	body, err := bindJSON[subscriptionBody](c, h.bind, allowing(values), alsoChecking(h.secureUnlessDevelopment))
+	body, err := bindJSON[subscriptionBody](c, h.bind, allowing(values), alsoChecking(h.secureUnlessDevelopment, checkFilter))
 	if err != nil {
 		fail(c, err)
 		return
@@ -144,7 +149,10 @@ func (h *subscriptionHandlers) patchSubscription(c *gin.Context) {
 		return
 	}
 	doc := map[string]any{"postUri": sub.PostURI, "events": sub.Events, "version": sub.Version, "isDevelopment": sub.IsDevelopment}
-	body, err := patchAs[subscriptionBody](c, h.bind, doc, subscriptionEditable, allowing(values), alsoChecking(h.secureUnlessDevelopment))
+	if sub.Filter != "" {
+		doc["filter"] = sub.Filter // absent when none, so "add" sets one and "remove" takes it off
+	}
+	body, err := patchAs[subscriptionBody](c, h.bind, doc, subscriptionEditable, allowing(values), alsoChecking(h.secureUnlessDevelopment, checkFilter))
 	if err != nil {
 		fail(c, err)
 		return

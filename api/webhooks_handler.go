@@ -30,6 +30,7 @@ type webhookBody struct {
 	Events     []string `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
 	Facilities []string `json:"facilities" validate:"optional,array,max_items=MaxFacilities,each_string,each_max_length=MaxIDLength"`
 	Secrets    []string `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
+	Filter     *string  `json:"filter" validate:"optional,string,text,max_length=MaxFilterLength"` // checkFilter compiles it
 }
 
 // userWebhookBody is the body of seeds 001 and 002: no facilities.
@@ -37,6 +38,7 @@ type userWebhookBody struct {
 	URL     *string  `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port,target_port"`
 	Events  []string `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
 	Secrets []string `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
+	Filter  *string  `json:"filter" validate:"optional,string,text,max_length=MaxFilterLength"`
 }
 
 type webhookResponse struct {
@@ -46,6 +48,7 @@ type webhookResponse struct {
 	ClientID   string    `json:"clientId"`
 	Facilities *[]string `json:"facilities,omitempty"`
 	Secrets    *[]string `json:"secrets,omitempty"`
+	Filter     string    `json:"filter,omitempty"`
 }
 
 // Secrets are shown in the answers to a create and an update (seeds 000,
@@ -59,7 +62,7 @@ const (
 )
 
 func toWebhookResponse(w *hookflow.Webhook, showSecrets bool) webhookResponse {
-	r := webhookResponse{ID: w.ID, URL: w.URL, Events: w.Events, ClientID: w.ClientID}
+	r := webhookResponse{ID: w.ID, URL: w.URL, Events: w.Events, ClientID: w.ClientID, Filter: w.Filter}
 	if w.Kind == hookflow.KindFacility {
 		facilities := w.Facilities
 		if facilities == nil {
@@ -103,7 +106,7 @@ func (h *webhookHandlers) bindWebhook(c *gin.Context, kind hookflow.WebhookKind,
 	if err != nil {
 		return body, err
 	}
-	opts := []bindOption{allowing(fieldValues{"events": allowed})}
+	opts := []bindOption{allowing(fieldValues{"events": allowed}), alsoChecking(checkFilter)}
 	if partial {
 		opts = append(opts, partially())
 	}
@@ -112,7 +115,7 @@ func (h *webhookHandlers) bindWebhook(c *gin.Context, kind hookflow.WebhookKind,
 		if err != nil {
 			return body, err
 		}
-		body = webhookBody{URL: user.URL, Events: user.Events, Secrets: user.Secrets}
+		body = webhookBody{URL: user.URL, Events: user.Events, Secrets: user.Secrets, Filter: user.Filter}
 	} else if body, err = decode[webhookBody](c, h.bind, obj, opts...); err != nil {
 		return body, err
 	}
@@ -155,6 +158,9 @@ func (h *webhookHandlers) create(kind hookflow.WebhookKind) gin.HandlerFunc {
 			return
 		}
 		w := &hookflow.Webhook{Kind: kind, ClientID: p.ClientID, URL: *body.URL, Events: body.Events}
+		if body.Filter != nil {
+			w.Filter = *body.Filter
+		}
 		if kind == hookflow.KindFacility {
 			w.Facilities = p.Facilities
 			if body.Facilities != nil {
@@ -247,7 +253,7 @@ func (h *webhookHandlers) update(kind hookflow.WebhookKind) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		u := hookflow.WebhookUpdate{URL: body.URL, Events: body.Events, Facilities: body.Facilities, Secrets: body.Secrets}
+		u := hookflow.WebhookUpdate{URL: body.URL, Events: body.Events, Facilities: body.Facilities, Secrets: body.Secrets, Filter: body.Filter}
 		if u.Facilities == nil && kind == hookflow.KindFacility {
 			u.Facilities = withinClaim(p, w.Facilities)
 		}

@@ -93,7 +93,7 @@ func main() {
 	flag.DurationVar(&cfg.soak.duration, "soak-duration", 10*time.Minute, "length of the soak")
 	flag.DurationVar(&cfg.soak.retention, "soak-retention", 2*time.Minute, "HOOKFLOW_LOG_RETENTION during the soak, so that the purge deletes rows while it runs")
 	flag.DurationVar(&cfg.soak.purgeEvery, "soak-purge-every", time.Minute, "how often the soak triggers the retention schedule (what `hookflow purge` does)")
-	flag.StringVar(&cfg.only, "only", "", "comma-separated scenarios to run (floor,burst,scaleout,paced,noisy,fanout,storm,soak,logs,limit); all when empty")
+	flag.StringVar(&cfg.only, "only", "", "comma-separated scenarios to run (floor,burst,scaleout,paced,noisy,fanout,filter,storm,soak,logs,limit); all when empty")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -248,6 +248,8 @@ func (r *runner) steps(ctx context.Context) []step {
 		{"noisy", noisy, func(s *stack) (*result, error) { return r.noisyNeighbour(ctx, s, true) }},
 		{"fanout", plain, func(s *stack) (*result, error) { return r.fanOut(ctx, s, "fan-out 1x100", 100, 1) }},
 		{"fanout", plain, func(s *stack) (*result, error) { return r.fanOut(ctx, s, "fan-out 200x10", 10, 200) }},
+		{"filter", plain, func(s *stack) (*result, error) { return r.fanOut(ctx, s, "fan-out 200x10", 10, 200) }},
+		{"filter", plain, func(s *stack) (*result, error) { return r.filtered(ctx, s) }},
 		{"storm", retries("1s,2s,4s,4s,4s,4s,4s,4s"), func(s *stack) (*result, error) { return r.retryStorm(ctx, s) }},
 		{"soak", func(c *stackConfig) { c.env = append(c.env, "HOOKFLOW_LOG_RETENTION="+r.cfg.soak.retention.String()) },
 			func(s *stack) (*result, error) { return r.soak(ctx, s) }},

@@ -59,7 +59,16 @@ func (s *stack) createWebhooks(ctx context.Context, receiverURL string, n int) e
 
 // createWebhook registers one webhook for every event of one facility.
 func (s *stack) createWebhook(ctx context.Context, url, facility string) error {
+	return s.createFilteredWebhook(ctx, url, facility, "")
+}
+
+// createFilteredWebhook registers one webhook for the events of one
+// facility that match filter (every event when it is empty).
+func (s *stack) createFilteredWebhook(ctx context.Context, url, facility, filter string) error {
 	body := map[string]any{"url": url, "events": []string{"all"}, "facilities": []string{facility}}
+	if filter != "" {
+		body["filter"] = filter
+	}
 	_, err := s.call(ctx, http.MethodPost, "/api/v2/public/webhooks/facility", body, http.StatusCreated)
 	return err
 }

@@ -162,6 +162,43 @@ func (r *runner) fanOut(ctx context.Context, s *stack, name string, webhooks, ev
 	return r.throughput(ctx, s, name, want, start, cpu0), nil
 }
 
+// Filters of the filter scenario: every published event matches the first
+// and none the second, so the deliveries are fan-out 200x10's.
+const (
+	matchingFilter = `eventType == "shift.created" && data.role == "RN" && data.startsAt.startsWith("2026-")`
+	missingFilter  = `eventType == "shift.created" && data.role == "MD"`
+)
+
+// filtered: fan-out 200x10 again, each of the 10 webhooks with a filter
+// that matches, beside 10 whose filters match nothing, so the CPU per
+// delivery shows what evaluating 20 filters per publish costs against the
+// fan-out without filters.
+func (r *runner) filtered(ctx context.Context, s *stack) (*result, error) {
+	const webhooks, events = 10, 200
+	for i := range webhooks {
+		if err := s.createFilteredWebhook(ctx, fmt.Sprintf("%s/w/%d", r.rcv.url, i), "F-0", matchingFilter); err != nil {
+			return nil, err
+		}
+		if err := s.createFilteredWebhook(ctx, fmt.Sprintf("%s/never/%d", r.rcv.url, i), "F-0", missingFilter); err != nil {
+			return nil, err
+		}
+	}
+	r.rcv.reset()
+	cpu0 := r.cpu(s)
+	start := time.Now()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.cfg.concurrency)
+	for i := range events {
+		g.Go(func() error { return s.publish(gctx, fmt.Sprintf("filtered-%d", i)) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	res := r.throughput(ctx, s, "fan-out 200x10 with 20 filters", webhooks*events, start, cpu0)
+	res.Notes = "10 webhooks whose filters match every event, 10 whose filters match none; compare with fan-out 200x10 of the same run"
+	return res, nil
+}
+
 // retryStorm: the receiver fails for a while; every delivery must still land.
 func (r *runner) retryStorm(ctx context.Context, s *stack) (*result, error) {
 	if err := s.createWebhooks(ctx, r.rcv.url, 1); err != nil {

@@ -5,9 +5,11 @@ package storage
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/hookflow/hookflow/filter"
 	"github.com/hookflow/hookflow/sealing"
 )
 
@@ -70,7 +72,7 @@ func (db *DB) Stores(ring *sealing.KeyRing) Stores {
 	return Stores{
 		Webhooks:       &WebhookStore{pool: db.pool, ring: ring},
 		Deliveries:     &DeliveryStore{pool: db.pool, ring: ring},
-		Events:         &EventStore{pool: db.pool},
+		Events:         &EventStore{pool: db.pool, filters: filter.NewMatcher(filter.DefaultCacheSize, slog.Default())},
 		Logs:           &LogStore{pool: db.pool},
 		Catalog:        &CatalogStore{pool: db.pool},
 		SamplePayloads: &SamplePayloadStore{pool: db.pool},

@@ -174,3 +174,80 @@ func TestAPublishPastTheFanoutQuotaStoresNothing(t *testing.T) {
 		t.Errorf("a refused publish left %d events and %d deliveries, want none", events, deliveries)
 	}
 }
+
+// A webhook with a filter gets only the events its filter matches; one
+// whose filter fails on the event (a missing key) does not get it; a
+// re-publish returns the deliveries of the first.
+func TestPublishEventDeliversOnlyToWebhooksWhoseFilterMatches(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores
+	id := testenv.RandomID(4)
+	client := "client-filter-" + id
+	mk := func(filter string) *hookflow.Webhook {
+		return testenv.NewWebhook(t, s, &hookflow.Webhook{Kind: hookflow.KindUser, ClientID: client, Filter: filter})
+	}
+	none := mk("")
+	big := mk(`data.amount > 100`)
+	small := mk(`data.amount <= 100`)
+	other := mk(`eventType == "facility.other"`)
+	missing := mk(`data.missing == "x"`)
+
+	ev := &hookflow.Event{ID: "evt-filter-" + id, EventType: "facility.creation.accepted", ClientID: client, Data: json.RawMessage(`{"amount": 150}`)}
+	ds, created, err := s.Events.PublishEvent(ctx, ev, "facility")
+	if err != nil || !created {
+		t.Fatalf("publish = %v, created %v", err, created)
+	}
+	if got, want := deliveryWebhooks(ds), sorted(none.ID, big.ID); !slices.Equal(got, want) {
+		t.Errorf("delivered to %v, want the unfiltered and the matching webhook %v (not %s, %s, %s)", got, want, small.ID, other.ID, missing.ID)
+	}
+	replay, created, err := s.Events.PublishEvent(ctx, &hookflow.Event{ID: ev.ID, EventType: ev.EventType, ClientID: client, Data: json.RawMessage(`{"amount": 1}`)}, "facility")
+	if err != nil || created {
+		t.Fatalf("re-publish = %v, created %v", err, created)
+	}
+	if got, want := deliveryWebhooks(replay), deliveryWebhooks(ds); !slices.Equal(got, want) {
+		t.Errorf("re-publish answered %v, want the first deliveries %v", got, want)
+	}
+}
+
+// The fan-out quota counts the webhooks whose filters match, not those
+// the event is routed to.
+func TestTheFanoutQuotaCountsMatchesAfterFiltering(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores.WithQuotas(hookflow.Quotas{FanoutPerPublish: 2})
+	id := testenv.RandomID(4)
+	client := "client-fanout-filter-" + id
+	for _, filter := range []string{"", `data.n == 1`, `data.n == 2`, `data.n == 2`} {
+		testenv.NewWebhook(t, s, &hookflow.Webhook{Kind: hookflow.KindUser, ClientID: client, Filter: filter})
+	}
+	publish := func(eventID, data string) ([]hookflow.Delivery, error) {
+		ds, _, err := s.Events.PublishEvent(ctx, &hookflow.Event{ID: eventID, EventType: "facility.creation.accepted", ClientID: client, Data: json.RawMessage(data)}, "facility")
+		return ds, err
+	}
+	if ds, err := publish("evt-one-"+id, `{"n": 1}`); err != nil || len(ds) != 2 {
+		t.Fatalf("4 routed, 2 matching = %d deliveries, %v; want 2", len(ds), err)
+	}
+	if _, err := publish("evt-two-"+id, `{"n": 2}`); hookflow.ErrorCodeOf(err) != hookflow.EINVALID {
+		t.Fatalf("3 matching past a quota of 2 = %v, want the quota's 400", err)
+	}
+}
+
+func TestWebhookFilterIsStoredUpdatedAndCleared(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores
+	w := testenv.NewWebhook(t, s, &hookflow.Webhook{ClientID: "client-" + testenv.RandomID(4), Filter: `data.a == 1`})
+	got, err := s.Webhooks.Webhook(ctx, w.ID)
+	if err != nil || got.Filter != `data.a == 1` {
+		t.Fatalf("stored filter = %q, %v", got.Filter, err)
+	}
+	for _, c := range []struct {
+		update *string
+		want   string
+	}{{nil, `data.a == 1`}, {ptr(`data.a == 2`), `data.a == 2`}, {ptr(""), ""}} {
+		got, err := s.Webhooks.UpdateWebhook(ctx, w.ID, hookflow.WebhookUpdate{Filter: c.update}, "me")
+		if err != nil || got.Filter != c.want {
+			t.Errorf("update with %v: filter %q, %v; want %q", c.update, got.Filter, err, c.want)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

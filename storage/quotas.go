@@ -3,10 +3,12 @@ package storage
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/filter"
 )
 
 // WithQuotas returns the stores with q's quotas (hookflow.Quotas; zero
@@ -17,6 +19,15 @@ func (s Stores) WithQuotas(q hookflow.Quotas) Stores {
 	webhooks, subscriptions, activity, events := *s.Webhooks, *s.Subscriptions, *s.Activity, *s.Events
 	webhooks.quotas, subscriptions.quotas, activity.quotas, events.quotas = q, q, q, q
 	s.Webhooks, s.Subscriptions, s.Activity, s.Events = &webhooks, &subscriptions, &activity, &events
+	return s
+}
+
+// WithLogger returns the stores with the event store logging the filters
+// that fail at publish time (counted as not matching) to logger.
+func (s Stores) WithLogger(logger *slog.Logger) Stores {
+	events := *s.Events
+	events.filters = filter.NewMatcher(filter.DefaultCacheSize, logger)
+	s.Events = &events
 	return s
 }
 

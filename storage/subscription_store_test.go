@@ -325,3 +325,24 @@ func TestAnOrganizationsSubscriptionsAreBoundedByItsQuotaArchivedIncluded(t *tes
 		t.Errorf("create after a delete: %v", err)
 	}
 }
+
+func TestSubscriptionFilterIsStoredReplacedAndCleared(t *testing.T) {
+	ctx := context.Background()
+	org := "org-" + testenv.RandomID(4)
+	in := hookflow.SubscriptionInput{PostURI: "https://example.com/f", Events: []string{"all"}, Version: "v1", Filter: `data.a == 1`}
+	sub, err := testDB.Stores.Subscriptions.CreateSubscription(ctx, org, in, testenv.TestSecret, "user-1")
+	if err != nil || sub.Filter != in.Filter {
+		t.Fatalf("created = %+v, %v", sub, err)
+	}
+	in.Filter = `data.a == 2`
+	if got, err := testDB.Stores.Subscriptions.UpdateSubscription(ctx, org, sub.ID, in, "user-2"); err != nil || got.Filter != in.Filter {
+		t.Errorf("replaced = %q, %v", got.Filter, err)
+	}
+	in.Filter = ""
+	if got, err := testDB.Stores.Subscriptions.UpdateSubscription(ctx, org, sub.ID, in, "user-2"); err != nil || got.Filter != "" {
+		t.Errorf("cleared = %q, %v", got.Filter, err)
+	}
+	if got, err := testDB.Stores.Subscriptions.Subscription(ctx, org, sub.ID); err != nil || got.Filter != "" {
+		t.Errorf("read = %q, %v", got.Filter, err)
+	}
+}

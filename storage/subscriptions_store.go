@@ -55,9 +55,9 @@ func (s *SubscriptionStore) CreateSubscription(ctx context.Context, orgID string
 		}
 		var id uuid.UUID
 		err := tx.QueryRow(ctx, `
-			INSERT INTO webhooks (kind, client_id, organization_id, url, events, version, is_development, active, created_by, updated_by)
-			VALUES ('organization', '', $1, $2, $3, $4, $5, true, $6, $6)
-			RETURNING id`, orgID, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by).Scan(&id)
+			INSERT INTO webhooks (kind, client_id, organization_id, url, events, version, is_development, filter, active, created_by, updated_by)
+			VALUES ('organization', '', $1, $2, $3, $4, $5, nullif($7, ''), true, $6, $6)
+			RETURNING id`, orgID, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by, in.Filter).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("insert subscription: %w", unstorable(err))
 		}
@@ -128,8 +128,9 @@ func (s *SubscriptionStore) UpdateSubscription(ctx context.Context, orgID, id st
 		return nil, err
 	}
 	return inLocked(ctx, s.pool, subscriptionRef(orgID, uid), "UPDATE", func(tx pgx.Tx) (*hookflow.Subscription, error) {
-		_, err := tx.Exec(ctx, `UPDATE webhooks SET url = $2, events = $3, version = $4, is_development = $5, updated_at = now(), updated_by = $6
-			WHERE id = $1`, uid, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by)
+		_, err := tx.Exec(ctx, `UPDATE webhooks SET url = $2, events = $3, version = $4, is_development = $5, filter = nullif($7, ''),
+			updated_at = now(), updated_by = $6
+			WHERE id = $1`, uid, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by, in.Filter)
 		if err != nil {
 			return nil, fmt.Errorf("update subscription %s: %w", id, unstorable(err))
 		}

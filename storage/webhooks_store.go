@@ -22,7 +22,7 @@ type WebhookStore struct {
 }
 
 var webhookColumns = `w.id, w.kind, w.client_id, coalesce(w.organization_id, ''), w.url, w.events, w.facilities,
-	w.active, w.created_at, w.updated_at, w.archived_at, w.deleted_at,
+	w.active, w.created_at, w.updated_at, w.archived_at, w.deleted_at, coalesce(w.filter, ''),
 	` + signingSecrets
 
 // signingSecrets are the secrets that sign now, sealed (sealedWithID): the
@@ -35,7 +35,7 @@ var signingSecrets = `coalesce((SELECT array_agg(` + sealedWithID("s") + ` ORDER
 // the sealed secrets in *sealed, for openWebhookSecrets.
 func webhookDest(w *hookflow.Webhook, id *uuid.UUID, sealed *[]string) []any {
 	return []any{id, &w.Kind, &w.ClientID, &w.OrganizationID, &w.URL, &w.Events, &w.Facilities,
-		&w.Active, &w.CreatedAt, &w.UpdatedAt, &w.ArchivedAt, &w.DeletedAt, sealed}
+		&w.Active, &w.CreatedAt, &w.UpdatedAt, &w.ArchivedAt, &w.DeletedAt, &w.Filter, sealed}
 }
 
 // openWebhookSecrets fills w.Secrets from what webhookDest scanned.
@@ -75,10 +75,10 @@ func (s *WebhookStore) CreateWebhook(ctx context.Context, w *hookflow.Webhook) e
 		}
 		var id uuid.UUID
 		err := tx.QueryRow(ctx, `
-			INSERT INTO webhooks (kind, client_id, organization_id, url, events, facilities, active, created_by, updated_by)
-			VALUES ($1, $2, nullif($3, ''), $4, $5, $6, true, $2, $2)
+			INSERT INTO webhooks (kind, client_id, organization_id, url, events, facilities, filter, active, created_by, updated_by)
+			VALUES ($1, $2, nullif($3, ''), $4, $5, $6, nullif($7, ''), true, $2, $2)
 			RETURNING id, created_at, updated_at, active`,
-			w.Kind, w.ClientID, w.OrganizationID, w.URL, w.Events, nonNil(w.Facilities),
+			w.Kind, w.ClientID, w.OrganizationID, w.URL, w.Events, nonNil(w.Facilities), w.Filter,
 		).Scan(&id, &w.CreatedAt, &w.UpdatedAt, &w.Active)
 		if err != nil {
 			return fmt.Errorf("insert webhook: %w", unstorable(err))
@@ -161,9 +161,10 @@ func (s *WebhookStore) UpdateWebhook(ctx context.Context, id string, u hookflow.
 				url = coalesce($2, url),
 				events = coalesce($3, events),
 				facilities = coalesce($4, facilities),
+				filter = CASE WHEN $6::text IS NULL THEN filter ELSE nullif($6, '') END,
 				updated_at = now(), updated_by = $5
 			WHERE id = $1 AND deleted_at IS NULL`,
-			uid, u.URL, u.Events, u.Facilities, by)
+			uid, u.URL, u.Events, u.Facilities, by, u.Filter)
 		if err != nil {
 			return fmt.Errorf("update webhook %s: %w", id, unstorable(err))
 		}

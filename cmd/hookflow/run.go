@@ -80,7 +80,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		return err
 	}
 	defer db.Close()
-	stores := db.Stores(cfg.EncryptionKeys).WithQuotas(cfg.Quotas) // quotas and bounds (issue 18)
+	stores := db.Stores(cfg.EncryptionKeys).WithQuotas(cfg.Quotas).WithLogger(logger) // quotas and bounds (issue 18); filter failures logged (issue 21)
 	if r.migrate {
 		if err := migrateAndSeal(ctx, db, stores.Secrets, logger); err != nil {
 			return err

@@ -77,22 +77,28 @@ func webhooksCommand() *cobra.Command {
 	pf.StringVar(&clientID, "client-id", "demo", "integrator client id that owns the webhooks")
 	pf.StringVar(&facilitiesCSV, "facilities", "P-1,P-2", "comma-separated facilities of the integrator's token")
 
-	var url, eventsCSV string
+	var url, eventsCSV, filter string
 	create := &cobra.Command{
-		Use:     "create",
-		Short:   "Register a webhook (facility webhooks cover every facility of --facilities)",
-		Example: `  hookflow webhooks create --url http://localhost:8080/api/webhook-processors/success-response --events all`,
-		Args:    cobra.NoArgs,
+		Use:   "create",
+		Short: "Register a webhook (facility webhooks cover every facility of --facilities)",
+		Example: `  hookflow webhooks create --url http://localhost:8080/api/webhook-processors/success-response --events all
+  hookflow webhooks create --url http://localhost:8080/api/webhook-processors/success-response --filter 'data.amount > 100'`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := integrator(cmd)
 			if err != nil {
 				return err
 			}
-			return c.call(cmd.Context(), http.MethodPost, "/api/v2/public/webhooks/"+kind, map[string]any{"url": url, "events": splitList(eventsCSV)})
+			body := map[string]any{"url": url, "events": splitList(eventsCSV)}
+			if filter != "" {
+				body["filter"] = filter
+			}
+			return c.call(cmd.Context(), http.MethodPost, "/api/v2/public/webhooks/"+kind, body)
 		},
 	}
 	create.Flags().StringVar(&url, "url", "", "where deliveries are posted (required)")
 	create.Flags().StringVar(&eventsCSV, "events", "all", "comma-separated event types, or all")
+	create.Flags().StringVar(&filter, "filter", "", "a CEL expression events must match, e.g. 'data.amount > 100' (docs/api.md, Filters)")
 	_ = create.MarkFlagRequired("url")
 
 	list := &cobra.Command{

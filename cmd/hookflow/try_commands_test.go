@@ -60,3 +60,25 @@ func TestWebhooksDeleteRemovesTheWebhook(t *testing.T) {
 		t.Error("delete without a webhook id ran")
 	}
 }
+
+func TestWebhooksCreateSendsTheFilter(t *testing.T) {
+	s := startRole(t, "api", "/healthcheck", nil)
+	out, err := execute(t, "webhooks", "create", "--server", s.url, "--kind", "user", "--url", s.url+"/api/webhook-processors/success-response",
+		"--filter", "data.amount > 100")
+	if err != nil {
+		t.Fatalf("webhooks create: %v\n%s", err, out)
+	}
+	var created struct {
+		Data struct {
+			Filter string `json:"filter"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(out), &created); err != nil || created.Data.Filter != "data.amount > 100" {
+		t.Fatalf("create printed %q (%v), want the filter", out, err)
+	}
+	out, err = execute(t, "webhooks", "create", "--server", s.url, "--kind", "user", "--url", s.url+"/api/webhook-processors/success-response",
+		"--filter", "foo == 1")
+	if err == nil || !strings.Contains(out, "undeclared reference to 'foo'") {
+		t.Errorf("a bad filter: %v\n%s", err, out)
+	}
+}
