@@ -30,12 +30,17 @@ type CatalogStore interface {
 	CatalogEvents(ctx context.Context, categoryID string, p hookflow.Page) ([]hookflow.CatalogEvent, int, error)
 	UpdateCatalogEvent(ctx context.Context, categoryID, eventID string, in hookflow.CatalogEventInput, by string) (*hookflow.CatalogEvent, error)
 	CatalogEventLifecycle(ctx context.Context, categoryID, eventID string, action hookflow.LifecycleAction, by string) error
+
+	SetEventSchema(ctx context.Context, categoryID, eventID string, schema json.RawMessage, check func(sample json.RawMessage) error, by string) (json.RawMessage, error)
+	DeleteEventSchema(ctx context.Context, categoryID, eventID, by string) error
 }
 
-// CatalogEventReader reads the catalog events sample payloads belong to.
+// CatalogEventReader reads the catalog events sample payloads belong to,
+// and the schemas those must satisfy.
 type CatalogEventReader interface {
 	CatalogEvent(ctx context.Context, categoryID, eventID string) (*hookflow.CatalogEvent, error)
 	RandomLiveEvent(ctx context.Context) (*hookflow.CatalogEvent, error)
+	EventSchema(ctx context.Context, categoryID, eventID string) (json.RawMessage, error)
 }
 
 // SubscriptionCatalog is what subscriptions are checked against: the live

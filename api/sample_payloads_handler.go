@@ -78,6 +78,10 @@ func (h *samplePayloadHandlers) createSamplePayload(c *gin.Context) {
 	if body.Version != nil {
 		version = *body.Version
 	}
+	if err := checkSamplePayload(c, h.catalog, e, version, body.Payload); err != nil {
+		fail(c, err)
+		return
+	}
 	created, err := h.payloads.CreateSamplePayload(c, e.ID, version, body.Payload, principal(c).Subject)
 	if err != nil {
 		fail(c, err)
@@ -89,15 +93,22 @@ func (h *samplePayloadHandlers) createSamplePayload(c *gin.Context) {
 // pathSamplePayload loads the sample payload of the path's event and the
 // required `version` query parameter.
 func (h *samplePayloadHandlers) pathSamplePayload(c *gin.Context) (*hookflow.SamplePayload, error) {
+	_, p, err := h.pathEventSamplePayload(c)
+	return p, err
+}
+
+// pathEventSamplePayload is pathSamplePayload with the path's event.
+func (h *samplePayloadHandlers) pathEventSamplePayload(c *gin.Context) (*hookflow.CatalogEvent, *hookflow.SamplePayload, error) {
 	e, err := pathEvent(c, h.catalog)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	q, err := bindQuery[versionQuery](c, h.bind)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return h.payloads.SamplePayload(c, e.ID, q.Version)
+	p, err := h.payloads.SamplePayload(c, e.ID, q.Version)
+	return e, p, err
 }
 
 func (h *samplePayloadHandlers) getSamplePayload(c *gin.Context) {
@@ -110,7 +121,7 @@ func (h *samplePayloadHandlers) getSamplePayload(c *gin.Context) {
 }
 
 func (h *samplePayloadHandlers) patchSamplePayload(c *gin.Context) {
-	p, err := h.pathSamplePayload(c)
+	e, p, err := h.pathEventSamplePayload(c)
 	if err != nil {
 		fail(c, err)
 		return
@@ -124,6 +135,10 @@ func (h *samplePayloadHandlers) patchSamplePayload(c *gin.Context) {
 	}
 	body, err := patchAs[patchedSamplePayload](c, h.bind, map[string]any{"payload": payload, "version": p.Version}, samplePayloadEditable)
 	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := checkSamplePayload(c, h.catalog, e, body.Version, body.Payload); err != nil {
 		fail(c, err)
 		return
 	}
