@@ -52,6 +52,10 @@ const (
 	// MaxSchemaFailures bounds the failures a 400 of an event's data or a
 	// sample payload lists; past it, the message says how many more.
 	MaxSchemaFailures = 20
+	// MaxSchemaDataDepth bounds how deep data checked against an event
+	// schema may nest: validation's cost grows with the square of the
+	// depth (a second at a few thousand levels).
+	MaxSchemaDataDepth = 64
 )
 
 // IDCharacters names the characters a published event id and an

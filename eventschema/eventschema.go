@@ -102,6 +102,36 @@ func invalidSchema(err error) error {
 	return hookflow.Invalid(clip("schema is invalid: " + strings.ReplaceAll(err.Error(), location, "schema")))
 }
 
+// maxPathLength bounds the path of a failure; a longer one keeps its ends.
+const maxPathLength = 120
+
+// depth answers how deep JSON text nests, its strings skipped.
+func depth(data []byte) int {
+	deepest, level := 0, 0
+	inString, escaped := false, false
+	for _, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			level++
+			deepest = max(deepest, level)
+		case c == '}' || c == ']':
+			level--
+		}
+	}
+	return deepest
+}
+
 // maxLineLength bounds one failure line: a reason may quote the value it
 // refuses, which may be long.
 const maxLineLength = 300
@@ -127,6 +157,9 @@ func clip(s string) string {
 // each "<root>/<path>: <reason>", at most MaxSchemaFailures of them and a
 // last line saying how many more; none when the data is valid.
 func (s *Schema) Check(data json.RawMessage, root string) ([]string, error) {
+	if depth(data) > hookflow.MaxSchemaDataDepth {
+		return []string{fmt.Sprintf("%s must not nest deeper than %d levels", root, hookflow.MaxSchemaDataDepth)}, nil
+	}
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("decode data: %w", err)
@@ -158,6 +191,9 @@ func failures(ve *jsonschema.ValidationError, root string) []string {
 		at := root
 		for _, tok := range e.InstanceLocation {
 			at += "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(tok)
+		}
+		if len(at) > maxPathLength {
+			at = at[:maxPathLength/2] + "..." + at[len(at)-maxPathLength/2:]
 		}
 		line := clip(at + ": " + e.ErrorKind.LocalizedString(printer))
 		if !seen[line] {
