@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/auth"
@@ -146,4 +147,69 @@ func TestPublishedDataMustSatisfyTheSchema(t *testing.T) {
 	expectJSON(t, publish("changed-"+code, map[string]any{"shiftId": "s-1"}), http.StatusBadRequest, invalid("data: missing property 'other'"))
 	expectJSON(t, h.do(http.MethodDelete, eventURL(cat, created)+"/schema", admin, nil), http.StatusOK, valueTrue)
 	mustStatus(t, publish("after-"+code, map[string]any{"shiftId": 1}), http.StatusAccepted)
+}
+
+// Activities posted through the ECG API carry data of a catalog event:
+// data failing its schema is a 400 and no post is stored. A preview of a
+// webhooks payload sends nothing and is not checked.
+func TestPostedActivityDataMustSatisfyTheSchema(t *testing.T) {
+	h := newHarness(t)
+	admin := adminToken(t)
+	cat := newCategory(t, h, admin)
+	ev := newCatalogEvent(t, h, admin, cat, "posted")
+	code := ev["code"].(string)
+	mustStatus(t, h.do(http.MethodPut, eventURL(cat, ev)+"/schema", admin, shiftSchema), http.StatusOK)
+	org := newOrg()
+	orgTok := orgToken(t, org)
+	sub := newSubscription(t, h, orgTok, org, code)
+	later := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	posts := func() int {
+		_, total, err := testDB.Stores.Activity.Activities(t.Context(), hookflow.ActivityFilter{SubscriptionID: sub["id"].(string), Page: hookflow.Page{Take: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return total
+	}
+	post := func(payload map[string]any) response {
+		return h.do(http.MethodPost, subscriptionURL(org, sub)+"/activity", orgTok,
+			map[string]any{"type": 2, "payload": payload, "rawMessage": map[string]any{}, "eventId": ev["id"], "postedAt": later})
+	}
+	expectJSON(t, post(map[string]any{"shiftId": false}), http.StatusBadRequest, invalid("data/shiftId: got boolean, want string"))
+	hashBase := "/api/organizations/" + org + "/subscriptions/" + sub["id"].(string) + "/webhooks-payloads"
+	expectJSON(t, h.do(http.MethodPost, hashBase+"?mode=send", orgTok, map[string]any{"eventType": code, "version": "v1", "data": map[string]any{}}),
+		http.StatusBadRequest, invalid("data: missing property 'shiftId'"))
+	mustStatus(t, h.do(http.MethodPost, hashBase+"?mode=preview", orgTok, map[string]any{"eventType": code, "version": "v1", "data": map[string]any{}}), http.StatusCreated)
+	if n := posts(); n != 0 {
+		t.Fatalf("%d posts stored", n)
+	}
+	mustStatus(t, post(map[string]any{"shiftId": "s-1"}), http.StatusCreated)
+}
+
+// Hostile schemas and data are bounded 400s, never 500s or long work.
+func TestEventSchemaHostileInputs(t *testing.T) {
+	h := newHarness(t)
+	admin := adminToken(t)
+	publisher := token(t, auth.Principal{ClientID: "pub", Roles: []auth.Role{auth.RolePublisher}})
+	cat := newCategory(t, h, admin)
+	ev := newCatalogEvent(t, h, admin, cat, "hostile")
+	url := eventURL(cat, ev) + "/schema"
+
+	hugePattern := `{"properties":{"a":{"pattern":"` + strings.Repeat(`(x+x+)+y`, 2000) + `"}}}`
+	expectJSON(t, h.do(http.MethodPut, url, admin, hugePattern), http.StatusBadRequest,
+		invalid("schema/properties/a/pattern: '(x+x+)+y(x+x+)+y(x+x+)+y(x+x+)+y(x+x+)+y...' is not valid regex: pattern is longer than 1000 characters"))
+	expectJSON(t, h.do(http.MethodPut, url, admin, `{"pattern":"\u0000"}`), http.StatusBadRequest, invalid("Request body must not contain NUL characters"))
+
+	recursive := `{"$defs":{"n":{"type":"object","properties":{"n":{"$ref":"#/$defs/n"}},"additionalProperties":false}},"$ref":"#/$defs/n"}`
+	mustStatus(t, h.do(http.MethodPut, url, admin, recursive), http.StatusOK)
+	deep := strings.Repeat(`[`, 1900) + strings.Repeat(`]`, 1900) // as deep as the harness's body bound allows
+	deep = `{"n":` + deep + `}`
+	start := time.Now()
+	r := h.do(http.MethodPost, "/api/v2/events", publisher, `{"eventType":"`+ev["code"].(string)+`","data":`+deep+`}`)
+	expectJSON(t, r, http.StatusBadRequest, invalid("data must not nest deeper than 64 levels"))
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("a deep publish took %v", took)
+	}
+	shallow := strings.Repeat(`{"n":`, 10) + `{"x":1}` + strings.Repeat(`}`, 10)
+	expectJSON(t, h.do(http.MethodPost, "/api/v2/events", publisher, `{"eventType":"`+ev["code"].(string)+`","data":`+shallow+`}`),
+		http.StatusBadRequest, invalid("data/n/n/n/n/n/n/n/n/n/n: additional properties 'x' not allowed"))
 }
