@@ -117,23 +117,15 @@ func (h *catalogHandlers) deleteEventSchema(c *gin.Context) {
 	c.JSON(http.StatusOK, valueTrue)
 }
 
-// checkSamplePayload refuses a sample payload of the event's own version
-// that does not satisfy the event's schema; other versions' samples
-// describe other versions' data.
-func checkSamplePayload(c *gin.Context, catalog CatalogEventReader, e *hookflow.CatalogEvent, version string, payload json.RawMessage) error {
-	if version != e.Version {
-		return nil
+// schemaCheck is what a sample payload's store calls with its event's
+// schema (under a lock that keeps the schema from changing) when the
+// payload is of the event's own version: it must satisfy the schema.
+func schemaCheck(payload json.RawMessage) func(schema json.RawMessage) error {
+	return func(doc json.RawMessage) error {
+		schema, err := eventschema.Compile(doc)
+		if err != nil {
+			return fmt.Errorf("compile stored event schema: %w", err)
+		}
+		return checkSample(schema, payload)
 	}
-	doc, err := catalog.EventSchema(c, e.Category.ID, e.ID)
-	if errors.Is(err, hookflow.ErrEventSchemaNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	schema, err := eventschema.Compile(doc)
-	if err != nil {
-		return fmt.Errorf("compile stored schema of event %s: %w", e.ID, err)
-	}
-	return checkSample(schema, payload)
 }

@@ -78,11 +78,7 @@ func (h *samplePayloadHandlers) createSamplePayload(c *gin.Context) {
 	if body.Version != nil {
 		version = *body.Version
 	}
-	if err := checkSamplePayload(c, h.catalog, e, version, body.Payload); err != nil {
-		fail(c, err)
-		return
-	}
-	created, err := h.payloads.CreateSamplePayload(c, e.ID, version, body.Payload, principal(c).Subject)
+	created, err := h.payloads.CreateSamplePayload(c, e.ID, version, body.Payload, schemaCheck(body.Payload), principal(c).Subject)
 	if err != nil {
 		fail(c, err)
 		return
@@ -93,22 +89,15 @@ func (h *samplePayloadHandlers) createSamplePayload(c *gin.Context) {
 // pathSamplePayload loads the sample payload of the path's event and the
 // required `version` query parameter.
 func (h *samplePayloadHandlers) pathSamplePayload(c *gin.Context) (*hookflow.SamplePayload, error) {
-	_, p, err := h.pathEventSamplePayload(c)
-	return p, err
-}
-
-// pathEventSamplePayload is pathSamplePayload with the path's event.
-func (h *samplePayloadHandlers) pathEventSamplePayload(c *gin.Context) (*hookflow.CatalogEvent, *hookflow.SamplePayload, error) {
 	e, err := pathEvent(c, h.catalog)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	q, err := bindQuery[versionQuery](c, h.bind)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	p, err := h.payloads.SamplePayload(c, e.ID, q.Version)
-	return e, p, err
+	return h.payloads.SamplePayload(c, e.ID, q.Version)
 }
 
 func (h *samplePayloadHandlers) getSamplePayload(c *gin.Context) {
@@ -121,7 +110,7 @@ func (h *samplePayloadHandlers) getSamplePayload(c *gin.Context) {
 }
 
 func (h *samplePayloadHandlers) patchSamplePayload(c *gin.Context) {
-	e, p, err := h.pathEventSamplePayload(c)
+	p, err := h.pathSamplePayload(c)
 	if err != nil {
 		fail(c, err)
 		return
@@ -138,11 +127,7 @@ func (h *samplePayloadHandlers) patchSamplePayload(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := checkSamplePayload(c, h.catalog, e, body.Version, body.Payload); err != nil {
-		fail(c, err)
-		return
-	}
-	updated, err := h.payloads.UpdateSamplePayload(c, p.Event.ID, p.Version, body.Version, body.Payload, principal(c).Subject)
+	updated, err := h.payloads.UpdateSamplePayload(c, p.Event.ID, p.Version, body.Version, body.Payload, schemaCheck(body.Payload), principal(c).Subject)
 	if err != nil {
 		fail(c, err)
 		return

@@ -406,7 +406,7 @@ func TestCatalogWritesOfUnstorableTextAreInvalid(t *testing.T) {
 	_, err = testDB.Stores.Catalog.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: c.Code + ".x", Name: "\xff", Version: "v1"}, "a1")
 	wantCode(t, err, hookflow.EINVALID, "event name not UTF-8")
 	e := newEvent(t, c, "ok", "v1")
-	_, err = testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"k":"\u0000"}`), "a1")
+	_, err = testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"k":"\u0000"}`), nil, "a1")
 	wantCode(t, err, hookflow.EINVALID, "sample payload with NUL")
 }
 
@@ -454,10 +454,10 @@ func TestEventSchemaSetReadDeleteWithRevisions(t *testing.T) {
 	}
 
 	// The check sees the sample payload of the event's own version only.
-	if _, err := testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"mine":1}`), "admin-1"); err != nil {
+	if _, err := testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"mine":1}`), nil, "admin-1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v2", json.RawMessage(`{"other":2}`), "admin-1"); err != nil {
+	if _, err := testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v2", json.RawMessage(`{"other":2}`), nil, "admin-1"); err != nil {
 		t.Fatal(err)
 	}
 	var checked []string
