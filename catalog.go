@@ -96,6 +96,16 @@ type CategoryInput struct {
 	Description *string
 }
 
+// EventSchemaRef names the JSON Schema a catalog event (version) has: the
+// event's id and the schema's revision, which grows on every change.
+type EventSchemaRef struct {
+	EventID  string
+	Revision int64
+}
+
+// ErrEventSchemaNotFound is the 404 of an event that has no schema.
+var ErrEventSchemaNotFound = &Error{Code: ENOTFOUND, Message: "Schema not found"}
+
 // CatalogEventInput is what creating or patching an event sets.
 type CatalogEventInput struct {
 	Code        string

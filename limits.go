@@ -42,6 +42,20 @@ const (
 	// and manual retries would otherwise grow it without end. The default
 	// schedule makes 8 attempts at most.
 	MaxAttemptsPerDelivery = 100
+	// MaxEventSchemaBytes bounds a catalog event's JSON Schema document:
+	// every publish of the event is validated against it.
+	MaxEventSchemaBytes = 64 << 10
+	// MaxSchemaPatternLength bounds each regular expression of an event
+	// schema (pattern, patternProperties): matching costs the pattern's
+	// size times the data's, on every publish.
+	MaxSchemaPatternLength = 1000
+	// MaxSchemaFailures bounds the failures a 400 of an event's data or a
+	// sample payload lists; past it, the message says how many more.
+	MaxSchemaFailures = 20
+	// MaxSchemaDataDepth bounds how deep data checked against an event
+	// schema may nest: validation's cost grows with the square of the
+	// depth (a second at a few thousand levels).
+	MaxSchemaDataDepth = 64
 )
 
 // IDCharacters names the characters a published event id and an

@@ -53,6 +53,9 @@ func ecgRoutes(catalog *catalogHandlers, payloads *samplePayloadHandlers, subscr
 		route{http.MethodGet, eventPath, catalog.getCatalogEvent, anyToken},
 		route{http.MethodPatch, eventPath, catalog.patchCatalogEvent, adminOnly})
 	add(lifecycleRoutes(eventPath, catalog.catalogEventLifecycle)...)
+	add(route{http.MethodPut, eventPath + "/schema", catalog.putEventSchema, adminOnly},
+		route{http.MethodGet, eventPath + "/schema", catalog.getEventSchema, anyToken},
+		route{http.MethodDelete, eventPath + "/schema", catalog.deleteEventSchema, adminOnly})
 
 	add(route{http.MethodPost, eventPath + "/sample-payloads", payloads.createSamplePayload, adminOnly},
 		route{http.MethodGet, eventPath + "/sample-payloads", payloads.getSamplePayload, anyToken},

@@ -30,6 +30,10 @@ type CatalogStore interface {
 	CatalogEvents(ctx context.Context, categoryID string, p hookflow.Page) ([]hookflow.CatalogEvent, int, error)
 	UpdateCatalogEvent(ctx context.Context, categoryID, eventID string, in hookflow.CatalogEventInput, by string) (*hookflow.CatalogEvent, error)
 	CatalogEventLifecycle(ctx context.Context, categoryID, eventID string, action hookflow.LifecycleAction, by string) error
+
+	EventSchema(ctx context.Context, categoryID, eventID string) (json.RawMessage, error)
+	SetEventSchema(ctx context.Context, categoryID, eventID string, schema json.RawMessage, check func(sample json.RawMessage) error, by string) (json.RawMessage, error)
+	DeleteEventSchema(ctx context.Context, categoryID, eventID, by string) error
 }
 
 // CatalogEventReader reads the catalog events sample payloads belong to.
@@ -48,9 +52,9 @@ type SubscriptionCatalog interface {
 // SamplePayloadStore keeps catalog events' sample payloads and the seed
 // data's versions (storage.SamplePayloadStore).
 type SamplePayloadStore interface {
-	CreateSamplePayload(ctx context.Context, eventID, version string, payload json.RawMessage, by string) (*hookflow.SamplePayload, error)
+	CreateSamplePayload(ctx context.Context, eventID, version string, payload json.RawMessage, check func(schema json.RawMessage) error, by string) (*hookflow.SamplePayload, error)
 	SamplePayload(ctx context.Context, eventID, version string) (*hookflow.SamplePayload, error)
-	UpdateSamplePayload(ctx context.Context, eventID, version, newVersion string, payload json.RawMessage, by string) (*hookflow.SamplePayload, error)
+	UpdateSamplePayload(ctx context.Context, eventID, version, newVersion string, payload json.RawMessage, check func(schema json.RawMessage) error, by string) (*hookflow.SamplePayload, error)
 	DeleteSamplePayload(ctx context.Context, eventID, version string) error
 	SeedDataVersions(ctx context.Context) ([]hookflow.SeedDataVersion, error)
 }

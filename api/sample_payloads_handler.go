@@ -78,7 +78,7 @@ func (h *samplePayloadHandlers) createSamplePayload(c *gin.Context) {
 	if body.Version != nil {
 		version = *body.Version
 	}
-	created, err := h.payloads.CreateSamplePayload(c, e.ID, version, body.Payload, principal(c).Subject)
+	created, err := h.payloads.CreateSamplePayload(c, e.ID, version, body.Payload, schemaCheck(body.Payload), principal(c).Subject)
 	if err != nil {
 		fail(c, err)
 		return
@@ -127,7 +127,7 @@ func (h *samplePayloadHandlers) patchSamplePayload(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	updated, err := h.payloads.UpdateSamplePayload(c, p.Event.ID, p.Version, body.Version, body.Payload, principal(c).Subject)
+	updated, err := h.payloads.UpdateSamplePayload(c, p.Event.ID, p.Version, body.Version, body.Payload, schemaCheck(body.Payload), principal(c).Subject)
 	if err != nil {
 		fail(c, err)
 		return

@@ -5,6 +5,7 @@ package dispatch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/eventschema"
 	"github.com/hookflow/hookflow/workflows"
 )
 
@@ -41,14 +43,19 @@ type Dispatcher struct {
 	temporal client.Client
 	opts     Options
 	logger   *slog.Logger
+	schemas  *eventschema.Cache // compiled event schemas, by catalog event and revision
 }
+
+// schemaCacheSize bounds the compiled event schemas a Dispatcher keeps: one
+// per catalog event (version) that has a schema and is published.
+const schemaCacheSize = 512
 
 // New builds a Dispatcher.
 func New(stores Stores, c client.Client, opts Options, logger *slog.Logger) *Dispatcher {
 	if opts.StartTimeout <= 0 {
 		opts.StartTimeout = 10 * time.Second
 	}
-	return &Dispatcher{stores: stores, temporal: c, opts: opts, logger: logger}
+	return &Dispatcher{stores: stores, temporal: c, opts: opts, logger: logger, schemas: eventschema.NewCache(schemaCacheSize)}
 }
 
 // ErrUnavailable is the 503 of a publish that could not be made durable.
@@ -78,6 +85,13 @@ func (d *Dispatcher) Publish(ctx context.Context, ev *hookflow.Event) (Published
 		}
 		return Published{}, d.unavailable(ctx, "look up event type", err)
 	}
+	schema, err := d.stores.Catalog.LiveEventSchemaRef(ctx, ev.EventType)
+	if err != nil {
+		return Published{}, d.unavailable(ctx, "look up event schema", err)
+	}
+	if err := d.checkData(ctx, schema, ev.Data); err != nil {
+		return Published{}, err
+	}
 	deliveries, created, err := d.stores.Events.PublishEvent(ctx, ev, category)
 	if err != nil {
 		if hookflow.ErrorCodeOf(err) == hookflow.EINVALID {
@@ -102,6 +116,13 @@ func (d *Dispatcher) Publish(ctx context.Context, ev *hookflow.Event) (Published
 // delivery. When the start fails nothing stays behind (the post's event is
 // forgotten, as a failed publish's) and the answer is ErrUnavailable.
 func (d *Dispatcher) PostActivity(ctx context.Context, post hookflow.ActivityPost) (*hookflow.Delivery, error) {
+	schema, err := d.stores.Catalog.EventSchemaRef(ctx, post.Event.ID)
+	if err != nil {
+		return nil, d.unavailable(ctx, "look up event schema", err)
+	}
+	if err := d.checkData(ctx, schema, post.Data); err != nil {
+		return nil, err
+	}
 	del, err := d.stores.Activity.AddActivityPost(ctx, post)
 	if err != nil {
 		return nil, err
@@ -112,6 +133,40 @@ func (d *Dispatcher) PostActivity(ctx context.Context, post hookflow.ActivityPos
 		return nil, ErrUnavailable
 	}
 	return del, nil
+}
+
+// checkData validates an event's data against its catalog event's schema,
+// nil meaning none: a refusal is a 400 listing the failures. Compiled
+// schemas are cached by event and revision, so a changed schema applies at
+// once and an unchanged one is compiled once per process.
+func (d *Dispatcher) checkData(ctx context.Context, ref *hookflow.EventSchemaRef, data json.RawMessage) error {
+	if ref == nil {
+		return nil
+	}
+	schema := d.schemas.Get(ref.EventID, ref.Revision)
+	if schema == nil {
+		doc, revision, err := d.stores.Catalog.EventSchemaDocument(ctx, ref.EventID)
+		if errors.Is(err, hookflow.ErrEventSchemaNotFound) {
+			return nil // deleted since the look-up
+		}
+		if err != nil {
+			return d.unavailable(ctx, "load event schema", err)
+		}
+		if schema, err = eventschema.Compile(doc); err != nil {
+			// Schemas are compiled before they are stored: this one should
+			// not be there.
+			return d.unavailable(ctx, "compile event schema "+ref.EventID, err)
+		}
+		d.schemas.Put(ref.EventID, revision, schema)
+	}
+	failures, err := schema.Check(data, "data")
+	if err != nil {
+		return fmt.Errorf("check data against schema of %s: %w", ref.EventID, err)
+	}
+	if len(failures) > 0 {
+		return hookflow.Invalid(failures...)
+	}
+	return nil
 }
 
 // forget deletes an event none of whose workflows started, with its

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/hookflow/hookflow"
@@ -10,9 +11,13 @@ import (
 // The stores dispatching reads and writes, one per aggregate; each is a
 // subset of the storage store of the same name.
 
-// CatalogStore tells the category of a published event's type.
+// CatalogStore tells the category of a published event's type and the
+// JSON Schema its data is checked against.
 type CatalogStore interface {
 	EventCategory(ctx context.Context, eventType string) (string, error)
+	LiveEventSchemaRef(ctx context.Context, code string) (*hookflow.EventSchemaRef, error)
+	EventSchemaRef(ctx context.Context, eventID string) (*hookflow.EventSchemaRef, error)
+	EventSchemaDocument(ctx context.Context, eventID string) (json.RawMessage, int64, error)
 }
 
 // EventStore keeps published events and their deliveries, and forgets an

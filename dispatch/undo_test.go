@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -20,13 +21,35 @@ func (unreachable) ExecuteWorkflow(context.Context, client.StartWorkflowOptions,
 	return nil, errors.New("temporal is unreachable")
 }
 
-// fakeStores records the events deleted.
+// fakeStores records the events published and deleted; its one catalog
+// event has schema (none when nil) at revision.
 type fakeStores struct {
-	deleted []string
+	deleted     []string
+	published   int
+	schema      json.RawMessage
+	revision    int64
+	schemaLoads int
 }
 
 func (f *fakeStores) EventCategory(context.Context, string) (string, error) { return "shift", nil }
+func (f *fakeStores) LiveEventSchemaRef(ctx context.Context, _ string) (*hookflow.EventSchemaRef, error) {
+	return f.EventSchemaRef(ctx, "event-1")
+}
+func (f *fakeStores) EventSchemaRef(_ context.Context, id string) (*hookflow.EventSchemaRef, error) {
+	if f.schema == nil {
+		return nil, nil
+	}
+	return &hookflow.EventSchemaRef{EventID: id, Revision: f.revision}, nil
+}
+func (f *fakeStores) EventSchemaDocument(context.Context, string) (json.RawMessage, int64, error) {
+	f.schemaLoads++
+	if f.schema == nil {
+		return nil, 0, hookflow.ErrEventSchemaNotFound
+	}
+	return f.schema, f.revision, nil
+}
 func (f *fakeStores) PublishEvent(_ context.Context, ev *hookflow.Event, _ string) ([]hookflow.Delivery, bool, error) {
+	f.published++
 	return []hookflow.Delivery{{ID: "d-1", EventID: ev.ID}}, true, nil
 }
 func (f *fakeStores) DeleteEvent(_ context.Context, id string) error {

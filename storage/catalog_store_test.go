@@ -406,7 +406,7 @@ func TestCatalogWritesOfUnstorableTextAreInvalid(t *testing.T) {
 	_, err = testDB.Stores.Catalog.CreateCatalogEvent(ctx, c.ID, hookflow.CatalogEventInput{Code: c.Code + ".x", Name: "\xff", Version: "v1"}, "a1")
 	wantCode(t, err, hookflow.EINVALID, "event name not UTF-8")
 	e := newEvent(t, c, "ok", "v1")
-	_, err = testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"k":"\u0000"}`), "a1")
+	_, err = testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"k":"\u0000"}`), nil, "a1")
 	wantCode(t, err, hookflow.EINVALID, "sample payload with NUL")
 }
 
@@ -437,5 +437,115 @@ func TestCatalogVersionsAreTheVersionsOfLiveEventsInOrder(t *testing.T) {
 	}
 	if versions, err = s.Catalog.CatalogVersions(ctx); err != nil || !slices.Equal(versions, []string{"v1", "v2"}) {
 		t.Errorf("versions after archiving the only v3 event = %v, %v", versions, err)
+	}
+}
+
+func TestEventSchemaSetReadDeleteWithRevisions(t *testing.T) {
+	ctx := context.Background()
+	c := newCategory(t)
+	e := newEvent(t, c, "schemed", "v1")
+	_, err := testDB.Stores.Catalog.EventSchema(ctx, c.ID, e.ID)
+	wantCode(t, err, hookflow.ENOTFOUND, "schema of a fresh event")
+	if ref, err := testDB.Stores.Catalog.EventSchemaRef(ctx, e.ID); err != nil || ref != nil {
+		t.Fatalf("ref of a fresh event = %v, %v", ref, err)
+	}
+	if _, _, err := testDB.Stores.Catalog.EventSchemaDocument(ctx, e.ID); !errors.Is(err, hookflow.ErrEventSchemaNotFound) {
+		t.Fatalf("document of a fresh event: %v", err)
+	}
+
+	// The check sees the sample payload of the event's own version only.
+	if _, err := testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v1", json.RawMessage(`{"mine":1}`), nil, "admin-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, "v2", json.RawMessage(`{"other":2}`), nil, "admin-1"); err != nil {
+		t.Fatal(err)
+	}
+	var checked []string
+	check := func(sample json.RawMessage) error { checked = append(checked, string(sample)); return nil }
+	stored, err := testDB.Stores.Catalog.SetEventSchema(ctx, c.ID, e.ID, json.RawMessage(`{"type": "object", "required": ["mine"]}`), check, "admin-2")
+	if err != nil || string(stored) != `{"type": "object", "required": ["mine"]}` {
+		t.Fatalf("set = %s, %v", stored, err)
+	}
+	if !slices.Equal(checked, []string{`{"mine": 1}`}) {
+		t.Errorf("checked %q", checked)
+	}
+	if got, err := testDB.Stores.Catalog.EventSchema(ctx, c.ID, e.ID); err != nil || string(got) != string(stored) {
+		t.Errorf("get = %s, %v", got, err)
+	}
+	ref, err := testDB.Stores.Catalog.EventSchemaRef(ctx, e.ID)
+	if err != nil || ref == nil || ref.EventID != e.ID || ref.Revision != 1 {
+		t.Fatalf("ref = %+v, %v", ref, err)
+	}
+	if doc, rev, err := testDB.Stores.Catalog.EventSchemaDocument(ctx, e.ID); err != nil || rev != 1 || string(doc) != string(stored) {
+		t.Errorf("document = %s rev %d, %v", doc, rev, err)
+	}
+	if ev, _ := testDB.Stores.Catalog.CatalogEvent(ctx, c.ID, e.ID); ev.Audit.UpdatedBy != "admin-2" {
+		t.Errorf("updatedBy = %q", ev.Audit.UpdatedBy)
+	}
+
+	// A refusing check leaves the schema as it was.
+	refused := hookflow.Invalid("samplePayload: nope")
+	_, err = testDB.Stores.Catalog.SetEventSchema(ctx, c.ID, e.ID, json.RawMessage(`{}`), func(json.RawMessage) error { return refused }, "admin-2")
+	if !errors.Is(err, refused) {
+		t.Fatalf("refused set: %v", err)
+	}
+	if ref, _ := testDB.Stores.Catalog.EventSchemaRef(ctx, e.ID); ref.Revision != 1 {
+		t.Errorf("a refused set changed the revision: %+v", ref)
+	}
+
+	if err := testDB.Stores.Catalog.DeleteEventSchema(ctx, c.ID, e.ID, "admin-3"); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, testDB.Stores.Catalog.DeleteEventSchema(ctx, c.ID, e.ID, "admin-3"), hookflow.ENOTFOUND, "second delete")
+	if ref, err := testDB.Stores.Catalog.EventSchemaRef(ctx, e.ID); err != nil || ref != nil {
+		t.Errorf("ref after delete = %+v, %v", ref, err)
+	}
+	if _, err := testDB.Stores.Catalog.SetEventSchema(ctx, c.ID, e.ID, json.RawMessage(`{}`), check, "admin-2"); err != nil {
+		t.Fatal(err)
+	}
+	if ref, _ := testDB.Stores.Catalog.EventSchemaRef(ctx, e.ID); ref.Revision != 3 {
+		t.Errorf("revision after set, delete, set = %+v", ref)
+	}
+
+	other := newCategory(t)
+	_, err = testDB.Stores.Catalog.EventSchema(ctx, other.ID, e.ID)
+	wantCode(t, err, hookflow.ENOTFOUND, "schema under another category")
+	_, err = testDB.Stores.Catalog.SetEventSchema(ctx, other.ID, e.ID, json.RawMessage(`{}`), check, "admin-2")
+	wantCode(t, err, hookflow.ENOTFOUND, "set under another category")
+	_, err = testDB.Stores.Catalog.EventSchemaRef(ctx, "not-a-uuid")
+	wantCode(t, err, hookflow.ENOTFOUND, "ref of a malformed id")
+}
+
+// A published event is checked against the schema of its code's live
+// version created last.
+func TestLiveEventSchemaRefIsOfTheNewestLiveVersion(t *testing.T) {
+	ctx := context.Background()
+	c := newCategory(t)
+	v1 := newEvent(t, c, "versioned", "v1")
+	v2 := newEvent(t, c, "versioned", "v2")
+	none := func(json.RawMessage) error { return nil }
+	if _, err := testDB.Stores.Catalog.SetEventSchema(ctx, c.ID, v1.ID, json.RawMessage(`{"title": "v1"}`), none, "admin-1"); err != nil {
+		t.Fatal(err)
+	}
+	if ref, err := testDB.Stores.Catalog.LiveEventSchemaRef(ctx, v1.Code); err != nil || ref != nil {
+		t.Fatalf("v2 has no schema, yet ref = %+v, %v", ref, err)
+	}
+	if err := testDB.Stores.Catalog.CatalogEventLifecycle(ctx, c.ID, v2.ID, hookflow.ActionDeactivate, "admin-1"); err != nil {
+		t.Fatal(err)
+	}
+	if ref, err := testDB.Stores.Catalog.LiveEventSchemaRef(ctx, v1.Code); err != nil || ref == nil || ref.EventID != v1.ID {
+		t.Fatalf("with v2 inactive, ref = %+v, %v", ref, err)
+	}
+	if err := testDB.Stores.Catalog.CatalogEventLifecycle(ctx, c.ID, v2.ID, hookflow.ActionActivate, "admin-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testDB.Stores.Catalog.SetEventSchema(ctx, c.ID, v2.ID, json.RawMessage(`{"title": "v2"}`), none, "admin-1"); err != nil {
+		t.Fatal(err)
+	}
+	if ref, err := testDB.Stores.Catalog.LiveEventSchemaRef(ctx, v1.Code); err != nil || ref == nil || ref.EventID != v2.ID || ref.Revision != 1 {
+		t.Fatalf("ref = %+v, %v", ref, err)
+	}
+	if ref, err := testDB.Stores.Catalog.LiveEventSchemaRef(ctx, "nope.nothing"); err != nil || ref != nil {
+		t.Fatalf("ref of an unknown code = %+v, %v", ref, err)
 	}
 }

@@ -40,23 +40,54 @@ func samplePayloadConflict(version string) error {
 	return hookflow.Errorf(hookflow.ECONFLICT, "Sample payload of version %s already exists for this webhook event", version)
 }
 
+// withSchemaCheck runs fn in a transaction holding the event's row in share
+// mode, so that SetEventSchema (which takes it for update) waits, after
+// calling check with the event's schema when version is the event's own
+// and the event has one: a sample payload describes its version's data.
+func (s *SamplePayloadStore) withSchemaCheck(ctx context.Context, eventID uuid.UUID, version string, check func(schema json.RawMessage) error,
+	fn func(tx pgx.Tx) (uuid.UUID, error)) (*hookflow.SamplePayload, error) {
+	var id uuid.UUID
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var eventVersion string
+		var schema []byte
+		err := tx.QueryRow(ctx, `SELECT version, schema FROM webhook_events WHERE id = $1 AND deleted_at IS NULL FOR SHARE`, eventID).
+			Scan(&eventVersion, &schema)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("lock event %s: %w", eventID, err)
+		}
+		if schema != nil && version == eventVersion && check != nil {
+			if err := check(schema); err != nil {
+				return err
+			}
+		}
+		id, err = fn(tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.samplePayload(ctx, `p.id = $1`, id)
+}
+
 // CreateSamplePayload stores an event's sample payload of a version that it
-// has none of yet.
-func (s *SamplePayloadStore) CreateSamplePayload(ctx context.Context, eventID, version string, payload json.RawMessage, by string) (*hookflow.SamplePayload, error) {
+// has none of yet; check (nil for none) vets it against the event's schema.
+func (s *SamplePayloadStore) CreateSamplePayload(ctx context.Context, eventID, version string, payload json.RawMessage, check func(schema json.RawMessage) error, by string) (*hookflow.SamplePayload, error) {
 	eid, err := parseID(eventID, hookflow.ErrCatalogEventNotFound)
 	if err != nil {
 		return nil, err
 	}
-	var id uuid.UUID
-	err = s.pool.QueryRow(ctx, `INSERT INTO sample_payloads (event_id, version, payload, created_by, updated_by)
-		VALUES ($1, $2, $3, $4, $4) RETURNING id`, eid, version, payload, by).Scan(&id)
-	if uniqueViolation(err, "sample_payloads_event_id_version_key") {
-		return nil, samplePayloadConflict(version)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("insert sample payload of %s: %w", eventID, unstorable(err))
-	}
-	return s.samplePayload(ctx, `p.id = $1`, id)
+	return s.withSchemaCheck(ctx, eid, version, check, func(tx pgx.Tx) (uuid.UUID, error) {
+		var id uuid.UUID
+		err := tx.QueryRow(ctx, `INSERT INTO sample_payloads (event_id, version, payload, created_by, updated_by)
+			VALUES ($1, $2, $3, $4, $4) RETURNING id`, eid, version, payload, by).Scan(&id)
+		if uniqueViolation(err, "sample_payloads_event_id_version_key") {
+			return id, samplePayloadConflict(version)
+		}
+		if err != nil {
+			return id, fmt.Errorf("insert sample payload of %s: %w", eventID, unstorable(err))
+		}
+		return id, nil
+	})
 }
 
 // SamplePayload loads an event's sample payload of a version.
@@ -80,25 +111,28 @@ func (s *SamplePayloadStore) samplePayload(ctx context.Context, where string, ar
 }
 
 // UpdateSamplePayload replaces the payload and version of an event's sample
-// payload of a version.
-func (s *SamplePayloadStore) UpdateSamplePayload(ctx context.Context, eventID, version, newVersion string, payload json.RawMessage, by string) (*hookflow.SamplePayload, error) {
+// payload of a version; check (nil for none) vets it against the event's
+// schema.
+func (s *SamplePayloadStore) UpdateSamplePayload(ctx context.Context, eventID, version, newVersion string, payload json.RawMessage, check func(schema json.RawMessage) error, by string) (*hookflow.SamplePayload, error) {
 	eid, err := parseID(eventID, hookflow.ErrSamplePayloadNotFound)
 	if err != nil {
 		return nil, err
 	}
-	var id uuid.UUID
-	err = s.pool.QueryRow(ctx, `UPDATE sample_payloads SET version = $3, payload = $4, updated_at = now(), updated_by = $5
-		WHERE event_id = $1 AND version = $2 RETURNING id`, eid, version, newVersion, payload, by).Scan(&id)
-	if uniqueViolation(err, "sample_payloads_event_id_version_key") {
-		return nil, samplePayloadConflict(newVersion)
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, hookflow.ErrSamplePayloadNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("update sample payload of %s: %w", eventID, unstorable(err))
-	}
-	return s.samplePayload(ctx, `p.id = $1`, id)
+	return s.withSchemaCheck(ctx, eid, newVersion, check, func(tx pgx.Tx) (uuid.UUID, error) {
+		var id uuid.UUID
+		err := tx.QueryRow(ctx, `UPDATE sample_payloads SET version = $3, payload = $4, updated_at = now(), updated_by = $5
+			WHERE event_id = $1 AND version = $2 RETURNING id`, eid, version, newVersion, payload, by).Scan(&id)
+		if uniqueViolation(err, "sample_payloads_event_id_version_key") {
+			return id, samplePayloadConflict(newVersion)
+		}
+		if errors.Is(err, pgx.ErrNoRows) {
+			return id, hookflow.ErrSamplePayloadNotFound
+		}
+		if err != nil {
+			return id, fmt.Errorf("update sample payload of %s: %w", eventID, unstorable(err))
+		}
+		return id, nil
+	})
 }
 
 // DeleteSamplePayload removes an event's sample payload of a version. It has
