@@ -120,6 +120,7 @@ type Subscription struct {
 	SecretKey      string
 	Events         []string
 	IsDevelopment  bool
+	Headers        map[string]string // custom headers (headers.go)
 	Audit          AuditInfo
 	Lifecycle      Lifecycle
 }
@@ -139,6 +140,7 @@ type SubscriptionInput struct {
 	Events        []string
 	Version       string
 	IsDevelopment bool
+	Headers       map[string]string // the whole set: empty clears it
 }
 
 // SubscriptionFilter narrows an organization's subscription list. EventID

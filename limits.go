@@ -42,6 +42,13 @@ const (
 	// and manual retries would otherwise grow it without end. The default
 	// schedule makes 8 attempts at most.
 	MaxAttemptsPerDelivery = 100
+	// MaxCustomHeaders bounds the custom headers of a webhook or
+	// subscription (headers.go), each sent on every attempt.
+	MaxCustomHeaders = 10
+	// MaxHeaderNameLength bounds a custom header's name.
+	MaxHeaderNameLength = 64
+	// MaxHeaderValueLength bounds a custom header's value.
+	MaxHeaderValueLength = 1024
 )
 
 // IDCharacters names the characters a published event id and an

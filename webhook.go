@@ -28,7 +28,9 @@ type Webhook struct {
 	Facilities     []string
 	// Secrets sign deliveries: the current ones first, then any rotated-out
 	// secret of a subscription still inside its rotation overlap.
-	Secrets    []string
+	Secrets []string
+	// Headers are the custom headers every attempt sends (headers.go).
+	Headers    map[string]string
 	Active     bool
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
@@ -42,6 +44,8 @@ type WebhookUpdate struct {
 	Events     []string
 	Facilities []string
 	Secrets    []string
+	// Headers, when not nil, replace the custom headers; empty clears them.
+	Headers map[string]string
 }
 
 // WebhookFilter narrows a webhook listing to one page. An empty ClientID

@@ -65,7 +65,7 @@ func (s *DeliveryStore) DeliveryTarget(ctx context.Context, deliveryID string) (
 	}
 	var t hookflow.DeliveryTarget
 	var webhookID uuid.UUID
-	var sealed []string
+	var sealed sealedWebhook
 	dest := append([]any{&t.Event.Data, &t.Event.CreatedAt, &t.Event.FacilityID, &t.Event.ClientID, &t.Event.OrganizationID, &t.EventTypeRetired},
 		webhookDest(&t.Webhook, &webhookID, &sealed)...)
 	t.Delivery, err = scanDelivery(s.pool.QueryRow(ctx, `
@@ -83,7 +83,7 @@ func (s *DeliveryStore) DeliveryTarget(ctx context.Context, deliveryID string) (
 		return nil, fmt.Errorf("load delivery %s: %w", deliveryID, err)
 	}
 	t.Event.ID, t.Event.EventType, t.Webhook.ID = t.Delivery.EventID, t.Delivery.EventType, webhookID.String()
-	if err := openWebhookSecrets(s.ring, &t.Webhook, sealed); err != nil {
+	if err := openWebhookSealed(s.ring, &t.Webhook, webhookID, sealed); err != nil {
 		return nil, fmt.Errorf("load delivery %s: %w", deliveryID, err)
 	}
 	return &t, nil
