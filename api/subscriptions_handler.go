@@ -31,6 +31,8 @@ type subscriptionBody struct {
 	Events        []string `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
 	Version       *string  `json:"version" validate:"optional,string,in"`
 	IsDevelopment bool     `json:"isDevelopment" validate:"boolean"`
+	// Headers are sent on every attempt (docs/api.md, "Custom headers").
+	Headers customHeaders `json:"headers" validate:"optional,object"`
 }
 
 func (b subscriptionBody) input() hookflow.SubscriptionInput {
@@ -38,10 +40,11 @@ func (b subscriptionBody) input() hookflow.SubscriptionInput {
 	if b.Version != nil {
 		version = *b.Version
 	}
-	return hookflow.SubscriptionInput{PostURI: b.PostURI, Events: dedupe(b.Events), Version: version, IsDevelopment: b.IsDevelopment}
+	return hookflow.SubscriptionInput{PostURI: b.PostURI, Events: dedupe(b.Events), Version: version, IsDevelopment: b.IsDevelopment,
+		Headers: headersView(b.Headers)}
 }
 
-var subscriptionEditable = []string{"/postUri", "/events", "/version", "/isDevelopment"}
+var subscriptionEditable = []string{"/postUri", "/events", "/version", "/isDevelopment", "/headers"}
 
 // subscriptionListQuery is the list's parameters: the list ones and filters.
 type subscriptionListQuery struct {
@@ -143,7 +146,8 @@ func (h *subscriptionHandlers) patchSubscription(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	doc := map[string]any{"postUri": sub.PostURI, "events": sub.Events, "version": sub.Version, "isDevelopment": sub.IsDevelopment}
+	doc := map[string]any{"postUri": sub.PostURI, "events": sub.Events, "version": sub.Version, "isDevelopment": sub.IsDevelopment,
+		"headers": headersView(sub.Headers)}
 	body, err := patchAs[subscriptionBody](c, h.bind, doc, subscriptionEditable, allowing(values), alsoChecking(h.secureUnlessDevelopment))
 	if err != nil {
 		fail(c, err)

@@ -30,13 +30,16 @@ type webhookBody struct {
 	Events     []string `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
 	Facilities []string `json:"facilities" validate:"optional,array,max_items=MaxFacilities,each_string,each_max_length=MaxIDLength"`
 	Secrets    []string `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
+	// Headers are sent on every attempt; a PATCH replaces the whole set.
+	Headers customHeaders `json:"headers" validate:"optional,object"`
 }
 
 // userWebhookBody is the body of seeds 001 and 002: no facilities.
 type userWebhookBody struct {
-	URL     *string  `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port,target_port"`
-	Events  []string `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
-	Secrets []string `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
+	URL     *string       `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port,target_port"`
+	Events  []string      `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
+	Secrets []string      `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
+	Headers customHeaders `json:"headers" validate:"optional,object"`
 }
 
 type webhookResponse struct {
@@ -46,6 +49,9 @@ type webhookResponse struct {
 	ClientID   string    `json:"clientId"`
 	Facilities *[]string `json:"facilities,omitempty"`
 	Secrets    *[]string `json:"secrets,omitempty"`
+	// Headers are shown where secrets are, when there are some: they often
+	// hold a credential.
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 // Secrets are shown in the answers to a create and an update (seeds 000,
@@ -73,6 +79,7 @@ func toWebhookResponse(w *hookflow.Webhook, showSecrets bool) webhookResponse {
 			secrets = []string{}
 		}
 		r.Secrets = &secrets
+		r.Headers = shownHeaders(w.Headers)
 	}
 	return r
 }
@@ -112,7 +119,7 @@ func (h *webhookHandlers) bindWebhook(c *gin.Context, kind hookflow.WebhookKind,
 		if err != nil {
 			return body, err
 		}
-		body = webhookBody{URL: user.URL, Events: user.Events, Secrets: user.Secrets}
+		body = webhookBody{URL: user.URL, Events: user.Events, Secrets: user.Secrets, Headers: user.Headers}
 	} else if body, err = decode[webhookBody](c, h.bind, obj, opts...); err != nil {
 		return body, err
 	}
@@ -154,7 +161,7 @@ func (h *webhookHandlers) create(kind hookflow.WebhookKind) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		w := &hookflow.Webhook{Kind: kind, ClientID: p.ClientID, URL: *body.URL, Events: body.Events}
+		w := &hookflow.Webhook{Kind: kind, ClientID: p.ClientID, URL: *body.URL, Events: body.Events, Headers: body.Headers}
 		if kind == hookflow.KindFacility {
 			w.Facilities = p.Facilities
 			if body.Facilities != nil {
@@ -247,7 +254,7 @@ func (h *webhookHandlers) update(kind hookflow.WebhookKind) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		u := hookflow.WebhookUpdate{URL: body.URL, Events: body.Events, Facilities: body.Facilities, Secrets: body.Secrets}
+		u := hookflow.WebhookUpdate{URL: body.URL, Events: body.Events, Facilities: body.Facilities, Secrets: body.Secrets, Headers: body.Headers}
 		if u.Facilities == nil && kind == hookflow.KindFacility {
 			u.Facilities = withinClaim(p, w.Facilities)
 		}
