@@ -50,3 +50,52 @@ func openHeaders(ring *sealing.KeyRing, id uuid.UUID, sealed *string) (map[strin
 	}
 	return headers, nil
 }
+
+// recordedHeadersContext is the sealing context of the custom headers an
+// attempt of delivery id recorded: bound to the delivery, which the
+// intent's row and the attempt's share.
+func recordedHeadersContext(id uuid.UUID) []byte {
+	return append(id[:], "recorded-headers"...)
+}
+
+// sealRecordedHeaders seals the custom headers an attempt of delivery id
+// sent; none seal to nil (NULL).
+func sealRecordedHeaders(ring *sealing.KeyRing, deliveryID uuid.UUID, headers map[string]string) (*string, error) {
+	if len(headers) == 0 {
+		return nil, nil
+	}
+	plain, err := json.Marshal(headers)
+	if err != nil {
+		return nil, fmt.Errorf("encode recorded headers of delivery %s: %w", deliveryID, err)
+	}
+	sealed, err := ring.Seal(plain, recordedHeadersContext(deliveryID))
+	if err != nil {
+		return nil, fmt.Errorf("seal recorded headers of delivery %s: %w", deliveryID, err)
+	}
+	return &sealed, nil
+}
+
+// withRecordedHeaders returns the recorded request headers raw with the
+// custom headers sealed beside them opened and added, for their owner.
+func withRecordedHeaders(ring *sealing.KeyRing, deliveryID uuid.UUID, raw json.RawMessage, sealed *string) (json.RawMessage, error) {
+	if sealed == nil {
+		return raw, nil
+	}
+	plain, err := ring.Open(*sealed, recordedHeadersContext(deliveryID))
+	if err != nil {
+		return nil, fmt.Errorf("open recorded headers of delivery %s: %w", deliveryID, err)
+	}
+	var custom, headers map[string]any
+	if err := json.Unmarshal(plain, &custom); err != nil {
+		return nil, fmt.Errorf("decode recorded headers of delivery %s: %w", deliveryID, err)
+	}
+	if err := json.Unmarshal(raw, &headers); err != nil || headers == nil {
+		headers = map[string]any{}
+	}
+	for k, v := range custom {
+		if _, own := headers[k]; !own { // Hookflow's own win, as on the wire
+			headers[k] = v
+		}
+	}
+	return json.Marshal(headers)
+}

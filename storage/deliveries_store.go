@@ -121,13 +121,13 @@ func (s *DeliveryStore) RecordAttempt(ctx context.Context, a *hookflow.Attempt, 
 		), ins AS (
 			INSERT INTO attempts (id, delivery_id, attempt_number, retrying_from_id, manual, url, response_status,
 			                      response_body, error, duration_ms, success, next_retry_at, created_at,
-			                      request_body, request_headers, webhook_timestamp)
+			                      request_body, request_headers, webhook_timestamp, sealed_custom_headers)
 			SELECT $2, d.id, coalesce((SELECT attempt_number FROM last), 0) + 1,
 			       -- Every attempt after the first retries the one before; a
 			       -- first attempt may retry a post the delivery was added for.
 			       coalesce((SELECT id FROM last), d.retrying_from_id), $3, $4, nullif($5, 0), $6, nullif($7, ''), $8, $9, $10,
 			       -- An attempt is dated when it began, however late it is recorded.
-			       coalesce(i.created_at, now()), i.request_body, i.request_headers, i.webhook_timestamp
+			       coalesce(i.created_at, now()), i.request_body, i.request_headers, i.webhook_timestamp, i.sealed_custom_headers
 			FROM d LEFT JOIN attempt_intents i ON i.id = $2
 			RETURNING attempt_number, retrying_from_id, created_at
 		), upd AS (

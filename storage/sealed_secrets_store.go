@@ -133,16 +133,19 @@ type KeyRotation struct {
 }
 
 // sealedColumn is a column of sealed values that a key rotation re-wraps:
-// webhook_secrets.sealed_secret, bound to the row's id, and
-// webhooks.sealed_headers, bound to the webhook's id and their purpose.
+// webhook_secrets.sealed_secret, bound to the row's id; webhooks'
+// sealed_headers, bound to the webhook's id and their purpose; the custom
+// headers attempts recorded, bound to their delivery's id (boundTo).
 type sealedColumn struct {
-	table, column string
-	context       func(id uuid.UUID) []byte
+	table, column, boundTo string
+	context                func(id uuid.UUID) []byte
 }
 
 var sealedColumns = []sealedColumn{
-	{table: "webhook_secrets", column: "sealed_secret", context: func(id uuid.UUID) []byte { return id[:] }},
-	{table: "webhooks", column: "sealed_headers", context: headersContext},
+	{table: "webhook_secrets", column: "sealed_secret", boundTo: "id", context: func(id uuid.UUID) []byte { return id[:] }},
+	{table: "webhooks", column: "sealed_headers", boundTo: "id", context: headersContext},
+	{table: "attempt_intents", column: "sealed_custom_headers", boundTo: "delivery_id", context: recordedHeadersContext},
+	{table: "attempts", column: "sealed_custom_headers", boundTo: "delivery_id", context: recordedHeadersContext},
 }
 
 // notUnderKey matches the rows of c whose value is not sealed under key $1
@@ -195,24 +198,24 @@ func (s *SecretStore) RotateKeys(ctx context.Context) (KeyRotation, error) {
 func (s *SecretStore) rewrapBatch(ctx context.Context, col sealedColumn, current string, after uuid.UUID) (n int, last uuid.UUID, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		n, last = 0, uuid.Nil
-		rows, err := tx.Query(ctx, `SELECT id, `+col.column+` FROM `+col.table+`
+		rows, err := tx.Query(ctx, `SELECT id, `+col.boundTo+`, `+col.column+` FROM `+col.table+`
 			WHERE id > $2 AND `+col.column+` IS NOT NULL AND `+col.notUnderKey()+` ORDER BY id LIMIT $3 FOR UPDATE`, current, after, sealingBatch)
 		if err != nil {
 			return fmt.Errorf("select %s under older keys: %w", col.column, err)
 		}
 		type sealedRow struct {
-			id     uuid.UUID
-			sealed string
+			id, boundTo uuid.UUID
+			sealed      string
 		}
 		batch, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (r sealedRow, err error) {
-			err = row.Scan(&r.id, &r.sealed)
+			err = row.Scan(&r.id, &r.boundTo, &r.sealed)
 			return r, err
 		})
 		if err != nil {
 			return fmt.Errorf("select %s under older keys: %w", col.column, err)
 		}
 		for _, r := range batch {
-			out, changed, err := s.ring.Rewrap(r.sealed, col.context(r.id))
+			out, changed, err := s.ring.Rewrap(r.sealed, col.context(r.boundTo))
 			if err != nil {
 				return fmt.Errorf("re-wrap %s of %s: %w", col.column, r.id, err)
 			}
