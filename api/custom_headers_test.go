@@ -76,6 +76,9 @@ func TestSubscriptionCustomHeadersAreSetPatchedAndCleared(t *testing.T) {
 		t.Fatalf("create: headers = %v", got)
 	}
 	url := subscriptionURL(org, sub)
+	// Subscribed to all events: deleted afterwards, so that tests listing every
+	// organization's subscriptions to an event do not see it.
+	t.Cleanup(func() { h.do(http.MethodDelete, url, tok, nil) })
 	added := mustStatus(t, h.patch(url, tok, op("add", "/headers/X-Tenant", "acme")), http.StatusOK)
 	if got := headersOf(added); !maps.Equal(got, map[string]string{"Authorization": "Bearer org-token", "X-Tenant": "acme"}) {
 		t.Errorf("patch add: headers = %v", got)
