@@ -144,3 +144,52 @@ func TestRotateKeysRewrapsCustomHeaders(t *testing.T) {
 		t.Errorf("headers under the new key alone = %v, %v", got, err)
 	}
 }
+
+// TestAnAttemptsRecordedCustomHeadersShowInItsActivityAndSurviveAKeyRotation:
+// the custom headers an attempt sent are kept sealed beside its request,
+// shown (opened) in the post's rawMessage with Hookflow's own, and re-wrapped
+// by a key rotation with the rest.
+func TestAnAttemptsRecordedCustomHeadersShowInItsActivityAndSurviveAKeyRotation(t *testing.T) {
+	ctx := context.Background()
+	tdb := newDatabase(t)
+	db := tdb.Stores
+	sub, err := db.Subscriptions.CreateSubscription(ctx, "org-recorded", hookflow.SubscriptionInput{
+		PostURI: "https://example.com/rec", Events: []string{hookflow.AllEvents}, Version: "v1"}, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "user-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &hookflow.Event{ID: "evt-recorded", EventType: "shift.created", OrganizationID: "org-recorded", Data: json.RawMessage(`{}`)}
+	deliveries, _, err := db.Events.PublishEvent(ctx, ev, "shift")
+	if err != nil || len(deliveries) != 1 {
+		t.Fatalf("publish: %v %v", deliveries, err)
+	}
+	sent := &hookflow.SentRequest{Body: []byte(`{}`), Headers: map[string]string{"webhook-id": ev.ID}, Timestamp: 1700000000,
+		CustomHeaders: map[string]string{"authorization": "Bearer recorded-secret-token"}}
+	id, _, err := db.Deliveries.BeginAttempt(ctx, hookflow.AttemptIntent{DeliveryID: deliveries[0].ID, Key: "rec-1", URL: sub.PostURI, Kind: hookflow.ScheduledAttempt, Request: sent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Deliveries.RecordAttempt(ctx, &hookflow.Attempt{ID: id, DeliveryID: deliveries[0].ID, URL: sub.PostURI, ResponseStatus: 200, Success: true,
+		DeliveryStatus: hookflow.StatusSucceeded}, hookflow.ScheduledAttempt); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(dumpDatabase(t, tdb), "recorded-secret-token") {
+		t.Fatal("the recorded custom header is stored in the clear")
+	}
+
+	if r, err := tdb.DB.Stores(secondRing(t)).Secrets.RotateKeys(ctx); err != nil || r.Remaining != 0 || r.Rewrapped != 3 {
+		t.Fatalf("rotation = %+v, %v; want the secret, the intent's and the attempt's headers re-wrapped", r, err)
+	}
+	newOnly, err := sealing.ParseKeyRing("next:bmV4dC1lbmNyeXB0aW9uLWtleS1vZi1ob29rZmxvdyE=")
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts, _, err := tdb.DB.Stores(newOnly).Activity.Activities(ctx, hookflow.ActivityFilter{SubscriptionID: sub.ID, Page: hookflow.Page{Take: 10}})
+	if err != nil || len(posts) != 1 {
+		t.Fatalf("activities = %v, %v", posts, err)
+	}
+	var shown map[string]string
+	if err := json.Unmarshal(posts[0].RawMessage, &shown); err != nil || shown["authorization"] != "Bearer recorded-secret-token" || shown["webhook-id"] != ev.ID {
+		t.Errorf("rawMessage = %s (%v), want Hookflow's headers and the custom one", posts[0].RawMessage, err)
+	}
+}
