@@ -130,7 +130,8 @@ type Subscription struct {
 	SecretKey      string
 	Events         []string
 	IsDevelopment  bool
-	Filter         string // see Webhook.Filter
+	Filter         string            // see Webhook.Filter
+	Headers        map[string]string // custom headers (headers.go)
 	Audit          AuditInfo
 	Lifecycle      Lifecycle
 }
@@ -150,7 +151,8 @@ type SubscriptionInput struct {
 	Events        []string
 	Version       string
 	IsDevelopment bool
-	Filter        string // see Webhook.Filter; empty for none
+	Filter        string            // see Webhook.Filter; empty for none
+	Headers       map[string]string // the whole set: empty clears it
 }
 
 // SubscriptionFilter narrows an organization's subscription list. EventID

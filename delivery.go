@@ -107,6 +107,9 @@ type SentRequest struct {
 	Body      []byte
 	Headers   map[string]string
 	Timestamp int64
+	// CustomHeaders are the webhook's custom headers sent, names in lower
+	// case as Headers'; stored sealed, they may hold a credential.
+	CustomHeaders map[string]string
 }
 
 // AttemptKind says how an attempt changes its delivery's status.

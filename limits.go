@@ -56,6 +56,13 @@ const (
 	// schema may nest: validation's cost grows with the square of the
 	// depth (a second at a few thousand levels).
 	MaxSchemaDataDepth = 64
+	// MaxCustomHeaders bounds the custom headers of a webhook or
+	// subscription (headers.go), each sent on every attempt.
+	MaxCustomHeaders = 10
+	// MaxHeaderNameLength bounds a custom header's name.
+	MaxHeaderNameLength = 64
+	// MaxHeaderValueLength bounds a custom header's value.
+	MaxHeaderValueLength = 1024
 )
 
 // IDCharacters names the characters a published event id and an

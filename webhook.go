@@ -29,6 +29,8 @@ type Webhook struct {
 	// Secrets sign deliveries: the current ones first, then any rotated-out
 	// secret of a subscription still inside its rotation overlap.
 	Secrets []string
+	// Headers are the custom headers every attempt sends (headers.go).
+	Headers map[string]string
 	Active  bool
 	// Filter is a CEL expression an event must match to be delivered
 	// (package filter); empty delivers every event subscribed to.
@@ -46,6 +48,8 @@ type WebhookUpdate struct {
 	Facilities []string
 	Secrets    []string
 	Filter     *string // "" removes the filter
+	// Headers, when not nil, replace the custom headers; empty clears them.
+	Headers map[string]string
 }
 
 // WebhookFilter narrows a webhook listing to one page. An empty ClientID

@@ -22,7 +22,7 @@ type Store interface {
 	BeginAttempt(ctx context.Context, in hookflow.AttemptIntent) (id string, reused bool, err error)
 	AttemptOfIntent(ctx context.Context, key string) (*hookflow.Attempt, error)
 	CompleteAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error
-	RecordRequest(ctx context.Context, attemptID string, body []byte, headers map[string]string, timestamp int64) error
+	RecordRequest(ctx context.Context, deliveryID, attemptID string, r hookflow.SentRequest) error
 	FailDelivery(ctx context.Context, deliveryID, reason string) error
 }
 

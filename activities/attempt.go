@@ -115,7 +115,7 @@ func (a *Activities) Attempt(ctx context.Context, in AttemptInput) (AttemptOutpu
 	if req.Err == nil {
 		// Kept with the intent, so the history shows what was sent even
 		// when the answer never comes back.
-		intent.Request = &hookflow.SentRequest{Body: req.Body, Headers: sentHeaders(req.Headers), Timestamp: req.Timestamp}
+		intent.Request = req.sent()
 	}
 	id, reused, err := a.store.BeginAttempt(ctx, intent)
 	if err != nil {
@@ -250,9 +250,13 @@ func (a *Activities) loadDeliverable(ctx context.Context, deliveryID string) (*h
 
 // signedRequest is an attempt's request, or why it cannot be signed.
 type signedRequest struct {
-	egress.Request
-	Timestamp int64
-	Err       error
+	egress.Request // the signed headers and the custom ones
+	Timestamp      int64
+	Err            error
+	// signed are Hookflow's own headers, custom the webhook's custom ones,
+	// which the attempt records apart (sealed).
+	signed http.Header
+	custom map[string]string
 	// Tenant is whose delivery it is: the guard opens that tenant's own
 	// networks to it (egress.WithTenant).
 	Tenant egress.Tenant
@@ -284,7 +288,38 @@ func (a *Activities) prepare(t *hookflow.DeliveryTarget) (signedRequest, error) 
 		// activity; a failed attempt lets the schedule run its course.
 		return signedRequest{Err: fmt.Errorf("cannot sign: %w", err)}, nil
 	}
-	return signedRequest{Request: egress.Request{URL: t.Webhook.URL, Body: body, Headers: headers}, Timestamp: now.Unix(), Tenant: tenantOf(t.Webhook)}, nil
+	sent, custom := withCustomHeaders(headers, t.Webhook.Headers)
+	return signedRequest{Request: egress.Request{URL: t.Webhook.URL, Body: body, Headers: sent}, Timestamp: now.Unix(), Tenant: tenantOf(t.Webhook),
+		signed: headers, custom: custom}, nil
+}
+
+// withCustomHeaders adds a webhook's custom headers to the signed ones
+// and returns them with the custom ones sent, keyed in lower case as the
+// record keeps them. Hookflow's own always win: a reserved name (refused
+// when the webhook was saved) is skipped, and the signed headers are set
+// last; egress sets content-type and user-agent after these.
+func withCustomHeaders(signed http.Header, custom map[string]string) (http.Header, map[string]string) {
+	if len(custom) == 0 {
+		return signed, nil
+	}
+	out := make(http.Header, len(signed)+len(custom))
+	sent := make(map[string]string, len(custom))
+	for name, value := range custom {
+		if hookflow.IsReservedHeader(name) {
+			continue
+		}
+		out.Set(name, value)
+		sent[strings.ToLower(name)] = value
+	}
+	for name, values := range signed {
+		out[name] = values
+	}
+	return out, sent
+}
+
+// sent is what the attempt records of the request.
+func (r signedRequest) sent() *hookflow.SentRequest {
+	return &hookflow.SentRequest{Body: r.Body, Headers: sentHeaders(r.signed), Timestamp: r.Timestamp, CustomHeaders: r.custom}
 }
 
 // send posts a prepared request and describes what came back.

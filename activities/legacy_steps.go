@@ -73,7 +73,7 @@ func (a *Activities) Post(ctx context.Context, in PostInput) (PostOutcome, error
 	if req.Err == nil {
 		// Kept before the POST, so the history shows what was sent even when
 		// the answer never comes back.
-		if err := a.store.RecordRequest(ctx, in.AttemptID, req.Body, sentHeaders(req.Headers), req.Timestamp); err != nil {
+		if err := a.store.RecordRequest(ctx, in.DeliveryID, in.AttemptID, *req.sent()); err != nil {
 			return PostOutcome{}, fmt.Errorf("record request of %s: %w", in.DeliveryID, err)
 		}
 	}

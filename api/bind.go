@@ -223,6 +223,19 @@ func setValue(dst reflect.Value, raw any) error {
 		if obj, ok := raw.(map[string]any); ok {
 			return fill(dst, obj)
 		}
+	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
+		if obj, ok := raw.(map[string]any); ok {
+			m := reflect.MakeMapWithSize(t, len(obj))
+			for k, item := range obj {
+				v := reflect.New(t.Elem()).Elem()
+				if err := setValue(v, item); err != nil {
+					return fmt.Errorf("%s: %w", k, err)
+				}
+				m.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), v)
+			}
+			dst.Set(m)
+			return nil
+		}
 	case t.Kind() == reflect.Slice:
 		if items, ok := raw.([]any); ok {
 			s := reflect.MakeSlice(t, len(items), len(items))

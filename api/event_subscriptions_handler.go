@@ -12,17 +12,20 @@ import (
 // secretKey is shown only where seed 003's responses show it: the create,
 // the get and the patch of one subscription (see toSubscriptionView).
 type subscriptionView struct {
-	ID             string          `json:"id"`
-	OrganizationID string          `json:"organizationId"`
-	PostURI        string          `json:"postUri"`
-	Version        string          `json:"version"`
-	SecretKey      *string         `json:"secretKey,omitempty"`
-	Events         []string        `json:"events"`
-	IsDevelopment  bool            `json:"isDevelopment"`
-	Filter         string          `json:"filter,omitempty"`
-	AuditInfo      auditInfoView   `json:"auditInfo"`
-	ActiveInfo     activeInfoView  `json:"activeInfo"`
-	ArchiveInfo    archiveInfoView `json:"archiveInfo"`
+	ID             string   `json:"id"`
+	OrganizationID string   `json:"organizationId"`
+	PostURI        string   `json:"postUri"`
+	Version        string   `json:"version"`
+	SecretKey      *string  `json:"secretKey,omitempty"`
+	Events         []string `json:"events"`
+	IsDevelopment  bool     `json:"isDevelopment"`
+	Filter         string   `json:"filter,omitempty"`
+	// Headers are shown where the secret is (create, get, patch), when
+	// there are some.
+	Headers     map[string]string `json:"headers,omitempty"`
+	AuditInfo   auditInfoView     `json:"auditInfo"`
+	ActiveInfo  activeInfoView    `json:"activeInfo"`
+	ArchiveInfo archiveInfoView   `json:"archiveInfo"`
 }
 
 // toSubscriptionView shows a subscription without its secret: lists (seed
@@ -43,6 +46,7 @@ func toSubscriptionView(sub hookflow.Subscription) subscriptionView {
 func toSubscriptionViewWithSecret(sub hookflow.Subscription) subscriptionView {
 	v := toSubscriptionView(sub)
 	v.SecretKey = &sub.SecretKey
+	v.Headers = shownHeaders(sub.Headers)
 	return v
 }
 

@@ -64,6 +64,15 @@ func manyStrings(n int, f func(i int) string) []string {
 	return out
 }
 
+// manyHeaders makes n valid custom headers.
+func manyHeaders(n int) map[string]string {
+	out := make(map[string]string, n)
+	for i := range n {
+		out[fmt.Sprintf("X-H%02d", i)] = "v"
+	}
+	return out
+}
+
 func logsQuery(pairs ...string) string {
 	q := url.Values{}
 	for i := 0; i+1 < len(pairs); i += 2 {
@@ -177,6 +186,28 @@ func TestHostileInputsAreRefusedAndNothingIsStored(t *testing.T) {
 		{"filter not a bool", http.MethodPost, facilityPath, tok, webhook(map[string]any{"filter": "data.items"}), nil, 400, badRequest("filter is not a valid expression: it must be a bool, not dyn")},
 		{"patch filter looping inside a loop", http.MethodPatch, hookPath, tok, map[string]any{"filter": "data.a.exists(x, data.b.exists(y, x == y))"}, nil, 400, badRequest("filter is not a valid expression: its estimated cost is above 10000000 (a loop inside a loop over the payload?)")},
 		{"patch filter nested 200 deep", http.MethodPatch, hookPath, tok, map[string]any{"filter": strings.Repeat("[", 200) + strings.Repeat("]", 200) + " == []"}, nil, 400, badRequest("filter is not a valid expression: ERROR: expression recursion limit exceeded: 32")},
+		// Custom headers: no header injection, no reserved names in any case, bounded.
+		{"header value with CR LF", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": map[string]string{"X-Foo": "a\r\nX-Injected: 1"}}), nil, 400, badRequest("headers.X-Foo must not contain CR or LF characters")},
+		{"header value with LF", http.MethodPatch, hookPath, tok, map[string]any{"headers": map[string]string{"X-Foo": "a\nb"}}, nil, 400, badRequest("headers.X-Foo must not contain CR or LF characters")},
+		{"header name with CR LF", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": map[string]string{"X-Foo\r\nX-Injected": "1"}}), nil, 400, badRequest(`headers."X-Foo\\r\\nX-Injected" must not contain CR or LF characters`)},
+		{"header value with NUL", http.MethodPost, facilityPath, tok, `{"url":"https://example.com/hook","events":["shift.created"],"headers":{"X-Foo":"a\u0000"}}`, nil, 400, badRequest(nulMessage)},
+		{"header value with a tab", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": map[string]string{"X-Foo": "a\tb"}}), nil, 400, badRequest("headers.X-Foo must contain only visible ASCII characters and spaces")},
+		{"header value not ASCII", http.MethodPost, userPath, tok, map[string]any{"url": "https://example.com/hook", "events": []string{"all"}, "headers": map[string]string{"X-Foo": "café"}}, nil, 400, badRequest("headers.X-Foo must contain only visible ASCII characters and spaces")},
+		{"header name with a space", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": map[string]string{"X Foo": "1"}}), nil, 400, badRequest(`headers."X Foo" must have a name that is an HTTP token (letters, digits and !#$%&'*+-.^_` + "`" + `|~)`)},
+		{"header name empty", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": map[string]string{"": "1"}}), nil, 400, badRequest(`headers."" must have a name that is an HTTP token (letters, digits and !#$%&'*+-.^_` + "`" + `|~)`)},
+		{"header webhook-id", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": map[string]string{"webhook-id": "forged"}}), nil, 400, badRequest("headers.webhook-id is reserved")},
+		{"header Webhook-Signature", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": map[string]string{"Webhook-Signature": "v1,forged"}}), nil, 400, badRequest("headers.Webhook-Signature is reserved")},
+		{"header CONTENT-TYPE", http.MethodPatch, hookPath, tok, map[string]any{"headers": map[string]string{"CONTENT-TYPE": "text/plain"}}, nil, 400, badRequest("headers.CONTENT-TYPE is reserved")},
+		{"header Host", http.MethodPost, userPath, tok, map[string]any{"url": "https://example.com/hook", "events": []string{"all"}, "headers": map[string]string{"Host": "internal"}}, nil, 400, badRequest("headers.Host is reserved")},
+		{"header Transfer-Encoding", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": map[string]string{"Transfer-Encoding": "chunked"}}), nil, 400, badRequest("headers.Transfer-Encoding is reserved")},
+		{"header Proxy-Authorization", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": map[string]string{"Proxy-Authorization": "Basic x"}}), nil, 400, badRequest("headers.Proxy-Authorization is reserved")},
+		{"header user-AGENT", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": map[string]string{"user-AGENT": "evil"}}), nil, 400, badRequest("headers.user-AGENT is reserved")},
+		{"11 headers", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": manyHeaders(hookflow.MaxCustomHeaders + 1)}), nil, 400, badRequest("headers must contain no more than 10 entries")},
+		{"header name of 65", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": map[string]string{long(65): "1"}}), nil, 400, badRequest(`headers."` + long(64) + `…" must have a name shorter than or equal to 64 characters`)},
+		{"header value of 1025", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": map[string]string{"X-Foo": long(1025)}}), nil, 400, badRequest("headers.X-Foo must be shorter than or equal to 1024 characters")},
+		{"header value not a string", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": map[string]any{"X-Foo": 1}}), nil, 400, badRequest("headers.X-Foo must be a string")},
+		{"headers not an object", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": []string{"X-Foo: 1"}}), nil, 400, badRequest("headers must be an object")},
+		{"header twice in two cases", http.MethodPost, facilityPath, tok, webhook(map[string]any{"headers": map[string]string{"X-Foo": "1", "x-foo": "2"}}), nil, 400, badRequest("headers.x-foo repeats headers.X-Foo: header names are case-insensitive")},
 
 		// Path ids: malformed ids are unknown, never a database error.
 		{"webhook id NUL", http.MethodGet, facilityPath + "/%00", tok, nil, nil, 404, notFound},

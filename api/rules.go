@@ -389,6 +389,8 @@ func (r *rules) checkNested(ctx context.Context, t reflect.Type, raw any, mode c
 		t = t.Elem()
 	}
 	switch {
+	case t == reflect.TypeFor[customHeaders]():
+		return checkCustomHeaders(raw)
 	case t.Kind() == reflect.Struct && t != reflect.TypeFor[time.Time]():
 		if obj, ok := raw.(map[string]any); ok {
 			return r.check(ctx, t, obj, mode, path+".")

@@ -32,6 +32,8 @@ type subscriptionBody struct {
 	Version       *string  `json:"version" validate:"optional,string,in"`
 	IsDevelopment bool     `json:"isDevelopment" validate:"boolean"`
 	Filter        *string  `json:"filter" validate:"optional,string,text,max_length=MaxFilterLength"` // checkFilter compiles it
+	// Headers are sent on every attempt (docs/api.md, "Custom headers").
+	Headers customHeaders `json:"headers" validate:"optional,object"`
 }
 
 func (b subscriptionBody) input() hookflow.SubscriptionInput {
@@ -39,14 +41,15 @@ func (b subscriptionBody) input() hookflow.SubscriptionInput {
 	if b.Version != nil {
 		version = *b.Version
 	}
-	in := hookflow.SubscriptionInput{PostURI: b.PostURI, Events: dedupe(b.Events), Version: version, IsDevelopment: b.IsDevelopment}
+	in := hookflow.SubscriptionInput{PostURI: b.PostURI, Events: dedupe(b.Events), Version: version, IsDevelopment: b.IsDevelopment,
+		Headers: headersView(b.Headers)}
 	if b.Filter != nil {
 		in.Filter = *b.Filter
 	}
 	return in
 }
 
-var subscriptionEditable = []string{"/postUri", "/events", "/version", "/isDevelopment", "/filter"}
+var subscriptionEditable = []string{"/postUri", "/events", "/version", "/isDevelopment", "/filter", "/headers"}
 
 // subscriptionListQuery is the list's parameters: the list ones and filters.
 type subscriptionListQuery struct {
@@ -148,7 +151,8 @@ func (h *subscriptionHandlers) patchSubscription(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	doc := map[string]any{"postUri": sub.PostURI, "events": sub.Events, "version": sub.Version, "isDevelopment": sub.IsDevelopment}
+	doc := map[string]any{"postUri": sub.PostURI, "events": sub.Events, "version": sub.Version, "isDevelopment": sub.IsDevelopment,
+		"headers": headersView(sub.Headers)}
 	if sub.Filter != "" {
 		doc["filter"] = sub.Filter // absent when none, so "add" sets one and "remove" takes it off
 	}

@@ -31,14 +31,17 @@ type webhookBody struct {
 	Facilities []string `json:"facilities" validate:"optional,array,max_items=MaxFacilities,each_string,each_max_length=MaxIDLength"`
 	Secrets    []string `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
 	Filter     *string  `json:"filter" validate:"optional,string,text,max_length=MaxFilterLength"` // checkFilter compiles it
+	// Headers are sent on every attempt; a PATCH replaces the whole set.
+	Headers customHeaders `json:"headers" validate:"optional,object"`
 }
 
 // userWebhookBody is the body of seeds 001 and 002: no facilities.
 type userWebhookBody struct {
-	URL     *string  `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port,target_port"`
-	Events  []string `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
-	Secrets []string `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
-	Filter  *string  `json:"filter" validate:"optional,string,text,max_length=MaxFilterLength"`
+	URL     *string       `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port,target_port"`
+	Events  []string      `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
+	Secrets []string      `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
+	Filter  *string       `json:"filter" validate:"optional,string,text,max_length=MaxFilterLength"`
+	Headers customHeaders `json:"headers" validate:"optional,object"`
 }
 
 type webhookResponse struct {
@@ -49,6 +52,9 @@ type webhookResponse struct {
 	Facilities *[]string `json:"facilities,omitempty"`
 	Secrets    *[]string `json:"secrets,omitempty"`
 	Filter     string    `json:"filter,omitempty"`
+	// Headers are shown where secrets are, when there are some: they often
+	// hold a credential.
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 // Secrets are shown in the answers to a create and an update (seeds 000,
@@ -76,6 +82,7 @@ func toWebhookResponse(w *hookflow.Webhook, showSecrets bool) webhookResponse {
 			secrets = []string{}
 		}
 		r.Secrets = &secrets
+		r.Headers = shownHeaders(w.Headers)
 	}
 	return r
 }
@@ -115,7 +122,7 @@ func (h *webhookHandlers) bindWebhook(c *gin.Context, kind hookflow.WebhookKind,
 		if err != nil {
 			return body, err
 		}
-		body = webhookBody{URL: user.URL, Events: user.Events, Secrets: user.Secrets, Filter: user.Filter}
+		body = webhookBody{URL: user.URL, Events: user.Events, Secrets: user.Secrets, Filter: user.Filter, Headers: user.Headers}
 	} else if body, err = decode[webhookBody](c, h.bind, obj, opts...); err != nil {
 		return body, err
 	}
@@ -157,7 +164,7 @@ func (h *webhookHandlers) create(kind hookflow.WebhookKind) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		w := &hookflow.Webhook{Kind: kind, ClientID: p.ClientID, URL: *body.URL, Events: body.Events}
+		w := &hookflow.Webhook{Kind: kind, ClientID: p.ClientID, URL: *body.URL, Events: body.Events, Headers: body.Headers}
 		if body.Filter != nil {
 			w.Filter = *body.Filter
 		}
@@ -253,7 +260,7 @@ func (h *webhookHandlers) update(kind hookflow.WebhookKind) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		u := hookflow.WebhookUpdate{URL: body.URL, Events: body.Events, Facilities: body.Facilities, Secrets: body.Secrets, Filter: body.Filter}
+		u := hookflow.WebhookUpdate{URL: body.URL, Events: body.Events, Facilities: body.Facilities, Secrets: body.Secrets, Filter: body.Filter, Headers: body.Headers}
 		if u.Facilities == nil && kind == hookflow.KindFacility {
 			u.Facilities = withinClaim(p, w.Facilities)
 		}

@@ -69,7 +69,7 @@ func (s *ActivityStore) postsByID(ctx context.Context, sub uuid.UUID, ids []uuid
 	if err != nil {
 		return nil, fmt.Errorf("load posts: %w", err)
 	}
-	posts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Activity, error) { return scanPost(row) })
+	posts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Activity, error) { return scanPost(s.ring, row) })
 	if err != nil {
 		return nil, fmt.Errorf("load posts: %w", err)
 	}

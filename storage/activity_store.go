@@ -12,12 +12,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/sealing"
 )
 
 // ActivityStore keeps organization subscriptions' activity: posts, their outcomes and activations.
 type ActivityStore struct {
 	pool   *pgxpool.Pool
-	quotas hookflow.Quotas // see WithQuotas
+	ring   *sealing.KeyRing // opens the custom headers an attempt recorded
+	quotas hookflow.Quotas  // see WithQuotas
 }
 
 // The ECG module's activity history is read from the attempts, the reported
@@ -31,17 +33,17 @@ type ActivityStore struct {
 const postsOf = `
 	SELECT a.id, CASE WHEN a.manual THEN 1 WHEN a.attempt_number = 1 AND d.origin = 'api' THEN 2 ELSE 0 END AS type,
 	       a.delivery_id, a.created_at AS posted_at, coalesce(a.response_status, 0) AS status, a.request_body AS payload,
-	       coalesce(a.request_headers, d.raw_message) AS raw_message, a.retrying_from_id, a.next_retry_at,
+	       coalesce(a.request_headers, d.raw_message) AS raw_message, a.sealed_custom_headers, a.retrying_from_id, a.next_retry_at,
 	       CASE WHEN a.response_status IS NULL THEN NULL ELSE to_jsonb(coalesce(a.response_body, '')) END AS raw_response,
 	       coalesce(a.error, '') AS error, a.success, coalesce(a.webhook_timestamp, 0) AS webhook_timestamp,
 	       a.created_at, coalesce(d.created_by, '') AS created_by
 	FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = $1
 	UNION ALL
-	SELECT o.id, 3, o.delivery_id, o.created_at, coalesce(o.http_status_code, 0), NULL, NULL, o.retrying_from_id, NULL,
+	SELECT o.id, 3, o.delivery_id, o.created_at, coalesce(o.http_status_code, 0), NULL, NULL, NULL, o.retrying_from_id, NULL,
 	       o.raw_response, coalesce(o.error, ''), o.success, 0, o.created_at, coalesce(o.created_by, '')
 	FROM activity_outcomes o JOIN deliveries d ON d.id = o.delivery_id WHERE d.webhook_id = $1
 	UNION ALL
-	SELECT d.id, CASE WHEN d.origin = 'api' THEN 2 ELSE 0 END, d.id, NULL, 0, NULL, d.raw_message, d.retrying_from_id,
+	SELECT d.id, CASE WHEN d.origin = 'api' THEN 2 ELSE 0 END, d.id, NULL, 0, NULL, d.raw_message, NULL, d.retrying_from_id,
 	       d.next_retry_at, NULL, coalesce(d.failure_reason, ''), false, 0, d.created_at, coalesce(d.created_by, '')
 	FROM deliveries d WHERE d.webhook_id = $1 AND NOT EXISTS (SELECT 1 FROM attempts x WHERE x.delivery_id = d.id)`
 
@@ -56,23 +58,28 @@ const postDetails = `
 		ORDER BY ce.id = d.catalog_event_id DESC NULLS LAST, ce.deleted_at IS NULL DESC, ce.version = w.version DESC, ce.created_at
 		LIMIT 1) ce ON true`
 
-const postColumns = `p.id, p.type, p.delivery_id, p.posted_at, p.status, p.payload, p.raw_message, p.retrying_from_id,
+const postColumns = `p.id, p.type, p.delivery_id, p.posted_at, p.status, p.payload, p.raw_message, p.sealed_custom_headers, p.retrying_from_id,
 	p.next_retry_at, p.raw_response, p.error, p.success, p.webhook_timestamp, p.created_at, p.created_by,
 	d.event_id, d.event_type, e.payload, e.created_at, w.id, w.url, ce.id, coalesce(ce.code, d.event_type), coalesce(ce.version, w.version)`
 
-func scanPost(row pgx.Row, extra ...any) (hookflow.Activity, error) {
+func scanPost(ring *sealing.KeyRing, row pgx.Row, extra ...any) (hookflow.Activity, error) {
 	var a hookflow.Activity
 	var id, deliveryID, subID uuid.UUID
 	var retryingFrom, eventRef *uuid.UUID
-	var payload *string
+	var payload, sealedCustom *string
 	var ev hookflow.Event
-	dest := append([]any{&id, &a.Type, &deliveryID, &a.PostedAt, &a.HTTPStatusCode, &payload, &a.RawMessage, &retryingFrom,
+	dest := append([]any{&id, &a.Type, &deliveryID, &a.PostedAt, &a.HTTPStatusCode, &payload, &a.RawMessage, &sealedCustom, &retryingFrom,
 		&a.NextRetryAt, &a.RawResponse, &a.Error, &a.Success, &a.WebhookTimestamp, &a.CreatedAt, &a.CreatedBy,
 		&ev.ID, &ev.EventType, &ev.Data, &ev.CreatedAt, &subID, &a.Subscription.PostURI, &eventRef, &a.Event.Code, &a.Event.Version}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return a, err
 	}
 	a.ID, a.DeliveryID, a.Subscription.ID = id.String(), deliveryID.String(), subID.String()
+	raw, err := withRecordedHeaders(ring, deliveryID, a.RawMessage, sealedCustom)
+	if err != nil {
+		return a, err
+	}
+	a.RawMessage = raw
 	if retryingFrom != nil {
 		a.RetryingFromID = retryingFrom.String()
 	}
@@ -151,7 +158,7 @@ func (s *ActivityStore) Activities(ctx context.Context, f hookflow.ActivityFilte
 	if err != nil {
 		return nil, 0, fmt.Errorf("list activities: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Activity, error) { return scanPost(row) })
+	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Activity, error) { return scanPost(s.ring, row) })
 	if err != nil {
 		return nil, 0, fmt.Errorf("list activities: %w", err)
 	}
@@ -166,7 +173,7 @@ func (s *ActivityStore) Activity(ctx context.Context, subscriptionID, id string)
 		return nil, hookflow.ErrActivityNotFound
 	}
 	// A subquery, not a CTE, so the id reaches every branch's primary key.
-	a, err := scanPost(s.pool.QueryRow(ctx, `SELECT `+postColumns+` FROM (`+postsOf+`) p`+postDetails+` WHERE p.id = $2`, sub, uid))
+	a, err := scanPost(s.ring, s.pool.QueryRow(ctx, `SELECT `+postColumns+` FROM (`+postsOf+`) p`+postDetails+` WHERE p.id = $2`, sub, uid))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, hookflow.ErrActivityNotFound
 	}
@@ -237,7 +244,7 @@ func (s *ActivityStore) ActivityTree(ctx context.Context, subscriptionID, id str
 	tree, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookflow.Activity, error) {
 		var level int
 		var omitted bool
-		a, err := scanPost(row, &omitted, &level, &total)
+		a, err := scanPost(s.ring, row, &omitted, &level, &total)
 		a.Level, a.PayloadOmitted = level, omitted
 		if omitted {
 			a.Payload = ""

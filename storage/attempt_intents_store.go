@@ -25,8 +25,12 @@ func (s *DeliveryStore) BeginAttempt(ctx context.Context, in hookflow.AttemptInt
 	}
 	var body, headers any
 	var timestamp *int64
+	var custom *string
 	if r := in.Request; r != nil {
 		body, headers, timestamp = string(r.Body), r.Headers, &r.Timestamp
+		if custom, err = sealRecordedHeaders(s.ring, uid, r.CustomHeaders); err != nil {
+			return "", false, err
+		}
 	}
 	var attemptID uuid.UUID
 	// A delivery's first attempt takes the delivery's id, so that the
@@ -36,15 +40,18 @@ func (s *DeliveryStore) BeginAttempt(ctx context.Context, in hookflow.AttemptInt
 	// the row was there already (updated, not inserted). A step that posts
 	// again overwrites the request with the one it sends now.
 	err = s.pool.QueryRow(ctx, `
-		INSERT INTO attempt_intents (id, delivery_id, key, manual, url, request_body, request_headers, webhook_timestamp)
+		INSERT INTO attempt_intents (id, delivery_id, key, manual, url, request_body, request_headers, webhook_timestamp, sealed_custom_headers)
 		VALUES (CASE WHEN EXISTS (SELECT 1 FROM attempt_intents WHERE delivery_id = $2)
-		               OR EXISTS (SELECT 1 FROM attempts WHERE delivery_id = $2) THEN $1 ELSE $2 END, $2, $3, $4, $5, $6, $7, $8)
+		               OR EXISTS (SELECT 1 FROM attempts WHERE delivery_id = $2) THEN $1 ELSE $2 END, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (key) DO UPDATE SET
 			request_body = coalesce(EXCLUDED.request_body, attempt_intents.request_body),
 			request_headers = coalesce(EXCLUDED.request_headers, attempt_intents.request_headers),
-			webhook_timestamp = coalesce(EXCLUDED.webhook_timestamp, attempt_intents.webhook_timestamp)
+			webhook_timestamp = coalesce(EXCLUDED.webhook_timestamp, attempt_intents.webhook_timestamp),
+			-- The request sent now, with or without custom headers.
+			sealed_custom_headers = CASE WHEN EXCLUDED.request_headers IS NULL THEN attempt_intents.sealed_custom_headers
+			                             ELSE EXCLUDED.sealed_custom_headers END
 		RETURNING id, xmax::text <> '0'`,
-		uuid.New(), uid, in.Key, in.Kind == hookflow.ManualAttempt, in.URL, body, headers, timestamp).Scan(&attemptID, &reused)
+		uuid.New(), uid, in.Key, in.Kind == hookflow.ManualAttempt, in.URL, body, headers, timestamp, custom).Scan(&attemptID, &reused)
 	if err != nil {
 		if isForeignKeyViolation(err) {
 			return "", false, ErrDeliveryNotFound
@@ -54,17 +61,27 @@ func (s *DeliveryStore) BeginAttempt(ctx context.Context, in hookflow.AttemptInt
 	return attemptID.String(), reused, nil
 }
 
-// RecordRequest keeps, on the intent of an attempt, the exact body and the
-// headers it is about to send and its webhook-timestamp; completing the
-// attempt copies them onto its row. A POST made again overwrites them, so
-// they are always those of the last request sent.
-func (s *DeliveryStore) RecordRequest(ctx context.Context, attemptID string, body []byte, headers map[string]string, timestamp int64) error {
+// RecordRequest keeps, on the intent of an attempt of delivery deliveryID,
+// the exact body and the headers it is about to send (the custom ones
+// sealed) and its webhook-timestamp; completing the attempt copies them
+// onto its row. A POST made again overwrites them, so they are always
+// those of the last request sent.
+func (s *DeliveryStore) RecordRequest(ctx context.Context, deliveryID, attemptID string, r hookflow.SentRequest) error {
 	uid, err := uuid.Parse(attemptID)
 	if err != nil {
 		return fmt.Errorf("attempt id %q: %w", attemptID, err)
 	}
-	_, err = s.pool.Exec(ctx, `UPDATE attempt_intents SET request_body = $2, request_headers = $3, webhook_timestamp = $4 WHERE id = $1`,
-		uid, string(body), headers, timestamp)
+	did, err := uuid.Parse(deliveryID)
+	if err != nil {
+		return ErrDeliveryNotFound
+	}
+	custom, err := sealRecordedHeaders(s.ring, did, r.CustomHeaders)
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `UPDATE attempt_intents SET request_body = $2, request_headers = $3, webhook_timestamp = $4, sealed_custom_headers = $5
+		WHERE id = $1 AND delivery_id = $6`,
+		uid, string(r.Body), r.Headers, r.Timestamp, custom, did)
 	if err != nil {
 		return fmt.Errorf("record request of attempt %s: %w", attemptID, err)
 	}

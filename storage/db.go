@@ -78,7 +78,7 @@ func (db *DB) Stores(ring *sealing.KeyRing) Stores {
 		SamplePayloads: &SamplePayloadStore{pool: db.pool},
 		Subscriptions:  &SubscriptionStore{pool: db.pool, ring: ring},
 		Secrets:        &SecretStore{pool: db.pool, ring: ring},
-		Activity:       &ActivityStore{pool: db.pool},
+		Activity:       &ActivityStore{pool: db.pool, ring: ring},
 		Retention:      &RetentionStore{pool: db.pool},
 	}
 }

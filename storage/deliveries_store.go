@@ -65,7 +65,7 @@ func (s *DeliveryStore) DeliveryTarget(ctx context.Context, deliveryID string) (
 	}
 	var t hookflow.DeliveryTarget
 	var webhookID uuid.UUID
-	var sealed []string
+	var sealed sealedWebhook
 	dest := append([]any{&t.Event.Data, &t.Event.CreatedAt, &t.Event.FacilityID, &t.Event.ClientID, &t.Event.OrganizationID, &t.EventTypeRetired},
 		webhookDest(&t.Webhook, &webhookID, &sealed)...)
 	t.Delivery, err = scanDelivery(s.pool.QueryRow(ctx, `
@@ -83,7 +83,7 @@ func (s *DeliveryStore) DeliveryTarget(ctx context.Context, deliveryID string) (
 		return nil, fmt.Errorf("load delivery %s: %w", deliveryID, err)
 	}
 	t.Event.ID, t.Event.EventType, t.Webhook.ID = t.Delivery.EventID, t.Delivery.EventType, webhookID.String()
-	if err := openWebhookSecrets(s.ring, &t.Webhook, sealed); err != nil {
+	if err := openWebhookSealed(s.ring, &t.Webhook, webhookID, sealed); err != nil {
 		return nil, fmt.Errorf("load delivery %s: %w", deliveryID, err)
 	}
 	return &t, nil
@@ -121,13 +121,13 @@ func (s *DeliveryStore) RecordAttempt(ctx context.Context, a *hookflow.Attempt, 
 		), ins AS (
 			INSERT INTO attempts (id, delivery_id, attempt_number, retrying_from_id, manual, url, response_status,
 			                      response_body, error, duration_ms, success, next_retry_at, created_at,
-			                      request_body, request_headers, webhook_timestamp)
+			                      request_body, request_headers, webhook_timestamp, sealed_custom_headers)
 			SELECT $2, d.id, coalesce((SELECT attempt_number FROM last), 0) + 1,
 			       -- Every attempt after the first retries the one before; a
 			       -- first attempt may retry a post the delivery was added for.
 			       coalesce((SELECT id FROM last), d.retrying_from_id), $3, $4, nullif($5, 0), $6, nullif($7, ''), $8, $9, $10,
 			       -- An attempt is dated when it began, however late it is recorded.
-			       coalesce(i.created_at, now()), i.request_body, i.request_headers, i.webhook_timestamp
+			       coalesce(i.created_at, now()), i.request_body, i.request_headers, i.webhook_timestamp, i.sealed_custom_headers
 			FROM d LEFT JOIN attempt_intents i ON i.id = $2
 			RETURNING attempt_number, retrying_from_id, created_at
 		), upd AS (

@@ -421,7 +421,9 @@ func TestRecordRequestAndCompleteAttemptKeepTheRequestAndAreIdempotent(t *testin
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Deliveries.RecordRequest(ctx, id, []byte(`{"sent":1}`), map[string]string{"webhook-id": d.ID}, 1700000001); err != nil {
+	sent := hookflow.SentRequest{Body: []byte(`{"sent":1}`), Headers: map[string]string{"webhook-id": d.ID}, Timestamp: 1700000001,
+		CustomHeaders: map[string]string{"authorization": "Bearer recorded-token"}}
+	if err := s.Deliveries.RecordRequest(ctx, d.ID, id, sent); err != nil {
 		t.Fatal(err)
 	}
 	a := &hookflow.Attempt{ID: id, DeliveryID: d.ID, URL: d.URL, ResponseStatus: 200, Success: true, DeliveryStatus: hookflow.StatusSucceeded}
@@ -433,11 +435,15 @@ func TestRecordRequestAndCompleteAttemptKeepTheRequestAndAreIdempotent(t *testin
 	}
 	var body string
 	var ts int64
-	if err := testDB.DB.Pool().QueryRow(ctx, `SELECT request_body, webhook_timestamp FROM attempts WHERE id = $1`, id).Scan(&body, &ts); err != nil {
+	var custom *string
+	if err := testDB.DB.Pool().QueryRow(ctx, `SELECT request_body, webhook_timestamp, sealed_custom_headers FROM attempts WHERE id = $1`, id).Scan(&body, &ts, &custom); err != nil {
 		t.Fatal(err)
 	}
 	if body != `{"sent":1}` || ts != 1700000001 {
 		t.Errorf("attempt keeps %q at %d, want the recorded request", body, ts)
+	}
+	if custom == nil || strings.Contains(*custom, "recorded-token") {
+		t.Errorf("attempt keeps custom headers %v, want them sealed", custom)
 	}
 	// Completing again (the step retried) records nothing more and answers the stored attempt.
 	again := &hookflow.Attempt{ID: id, DeliveryID: d.ID, URL: d.URL, ResponseStatus: 500}
@@ -453,7 +459,7 @@ func TestRecordRequestAndCompleteAttemptKeepTheRequestAndAreIdempotent(t *testin
 	if err := s.Deliveries.CompleteAttempt(ctx, &hookflow.Attempt{DeliveryID: d.ID}, hookflow.ScheduledAttempt); err == nil {
 		t.Error("completing an attempt without an id succeeded")
 	}
-	if err := s.Deliveries.RecordRequest(ctx, "not-a-uuid", nil, nil, 0); err == nil {
+	if err := s.Deliveries.RecordRequest(ctx, d.ID, "not-a-uuid", hookflow.SentRequest{}); err == nil {
 		t.Error("recording the request of a malformed attempt id succeeded")
 	}
 	for _, id := range []string{uuid.NewString(), "not-a-uuid"} {

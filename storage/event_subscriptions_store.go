@@ -16,14 +16,14 @@ import (
 func subscriptionColumns(alias string) string {
 	return fmt.Sprintf(`%[1]s.id, coalesce(%[1]s.organization_id, ''), %[1]s.url, %[1]s.version,
 	(SELECT `+sealedWithID("s")+` FROM webhook_secrets s WHERE s.webhook_id = %[1]s.id AND s.revoked_at IS NULL ORDER BY s.position LIMIT 1),
-	%[1]s.events, %[1]s.is_development, coalesce(%[1]s.filter, ''), `, alias) + auditColumns(alias) + `, ` + lifecycleColumns(alias)
+	%[1]s.events, %[1]s.is_development, %[1]s.sealed_headers, coalesce(%[1]s.filter, ''), `, alias) + auditColumns(alias) + `, ` + lifecycleColumns(alias)
 }
 
 func scanSubscription(ring *sealing.KeyRing, row pgx.Row) (hookflow.Subscription, error) {
 	var s hookflow.Subscription
 	var id uuid.UUID
-	var sealed *string
-	dest := append([]any{&id, &s.OrganizationID, &s.PostURI, &s.Version, &sealed, &s.Events, &s.IsDevelopment, &s.Filter},
+	var sealed, sealedHeaders *string
+	dest := append([]any{&id, &s.OrganizationID, &s.PostURI, &s.Version, &sealed, &s.Events, &s.IsDevelopment, &sealedHeaders, &s.Filter},
 		append(auditDest(&s.Audit), lifecycleDest(&s.Lifecycle)...)...)
 	if err := row.Scan(dest...); err != nil {
 		return s, err
@@ -36,6 +36,11 @@ func scanSubscription(ring *sealing.KeyRing, row pgx.Row) (hookflow.Subscription
 		}
 		s.SecretKey = secrets[0]
 	}
+	headers, err := openHeaders(ring, id, sealedHeaders)
+	if err != nil {
+		return s, err
+	}
+	s.Headers = headers
 	return s, nil
 }
 

@@ -128,14 +128,40 @@ func (s *SecretStore) sealPlaintextBatch(ctx context.Context) (int, error) {
 // KeyRotation counts what RotateKeys did.
 type KeyRotation struct {
 	Sealed    int // plaintext secrets sealed on the way
-	Rewrapped int // secrets moved to the newest key
-	Remaining int // secrets still under an older key afterwards
+	Rewrapped int // secrets and sets of custom headers moved to the newest key
+	Remaining int // secrets and sets of headers still under an older key afterwards
 }
 
-// RotateKeys re-wraps every secret that is not under the ring's newest key,
-// batch by batch in id order, each batch its own transaction, so it runs
-// beside a serving API: a row being written waits for its batch, and a
-// secret written meanwhile is sealed by its writer and left alone.
+// sealedColumn is a column of sealed values that a key rotation re-wraps:
+// webhook_secrets.sealed_secret, bound to the row's id; webhooks'
+// sealed_headers, bound to the webhook's id and their purpose; the custom
+// headers attempts recorded, bound to their delivery's id (boundTo).
+type sealedColumn struct {
+	table, column, boundTo string
+	context                func(id uuid.UUID) []byte
+}
+
+var sealedColumns = []sealedColumn{
+	{table: "webhook_secrets", column: "sealed_secret", boundTo: "id", context: func(id uuid.UUID) []byte { return id[:] }},
+	{table: "webhooks", column: "sealed_headers", boundTo: "id", context: headersContext},
+	{table: "attempt_intents", column: "sealed_custom_headers", boundTo: "delivery_id", context: recordedHeadersContext},
+	{table: "attempts", column: "sealed_custom_headers", boundTo: "delivery_id", context: recordedHeadersContext},
+}
+
+// notUnderKey matches the rows of c whose value is not sealed under key $1
+// (for secrets, a plaintext row too: the sealing pass did it first).
+func (c sealedColumn) notUnderKey() string {
+	if c.table == "webhook_secrets" {
+		return `(sealed_secret IS NULL OR split_part(sealed_secret, ':', 2) <> $1)`
+	}
+	return `(` + c.column + ` IS NOT NULL AND split_part(` + c.column + `, ':', 2) <> $1)`
+}
+
+// RotateKeys re-wraps every secret and every set of custom headers that is
+// not under the ring's newest key, batch by batch in id order, each batch
+// its own transaction, so it runs beside a serving API: a row being
+// written waits for its batch, and a value written meanwhile is sealed by
+// its writer and left alone.
 func (s *SecretStore) RotateKeys(ctx context.Context) (KeyRotation, error) {
 	var r KeyRotation
 	var err error
@@ -143,60 +169,61 @@ func (s *SecretStore) RotateKeys(ctx context.Context) (KeyRotation, error) {
 		return r, err
 	}
 	current := s.ring.CurrentKeyID()
-	after := uuid.Nil
-	for {
-		n, last, err := s.rewrapBatch(ctx, current, after)
-		if err != nil {
-			return r, err
+	for _, col := range sealedColumns {
+		after := uuid.Nil
+		for {
+			n, last, err := s.rewrapBatch(ctx, col, current, after)
+			if err != nil {
+				return r, err
+			}
+			r.Rewrapped += n
+			if last == uuid.Nil {
+				break
+			}
+			after = last
 		}
-		r.Rewrapped += n
-		if last == uuid.Nil {
-			break
+		// A process still running with the old ring may have written behind
+		// the cursor; say so rather than claim the old key is free.
+		var remaining int
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM `+col.table+` WHERE `+col.notUnderKey(), current).Scan(&remaining); err != nil {
+			return r, fmt.Errorf("count %s under older keys: %w", col.column, err)
 		}
-		after = last
-	}
-	// A process still running with the old ring may have written behind the
-	// cursor; say so rather than claim the old key is free.
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM webhook_secrets WHERE `+notUnderKey, current).Scan(&r.Remaining); err != nil {
-		return r, fmt.Errorf("count secrets under older keys: %w", err)
+		r.Remaining += remaining
 	}
 	return r, nil
 }
 
-// notUnderKey matches the rows not sealed under key $1.
-const notUnderKey = `(sealed_secret IS NULL OR split_part(sealed_secret, ':', 2) <> $1)`
-
-// rewrapBatch re-wraps the next batch of rows after id after that are not
-// under current; last is the batch's last id, uuid.Nil at the end.
-func (s *SecretStore) rewrapBatch(ctx context.Context, current string, after uuid.UUID) (n int, last uuid.UUID, err error) {
+// rewrapBatch re-wraps the next batch of col's rows after id after that
+// are not under current; last is the batch's last id, uuid.Nil at the end.
+func (s *SecretStore) rewrapBatch(ctx context.Context, col sealedColumn, current string, after uuid.UUID) (n int, last uuid.UUID, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		n, last = 0, uuid.Nil
-		rows, err := tx.Query(ctx, `SELECT id, sealed_secret FROM webhook_secrets
-			WHERE id > $2 AND sealed_secret IS NOT NULL AND `+notUnderKey+` ORDER BY id LIMIT $3 FOR UPDATE`, current, after, sealingBatch)
+		rows, err := tx.Query(ctx, `SELECT id, `+col.boundTo+`, `+col.column+` FROM `+col.table+`
+			WHERE id > $2 AND `+col.column+` IS NOT NULL AND `+col.notUnderKey()+` ORDER BY id LIMIT $3 FOR UPDATE`, current, after, sealingBatch)
 		if err != nil {
-			return fmt.Errorf("select secrets under older keys: %w", err)
+			return fmt.Errorf("select %s under older keys: %w", col.column, err)
 		}
 		type sealedRow struct {
-			id     uuid.UUID
-			sealed string
+			id, boundTo uuid.UUID
+			sealed      string
 		}
 		batch, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (r sealedRow, err error) {
-			err = row.Scan(&r.id, &r.sealed)
+			err = row.Scan(&r.id, &r.boundTo, &r.sealed)
 			return r, err
 		})
 		if err != nil {
-			return fmt.Errorf("select secrets under older keys: %w", err)
+			return fmt.Errorf("select %s under older keys: %w", col.column, err)
 		}
 		for _, r := range batch {
-			out, changed, err := s.ring.Rewrap(r.sealed, r.id[:])
+			out, changed, err := s.ring.Rewrap(r.sealed, col.context(r.boundTo))
 			if err != nil {
-				return fmt.Errorf("re-wrap secret %s: %w", r.id, err)
+				return fmt.Errorf("re-wrap %s of %s: %w", col.column, r.id, err)
 			}
 			if !changed {
 				continue
 			}
-			if _, err := tx.Exec(ctx, `UPDATE webhook_secrets SET sealed_secret = $2 WHERE id = $1`, r.id, out); err != nil {
-				return fmt.Errorf("re-wrap secret %s: %w", r.id, err)
+			if _, err := tx.Exec(ctx, `UPDATE `+col.table+` SET `+col.column+` = $2 WHERE id = $1`, r.id, out); err != nil {
+				return fmt.Errorf("re-wrap %s of %s: %w", col.column, r.id, err)
 			}
 			n++
 		}

@@ -53,11 +53,16 @@ func (s *SubscriptionStore) CreateSubscription(ctx context.Context, orgID string
 			[]any{orgID}, hookflow.ErrTooManySubscriptions(limit)); err != nil {
 			return err
 		}
-		var id uuid.UUID
-		err := tx.QueryRow(ctx, `
-			INSERT INTO webhooks (kind, client_id, organization_id, url, events, version, is_development, filter, active, created_by, updated_by)
-			VALUES ('organization', '', $1, $2, $3, $4, $5, nullif($7, ''), true, $6, $6)
-			RETURNING id`, orgID, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by, in.Filter).Scan(&id)
+		// The id is chosen here: the headers are sealed bound to it.
+		id := uuid.New()
+		headers, err := sealHeaders(s.ring, id, in.Headers)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO webhooks (id, kind, client_id, organization_id, url, events, version, is_development, sealed_headers, filter, active, created_by, updated_by)
+			VALUES ($7, 'organization', '', $1, $2, $3, $4, $5, $8, nullif($9, ''), true, $6, $6)`,
+			orgID, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by, id, headers, in.Filter)
 		if err != nil {
 			return fmt.Errorf("insert subscription: %w", unstorable(err))
 		}
@@ -127,10 +132,13 @@ func (s *SubscriptionStore) UpdateSubscription(ctx context.Context, orgID, id st
 	if err != nil {
 		return nil, err
 	}
+	headers, err := sealHeaders(s.ring, uid, in.Headers)
+	if err != nil {
+		return nil, err
+	}
 	return inLocked(ctx, s.pool, subscriptionRef(orgID, uid), "UPDATE", func(tx pgx.Tx) (*hookflow.Subscription, error) {
-		_, err := tx.Exec(ctx, `UPDATE webhooks SET url = $2, events = $3, version = $4, is_development = $5, filter = nullif($7, ''),
-			updated_at = now(), updated_by = $6
-			WHERE id = $1`, uid, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by, in.Filter)
+		_, err := tx.Exec(ctx, `UPDATE webhooks SET url = $2, events = $3, version = $4, is_development = $5, sealed_headers = $7, filter = nullif($8, ''), updated_at = now(), updated_by = $6
+			WHERE id = $1`, uid, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by, headers, in.Filter)
 		if err != nil {
 			return nil, fmt.Errorf("update subscription %s: %w", id, unstorable(err))
 		}

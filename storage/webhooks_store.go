@@ -23,7 +23,7 @@ type WebhookStore struct {
 
 var webhookColumns = `w.id, w.kind, w.client_id, coalesce(w.organization_id, ''), w.url, w.events, w.facilities,
 	w.active, w.created_at, w.updated_at, w.archived_at, w.deleted_at, coalesce(w.filter, ''),
-	` + signingSecrets
+	` + signingSecrets + `, w.sealed_headers`
 
 // signingSecrets are the secrets that sign now, sealed (sealedWithID): the
 // current ones in order, then rotated-out ones still inside their overlap,
@@ -31,32 +31,44 @@ var webhookColumns = `w.id, w.kind, w.client_id, coalesce(w.organization_id, '')
 var signingSecrets = `coalesce((SELECT array_agg(` + sealedWithID("s") + ` ORDER BY s.revoked_at IS NOT NULL, s.position, s.created_at DESC, s.id)
 	FROM webhook_secrets s WHERE s.webhook_id = w.id AND (s.revoked_at IS NULL OR s.expires_at > now())), '{}')`
 
-// webhookDest lists where webhookColumns scan to; the id lands in *id and
-// the sealed secrets in *sealed, for openWebhookSecrets.
-func webhookDest(w *hookflow.Webhook, id *uuid.UUID, sealed *[]string) []any {
-	return []any{id, &w.Kind, &w.ClientID, &w.OrganizationID, &w.URL, &w.Events, &w.Facilities,
-		&w.Active, &w.CreatedAt, &w.UpdatedAt, &w.ArchivedAt, &w.DeletedAt, &w.Filter, sealed}
+// sealedWebhook is what webhookColumns read sealed: the secrets and the
+// custom headers.
+type sealedWebhook struct {
+	secrets []string
+	headers *string
 }
 
-// openWebhookSecrets fills w.Secrets from what webhookDest scanned.
-func openWebhookSecrets(ring *sealing.KeyRing, w *hookflow.Webhook, sealed []string) error {
-	secrets, err := openSecretsWithID(ring, sealed)
+// webhookDest lists where webhookColumns scan to; the id lands in *id and
+// the sealed parts in *sealed, for openWebhookSealed.
+func webhookDest(w *hookflow.Webhook, id *uuid.UUID, sealed *sealedWebhook) []any {
+	return []any{id, &w.Kind, &w.ClientID, &w.OrganizationID, &w.URL, &w.Events, &w.Facilities,
+		&w.Active, &w.CreatedAt, &w.UpdatedAt, &w.ArchivedAt, &w.DeletedAt, &w.Filter, &sealed.secrets, &sealed.headers}
+}
+
+// openWebhookSealed fills w.Secrets and w.Headers from what webhookDest
+// scanned for webhook id.
+func openWebhookSealed(ring *sealing.KeyRing, w *hookflow.Webhook, id uuid.UUID, sealed sealedWebhook) error {
+	secrets, err := openSecretsWithID(ring, sealed.secrets)
 	if err != nil {
-		return fmt.Errorf("secrets of webhook %s: %w", w.ID, err)
+		return fmt.Errorf("secrets of webhook %s: %w", id, err)
 	}
-	w.Secrets = secrets
+	headers, err := openHeaders(ring, id, sealed.headers)
+	if err != nil {
+		return err
+	}
+	w.Secrets, w.Headers = secrets, headers
 	return nil
 }
 
 func scanWebhook(ring *sealing.KeyRing, row pgx.Row) (*hookflow.Webhook, error) {
 	var w hookflow.Webhook
 	var id uuid.UUID
-	var sealed []string
+	var sealed sealedWebhook
 	if err := row.Scan(webhookDest(&w, &id, &sealed)...); err != nil {
 		return nil, err
 	}
 	w.ID = id.String()
-	if err := openWebhookSecrets(ring, &w, sealed); err != nil {
+	if err := openWebhookSealed(ring, &w, id, sealed); err != nil {
 		return nil, err
 	}
 	return &w, nil
@@ -73,13 +85,18 @@ func (s *WebhookStore) CreateWebhook(ctx context.Context, w *hookflow.Webhook) e
 			[]any{w.ClientID}, hookflow.ErrTooManyWebhooks(limit)); err != nil {
 			return err
 		}
-		var id uuid.UUID
-		err := tx.QueryRow(ctx, `
-			INSERT INTO webhooks (kind, client_id, organization_id, url, events, facilities, filter, active, created_by, updated_by)
-			VALUES ($1, $2, nullif($3, ''), $4, $5, $6, nullif($7, ''), true, $2, $2)
-			RETURNING id, created_at, updated_at, active`,
-			w.Kind, w.ClientID, w.OrganizationID, w.URL, w.Events, nonNil(w.Facilities), w.Filter,
-		).Scan(&id, &w.CreatedAt, &w.UpdatedAt, &w.Active)
+		// The id is chosen here: the headers are sealed bound to it.
+		id := uuid.New()
+		headers, err := sealHeaders(s.ring, id, w.Headers)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `
+			INSERT INTO webhooks (id, kind, client_id, organization_id, url, events, facilities, sealed_headers, filter, active, created_by, updated_by)
+			VALUES ($7, $1, $2, nullif($3, ''), $4, $5, $6, $8, nullif($9, ''), true, $2, $2)
+			RETURNING created_at, updated_at, active`,
+			w.Kind, w.ClientID, w.OrganizationID, w.URL, w.Events, nonNil(w.Facilities), id, headers, w.Filter,
+		).Scan(&w.CreatedAt, &w.UpdatedAt, &w.Active)
 		if err != nil {
 			return fmt.Errorf("insert webhook: %w", unstorable(err))
 		}
@@ -149,11 +166,16 @@ func (s *WebhookStore) Webhooks(ctx context.Context, f hookflow.WebhookFilter) (
 }
 
 // UpdateWebhook applies the given fields of u. New secrets replace the
-// current ones, which stay as revoked history.
+// current ones, which stay as revoked history; new headers replace the
+// whole set.
 func (s *WebhookStore) UpdateWebhook(ctx context.Context, id string, u hookflow.WebhookUpdate, by string) (*hookflow.Webhook, error) {
 	uid, err := uuid.Parse(id)
 	if err != nil {
 		return nil, hookflow.ErrWebhookNotFound
+	}
+	headers, err := sealHeaders(s.ring, uid, u.Headers)
+	if err != nil {
+		return nil, err
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
@@ -162,9 +184,10 @@ func (s *WebhookStore) UpdateWebhook(ctx context.Context, id string, u hookflow.
 				events = coalesce($3, events),
 				facilities = coalesce($4, facilities),
 				filter = CASE WHEN $6::text IS NULL THEN filter ELSE nullif($6, '') END,
+				sealed_headers = CASE WHEN $7 THEN $8 ELSE sealed_headers END,
 				updated_at = now(), updated_by = $5
 			WHERE id = $1 AND deleted_at IS NULL`,
-			uid, u.URL, u.Events, u.Facilities, by, u.Filter)
+			uid, u.URL, u.Events, u.Facilities, by, u.Filter, u.Headers != nil, headers)
 		if err != nil {
 			return fmt.Errorf("update webhook %s: %w", id, unstorable(err))
 		}

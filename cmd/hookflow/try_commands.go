@@ -8,6 +8,7 @@ import (
 	"net/http"
 	neturl "net/url"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -78,13 +79,19 @@ func webhooksCommand() *cobra.Command {
 	pf.StringVar(&facilitiesCSV, "facilities", "P-1,P-2", "comma-separated facilities of the integrator's token")
 
 	var url, eventsCSV, filter string
+	var headerPairs []string
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Register a webhook (facility webhooks cover every facility of --facilities)",
 		Example: `  hookflow webhooks create --url http://localhost:8080/api/webhook-processors/success-response --events all
-  hookflow webhooks create --url http://localhost:8080/api/webhook-processors/success-response --filter 'data.amount > 100'`,
+  hookflow webhooks create --url http://localhost:8080/api/webhook-processors/success-response --filter 'data.amount > 100'
+  hookflow webhooks create --url https://example.com/hook --header "Authorization=Bearer s3cr3t" --header X-Tenant=acme`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			headers, err := parseHeaderFlags(headerPairs)
+			if err != nil {
+				return err
+			}
 			c, err := integrator(cmd)
 			if err != nil {
 				return err
@@ -93,12 +100,16 @@ func webhooksCommand() *cobra.Command {
 			if filter != "" {
 				body["filter"] = filter
 			}
+			if headers != nil {
+				body["headers"] = headers
+			}
 			return c.call(cmd.Context(), http.MethodPost, "/api/v2/public/webhooks/"+kind, body)
 		},
 	}
 	create.Flags().StringVar(&url, "url", "", "where deliveries are posted (required)")
 	create.Flags().StringVar(&eventsCSV, "events", "all", "comma-separated event types, or all")
 	create.Flags().StringVar(&filter, "filter", "", "a CEL expression events must match, e.g. 'data.amount > 100' (docs/api.md, Filters)")
+	create.Flags().StringArrayVar(&headerPairs, "header", nil, "a custom header NAME=VALUE sent on every attempt (repeatable)")
 	_ = create.MarkFlagRequired("url")
 
 	list := &cobra.Command{
@@ -247,4 +258,24 @@ func printCatalog(w io.Writer, events []catalogEntry) error {
 	}
 	_, err := fmt.Fprintln(w, "\n`all` subscribes a webhook to every event type of its kind.")
 	return err
+}
+
+// parseHeaderFlags reads repeated --header NAME=VALUE flags; the value may
+// hold '=' and ','. The server checks names and values (docs/api.md).
+func parseHeaderFlags(pairs []string) (map[string]string, error) {
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(pairs))
+	for _, pair := range pairs {
+		name, value, ok := strings.Cut(pair, "=")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("--header %q: want NAME=VALUE", pair)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("--header %s is given twice", name)
+		}
+		out[name] = value
+	}
+	return out, nil
 }

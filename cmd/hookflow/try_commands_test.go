@@ -82,3 +82,27 @@ func TestWebhooksCreateSendsTheFilter(t *testing.T) {
 		t.Errorf("a bad filter: %v\n%s", err, out)
 	}
 }
+
+func TestWebhooksCreateSendsRepeatedHeaderFlags(t *testing.T) {
+	s := startRole(t, "api", "/healthcheck", nil)
+	out, err := execute(t, "webhooks", "create", "--server", s.url, "--kind", "user", "--url", s.url+"/api/webhook-processors/success-response",
+		"--header", "Authorization=Bearer a=b,c", "--header", "X-Tenant=acme")
+	if err != nil {
+		t.Fatalf("webhooks create: %v\n%s", err, out)
+	}
+	var created struct {
+		Data struct {
+			Headers map[string]string `json:"headers"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(out), &created); err != nil || created.Data.Headers["Authorization"] != "Bearer a=b,c" || created.Data.Headers["X-Tenant"] != "acme" {
+		t.Fatalf("create printed %q (%v), want both headers", out, err)
+	}
+	out, err = execute(t, "webhooks", "create", "--server", s.url, "--kind", "user", "--url", s.url+"/x", "--header", "webhook-id=forged")
+	if err == nil || !strings.Contains(out, "headers.webhook-id is reserved") {
+		t.Errorf("a reserved header: %v\n%s", err, out)
+	}
+	if _, err := execute(t, "webhooks", "create", "--server", s.url, "--url", s.url+"/x", "--header", "no-equals-sign"); err == nil || !strings.Contains(err.Error(), "NAME=VALUE") {
+		t.Errorf("a header without '=': %v", err)
+	}
+}
