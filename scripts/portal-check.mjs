@@ -62,9 +62,20 @@ try {
   // Create a facility webhook through the form, events from the live catalog.
   await page.click("#add-webhook");
   await page.waitForSelector("#webhook-form");
-  await page.type("#wh-url", receiverURL);
   await page.waitForSelector('#wh-events input[value="shift.created"]');
   await page.click('#wh-events input[value="shift.created"]');
+  // A bad URL: the API's own message shows, and nothing is created.
+  await page.type("#wh-url", "not a url");
+  await page.click("#webhook-form button[type=submit]");
+  await page.waitForSelector("#error:not([hidden])");
+  const message = await page.$eval("#error", (el) => el.textContent);
+  if (!message.includes("URL")) throw new Error(`the error shown for a bad URL is ${JSON.stringify(message)}`);
+  step(`bad-url-refused: ${message}`);
+  // Chromium logs that provoked 400 as a console error; it is the only one allowed.
+  const provoked = pageErrors.findIndex((e) => e.includes("status of 400"));
+  if (provoked >= 0) pageErrors.splice(provoked, 1);
+  await page.$eval("#wh-url", (el) => { el.value = ""; });
+  await page.type("#wh-url", receiverURL);
   const facilityBox = await page.$(`#wh-facilities input[value="${facility}"]`);
   if (!facilityBox) throw new Error(`the form offers no checkbox for facility ${facility}`);
   if (!(await facilityBox.evaluate((el) => el.checked))) throw new Error("the token's facilities are not preselected");
@@ -135,8 +146,22 @@ try {
   await page.click("#nav-webhooks");
   await page.waitForSelector("#webhook-list");
 
-  // Another client's webhook never showed, and nothing left the origin.
+  // Edit: add an event; then delete, in two presses.
+  await page.setViewport({ width: 1280, height: 900 });
+  await page.click("#webhook-list article.webhook .actions button:first-child");
+  await page.waitForSelector('#wh-events input[value="shift.cancelled"]');
+  await page.click('#wh-events input[value="shift.cancelled"]');
+  await page.click("#webhook-form button[type=submit]");
+  await waitText("Endpoint saved");
+  if (!(await page.$eval("#webhook-list", (el) => el.innerText)).includes("shift.cancelled")) throw new Error(`the edit did not save:\n${await text()}`);
   const body = await text();
+  await page.click("#webhook-list article.webhook button.danger");
+  await page.waitForFunction(() => document.querySelector("#webhook-list button.danger")?.textContent.includes("again"));
+  await page.click("#webhook-list article.webhook button.danger");
+  await waitText("No endpoints yet");
+  step("edited-and-deleted");
+
+  // Another client's webhook never showed, and nothing left the origin.
   for (const h of hidden) if (body.includes(h)) throw new Error(`the page shows another client's ${h}`);
   const foreign = requests.filter((u) => !u.startsWith(origin + "/") && !u.startsWith("data:"));
   if (foreign.length > 0) throw new Error(`requests left the origin:\n  ${foreign.join("\n  ")}`);
