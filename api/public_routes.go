@@ -9,7 +9,7 @@ import (
 
 // publicRoutes is the public v2 surface (seeds 000, 001, 002, 004) and
 // publishing, read top to bottom.
-func publicRoutes(webhooks *webhookHandlers, logs *logHandlers, events *eventHandlers) []route {
+func publicRoutes(webhooks *webhookHandlers, logs *logHandlers, events *eventHandlers, portal *portalHandlers) []route {
 	integrator := []auth.Role{auth.RoleIntegrator}
 	logReaders := []auth.Role{auth.RoleIntegrator, auth.RoleSupport}
 	var routes []route
@@ -26,7 +26,9 @@ func publicRoutes(webhooks *webhookHandlers, logs *logHandlers, events *eventHan
 		route{http.MethodGet, "/api/v2/public/webhooks/logs", logs.search, logReaders},
 		route{http.MethodGet, "/api/v2/public/webhooks/logs/:logId", logs.detail, logReaders},
 		route{http.MethodPost, "/api/v2/public/webhooks/logs/:logId/retry", logs.retry, logReaders},
-		route{http.MethodPost, publishPath, events.publish, []auth.Role{auth.RolePublisher}})
+		route{http.MethodPost, publishPath, events.publish, []auth.Role{auth.RolePublisher}},
+		// The platform hands an integrator a link to /portal (portal_handler.go).
+		route{http.MethodPost, "/api/v2/portal/links", portal.createLink, []auth.Role{auth.RolePublisher}})
 }
 
 // publishPath is where events are published; it has rate limits of its own.

@@ -107,7 +107,8 @@ func NewServer(deps Deps, opts Options) *Server {
 	s.public = publicRoutes(
 		newWebhookHandlers(st.Webhooks, st.Catalog, d, b),
 		newLogHandlers(st.Logs, st.Deliveries, st.Catalog, d, b),
-		newEventHandlers(st.Catalog, d, b))
+		newEventHandlers(st.Catalog, d, b),
+		newPortalHandlers(deps.Verifier, b))
 	s.mount(s.public)
 	subscriptions := newSubscriptionHandlers(st.Subscriptions, st.Catalog, d, b, opts.AllowInsecureURLs)
 	s.ecg = ecgRoutes(
@@ -125,6 +126,7 @@ func NewServer(deps Deps, opts Options) *Server {
 	e.POST("/api/webhook-processors/failed-response", processors.answer(http.StatusInternalServerError))
 
 	s.routeDocs()
+	s.routePortal()
 	return s
 }
 

@@ -207,3 +207,28 @@ func Mint(keys Keys, p Principal, ttl time.Duration, now time.Time) (string, err
 	}
 	return signed, nil
 }
+
+// Portal tokens: the short-lived tokens of portal links (POST /api/v2/portal/links).
+const (
+	DefaultPortalTTL = time.Hour      // a link's life when the platform names none
+	MaxPortalTTL     = 24 * time.Hour // the longest a platform may ask for
+)
+
+// ErrCannotMint is returned when the server verifies tokens with a public
+// key: it holds no key to sign with, and minting is the identity provider's.
+var ErrCannotMint = errors.New("this server verifies tokens with a public key and cannot sign them")
+
+// MintPortal signs, with the server's own HS256 key, a token that holds
+// only the integrator role of clientID for facilities, expiring after ttl
+// (at most MaxPortalTTL). It is the token a portal link carries, so the page
+// can do exactly what that integrator's own token could.
+func (v *Verifier) MintPortal(clientID string, facilities []string, ttl time.Duration, now time.Time) (string, error) {
+	if v.keys.PublicKey != nil {
+		return "", ErrCannotMint
+	}
+	if ttl > MaxPortalTTL {
+		return "", fmt.Errorf("portal token ttl %s exceeds %s", ttl, MaxPortalTTL)
+	}
+	p := Principal{Subject: clientID, ClientID: clientID, Facilities: facilities, Roles: []Role{RoleIntegrator}}
+	return Mint(v.keys, p, ttl, now)
+}

@@ -171,3 +171,42 @@ func TestVerifyRefusesClaimsPastTheLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestMintPortalHoldsOnlyTheIntegratorRoleOfOneClient(t *testing.T) {
+	keys := auth.Keys{Secret: []byte("a-secret-that-is-long-enough-for-hs256"), Issuer: "hookflow", Audience: "portal-test"}
+	v := auth.NewVerifier(keys)
+	now := time.Now().Truncate(time.Second) // exp has whole seconds
+	tok, err := v.MintPortal("client-a", []string{"P-1", "P-2"}, 30*time.Minute, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := v.Verify(tok)
+	if err != nil {
+		t.Fatalf("the server refuses its own portal token: %v", err)
+	}
+	if p.ClientID != "client-a" || !slices.Equal(p.Facilities, []string{"P-1", "P-2"}) || !slices.Equal(p.Roles, []auth.Role{auth.RoleIntegrator}) {
+		t.Fatalf("principal = %+v, want only integrator of client-a on P-1, P-2", p)
+	}
+	var c auth.Claims
+	if _, _, err := jwt.NewParser().ParseUnverified(tok, &c); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.ExpiresAt.Sub(now); got != 30*time.Minute {
+		t.Errorf("token lives %s, want 30m", got)
+	}
+	if _, err := v.MintPortal("client-a", []string{"P-1"}, auth.MaxPortalTTL+time.Second, now); err == nil {
+		t.Error("a portal token longer than MaxPortalTTL was minted")
+	}
+}
+
+func TestMintPortalRefusesWithAPublicKey(t *testing.T) {
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The development secret may still be configured; it must not sign tokens the verifier would refuse.
+	v := auth.NewVerifier(auth.Keys{Secret: []byte("a-secret-that-is-long-enough-for-hs256"), PublicKey: &ecKey.PublicKey})
+	if _, err := v.MintPortal("client-a", []string{"P-1"}, time.Hour, time.Now()); !errors.Is(err, auth.ErrCannotMint) {
+		t.Fatalf("MintPortal with a public key = %v, want ErrCannotMint", err)
+	}
+}

@@ -1,0 +1,404 @@
+// Hookflow's integrator portal: plain modern JavaScript, no build step.
+// The page reads a portal link's token from the URL fragment (never sent to
+// any server), keeps it in sessionStorage for this tab only, removes it
+// from the address bar, and calls the public API with it, so the API's own
+// rules decide what the integrator may see and do.
+
+const TOKEN_KEY = "hookflow-portal-token";
+const KINDS = ["facility", "user"];
+const PAGE = 10;
+
+// --- The token ----------------------------------------------------------
+
+function takeToken() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const fromLink = params.get("token");
+  if (fromLink) {
+    sessionStorage.setItem(TOKEN_KEY, fromLink);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+// claimsOf reads the token's claims for display only; the API verifies it.
+function claimsOf(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "=")));
+  } catch {
+    return {};
+  }
+}
+
+const token = takeToken();
+const claims = token ? claimsOf(token) : {};
+const facilities = Array.isArray(claims.facilities) ? claims.facilities : [];
+
+// --- The API ------------------------------------------------------------
+
+class APIError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+// api calls the public API with the portal token; an error carries the
+// API's own message (a list of validation messages is joined).
+async function api(method, path, body) {
+  const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let resp;
+  try {
+    resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "omit" });
+  } catch {
+    throw new APIError(0, "The server cannot be reached. Check your connection and try again.");
+  }
+  const text = await resp.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON: worded below */ }
+  if (!resp.ok) {
+    if (resp.status === 401) throw new APIError(401, "This portal link has expired or is not valid. Ask for a new link.");
+    const msg = json && json.message;
+    throw new APIError(resp.status, Array.isArray(msg) ? msg.join("; ") : msg || `The server answered ${resp.status}.`);
+  }
+  return json;
+}
+
+// --- DOM helpers (text only: nothing from the API is parsed as HTML) -----
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "class") el.className = v;
+    else if (v === true) el.setAttribute(k, "");
+    else el.setAttribute(k, v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+const app = document.getElementById("app");
+const errorBox = document.getElementById("error");
+const notice = document.getElementById("notice");
+
+function showError(err) {
+  errorBox.textContent = err instanceof Error ? err.message : String(err);
+  errorBox.hidden = false;
+  errorBox.focus?.();
+}
+function clearMessages() {
+  errorBox.hidden = true;
+  errorBox.textContent = "";
+  notice.textContent = "";
+}
+function say(text) { notice.textContent = text; }
+
+// when shows a time in the browser's zone.
+const fmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+function when(iso) { return iso ? fmt.format(new Date(iso)) : "—"; }
+
+function render(...nodes) {
+  app.replaceChildren(...nodes);
+}
+
+// run guards a button's action: disabled while it runs, errors shown.
+async function run(button, action) {
+  clearMessages();
+  if (button) button.disabled = true;
+  try {
+    await action();
+  } catch (err) {
+    showError(err);
+  } finally {
+    if (button && button.isConnected) button.disabled = false;
+  }
+}
+
+// --- The event catalog ----------------------------------------------------
+
+// Facility webhooks take the "shift" category's events, user webhooks the
+// "facility" category's (hookflow.CategoryForKind), plus "all".
+const CATEGORY = { facility: "shift", user: "facility" };
+const catalog = {};
+
+async function loadCatalog() {
+  try {
+    const cats = await api("GET", "/api/webhook-categories?take=100");
+    for (const kind of KINDS) {
+      const cat = (cats.data || []).find((c) => c.code === CATEGORY[kind]);
+      if (!cat) { catalog[kind] = null; continue; }
+      const evs = await api("GET", `/api/webhook-categories/${encodeURIComponent(cat.id)}/webhook-events?take=100`);
+      catalog[kind] = (evs.data || [])
+        .filter((e) => e.activeInfo?.isActive !== false && !e.archiveInfo?.isArchived)
+        .map((e) => ({ code: e.code, name: e.name }));
+    }
+  } catch {
+    // Without the catalog the form takes event codes as text; the API's
+    // 400 then names the allowed values.
+    for (const kind of KINDS) catalog[kind] = null;
+  }
+}
+
+// --- Endpoints (webhooks) ---------------------------------------------------
+
+async function showWebhooks() {
+  setNav("webhooks");
+  render(h("p", { class: "loading" }, "Loading endpoints…"));
+  const lists = await Promise.all(KINDS.map((k) => api("GET", `/api/v2/public/webhooks/${k}?limit=100`)));
+  const items = lists.flatMap((l, i) => (l.data || []).map((w) => ({ ...w, kind: KINDS[i] })));
+  const list = items.length === 0
+    ? h("p", { class: "empty" }, "No endpoints yet. Add one to start receiving events.")
+    : h("div", { id: "webhook-list" }, items.map(webhookCard));
+  render(
+    h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "add-webhook", onclick: () => showForm() }, "Add endpoint")),
+    h("h2", {}, `Endpoints (${items.length})`),
+    list,
+  );
+}
+
+function webhookCard(w) {
+  const secretBox = h("div", { class: "secrets" });
+  const revealButton = h("button", { type: "button", "aria-expanded": "false" }, "Reveal secret");
+  revealButton.addEventListener("click", () => run(revealButton, async () => {
+    if (revealButton.getAttribute("aria-expanded") === "true") {
+      secretBox.replaceChildren();
+      revealButton.setAttribute("aria-expanded", "false");
+      revealButton.textContent = "Reveal secret";
+      return;
+    }
+    const one = await api("GET", `/api/v2/public/webhooks/${w.kind}/${encodeURIComponent(w.id)}`);
+    secretBox.replaceChildren(...(one.data.secrets || []).map((s) => h("div", { class: "actions" },
+      h("code", { class: "secret" }, s),
+      h("button", { type: "button", onclick: (e) => copy(e.currentTarget, s) }, "Copy"))));
+    revealButton.setAttribute("aria-expanded", "true");
+    revealButton.textContent = "Hide secret";
+  }));
+  const del = h("button", { type: "button", class: "danger" }, "Delete");
+  del.addEventListener("click", () => run(del, async () => {
+    // Two steps instead of a blocking dialog: the first press asks.
+    if (del.dataset.armed !== "yes") {
+      del.dataset.armed = "yes";
+      del.textContent = "Press again to delete";
+      return;
+    }
+    await api("DELETE", `/api/v2/public/webhooks/${w.kind}/${encodeURIComponent(w.id)}`);
+    await showWebhooks();
+    say("Endpoint deleted.");
+  }));
+  return h("article", { class: "card webhook", "data-id": w.id },
+    h("div", { class: "url" }, w.url),
+    h("div", { class: "meta" }, `${w.kind === "facility" ? "Facility" : "User"} endpoint · events: ${(w.events || []).join(", ")}`),
+    w.facilities ? h("div", { class: "meta" }, `Facilities: ${w.facilities.join(", ") || "—"}`) : null,
+    h("div", { class: "actions" },
+      h("button", { type: "button", onclick: () => showForm(w) }, "Edit"),
+      revealButton, del),
+    secretBox);
+}
+
+async function copy(button, text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    button.textContent = "Copied";
+  } catch {
+    button.textContent = "Copy failed: select the text";
+  }
+}
+
+// showForm creates (w absent) or edits a webhook.
+function showForm(w) {
+  clearMessages();
+  const editing = Boolean(w);
+  const kindSelect = h("select", { id: "wh-kind", disabled: editing },
+    KINDS.map((k) => h("option", { value: k, selected: w?.kind === k }, k === "facility" ? "Facility events" : "User events")));
+  const url = h("input", { type: "url", id: "wh-url", required: true, placeholder: "https://example.com/webhooks", value: w?.url ?? "" });
+  const eventsBox = h("div");
+  const facilitiesBox = h("div");
+  const chosen = new Set(w?.events ?? []);
+  const drawKind = () => {
+    const kind = kindSelect.value;
+    const codes = catalog[kind];
+    if (codes) {
+      const options = kind === "user" ? [{ code: "all", name: "Every event" }, ...codes] : [...codes, { code: "all", name: "Every event" }];
+      eventsBox.replaceChildren(h("fieldset", { id: "wh-events" }, h("legend", {}, "Events"),
+        options.map((e) => h("label", {}, h("input", { type: "checkbox", name: "event", value: e.code, checked: chosen.has(e.code) }), `${e.code}${e.name && e.name !== e.code ? ` (${e.name})` : ""}`))));
+    } else {
+      eventsBox.replaceChildren(h("div", { class: "field" },
+        h("label", { for: "wh-events-text" }, "Events (codes separated by commas, or all)"),
+        h("input", { type: "text", id: "wh-events-text", value: [...chosen].join(", ") })));
+    }
+    facilitiesBox.replaceChildren(kind !== "facility" ? "" : h("fieldset", { id: "wh-facilities" }, h("legend", {}, "Facilities"),
+      facilities.length === 0 ? h("p", { class: "meta" }, "Your link names no facilities.") : null,
+      facilities.map((f) => h("label", {}, h("input", { type: "checkbox", name: "facility", value: f, checked: w ? (w.facilities || []).includes(f) : true }), f))));
+  };
+  kindSelect.addEventListener("change", drawKind);
+  drawKind();
+  const save = h("button", { type: "submit", class: "primary" }, editing ? "Save changes" : "Create endpoint");
+  const form = h("form", { class: "panel", id: "webhook-form", novalidate: true },
+    h("h2", {}, editing ? "Edit endpoint" : "Add endpoint"),
+    h("div", { class: "field" }, h("label", { for: "wh-kind" }, "Kind"), kindSelect),
+    h("div", { class: "field" }, h("label", { for: "wh-url" }, "URL"), url),
+    eventsBox, facilitiesBox,
+    h("div", { class: "actions" }, save, h("button", { type: "button", onclick: () => run(null, showWebhooks) }, "Cancel")));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    run(save, async () => {
+      const kind = kindSelect.value;
+      const text = form.querySelector("#wh-events-text");
+      const events = text
+        ? text.value.split(",").map((s) => s.trim()).filter(Boolean)
+        : [...form.querySelectorAll("input[name=event]:checked")].map((i) => i.value);
+      const body = { url: url.value.trim(), events };
+      if (kind === "facility") body.facilities = [...form.querySelectorAll("input[name=facility]:checked")].map((i) => i.value);
+      if (editing) await api("PATCH", `/api/v2/public/webhooks/${kind}/${encodeURIComponent(w.id)}`, body);
+      else await api("POST", `/api/v2/public/webhooks/${kind}`, body);
+      await showWebhooks();
+      say(editing ? "Endpoint saved." : "Endpoint created. Reveal its secret to verify signatures.");
+    });
+  });
+  render(form);
+  url.focus();
+}
+
+// --- Deliveries (logs) --------------------------------------------------------
+
+const filters = { facility: "", eventType: "", start: "", end: "", offset: 0 };
+
+async function showLogs() {
+  setNav("logs");
+  const facilitySelect = h("select", { id: "f-facility" }, h("option", { value: "" }, "Every facility"),
+    facilities.map((f) => h("option", { value: f, selected: filters.facility === f }, f)));
+  const eventCodes = [...new Set(KINDS.flatMap((k) => (catalog[k] || []).map((e) => e.code)))];
+  const eventInput = eventCodes.length > 0
+    ? h("select", { id: "f-event" }, h("option", { value: "" }, "Every event"), eventCodes.map((c) => h("option", { value: c, selected: filters.eventType === c }, c)))
+    : h("input", { type: "text", id: "f-event", value: filters.eventType, placeholder: "e.g. shift.created" });
+  const start = h("input", { type: "datetime-local", id: "f-start", value: filters.start });
+  const end = h("input", { type: "datetime-local", id: "f-end", value: filters.end });
+  const search = h("button", { type: "submit", class: "primary" }, "Search");
+  const form = h("form", { class: "panel filters", id: "log-filters" },
+    h("div", { class: "field" }, h("label", { for: "f-facility" }, "Facility"), facilitySelect),
+    h("div", { class: "field" }, h("label", { for: "f-event" }, "Event type"), eventInput),
+    h("div", { class: "field" }, h("label", { for: "f-start" }, "From"), start),
+    h("div", { class: "field" }, h("label", { for: "f-end" }, "To"), end),
+    h("div", {}, search));
+  const results = h("div", { id: "log-results" }, h("p", { class: "loading" }, "Loading deliveries…"));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    Object.assign(filters, { facility: facilitySelect.value, eventType: eventInput.value.trim(), start: start.value, end: end.value, offset: 0 });
+    run(search, () => loadLogs(results));
+  });
+  render(h("h2", {}, "Deliveries"), form, results);
+  await loadLogs(results);
+}
+
+async function loadLogs(results) {
+  const q = new URLSearchParams({ limit: String(PAGE), offset: String(filters.offset) });
+  if (filters.facility) q.append("facilitiesIds", filters.facility);
+  if (filters.eventType) q.set("eventType", filters.eventType);
+  // datetime-local is the browser's zone; the API takes RFC 3339.
+  if (filters.start) q.set("startDate", new Date(filters.start).toISOString());
+  if (filters.end) q.set("endDate", new Date(filters.end).toISOString());
+  const page = await api("GET", `/api/v2/public/webhooks/logs?${q}`);
+  const rows = page.data || [];
+  if (rows.length === 0) {
+    results.replaceChildren(h("p", { class: "empty" }, filters.offset > 0 ? "No more deliveries." : "No deliveries match. Deliveries appear here once an event is sent to one of your endpoints."));
+    return;
+  }
+  const table = h("table", { class: "responsive", id: "log-table" },
+    h("thead", {}, h("tr", {}, ["Time", "Event", "Facility", "Status", "Attempts", "Last response", ""].map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, rows.map((r) => h("tr", { "data-id": r.id },
+      h("td", { "data-label": "Time" }, when(r.createdAt)),
+      h("td", { "data-label": "Event" }, r.eventType),
+      h("td", { "data-label": "Facility" }, r.facilityId || "—"),
+      h("td", { "data-label": "Status", class: `status-${r.deliveryStatus}` }, r.deliveryStatus),
+      h("td", { "data-label": "Attempts" }, r.attempts),
+      h("td", { "data-label": "Last response" }, r.responseStatus ?? "—"),
+      h("td", {}, h("button", { type: "button", class: "details", onclick: (e) => run(e.currentTarget, () => showDelivery(r.id)) }, "Details"))))));
+  const total = page.total ?? rows.length;
+  const prev = h("button", { type: "button", disabled: filters.offset === 0 }, "Previous");
+  const next = h("button", { type: "button", disabled: filters.offset + PAGE >= total }, "Next");
+  prev.addEventListener("click", () => { filters.offset = Math.max(0, filters.offset - PAGE); run(prev, () => loadLogs(results)); });
+  next.addEventListener("click", () => { filters.offset += PAGE; run(next, () => loadLogs(results)); });
+  results.replaceChildren(h("div", { class: "table-wrap" }, table),
+    h("div", { class: "pager" }, prev, h("span", { class: "meta" }, `${filters.offset + 1}–${filters.offset + rows.length} of ${total}`), next));
+}
+
+async function showDelivery(id) {
+  setNav("logs");
+  const entry = (await api("GET", `/api/v2/public/webhooks/logs/${encodeURIComponent(id)}`)).data;
+  const history = entry.history || [];
+  const retry = h("button", { type: "button", class: "primary", id: "retry" }, "Retry now");
+  retry.addEventListener("click", () => run(retry, async () => {
+    await api("POST", `/api/v2/public/webhooks/logs/${encodeURIComponent(id)}/retry`);
+    await showDelivery(id);
+    say("Retried: the new attempt is listed below.");
+  }));
+  render(
+    h("div", { class: "actions" }, h("button", { type: "button", onclick: () => run(null, showLogs) }, "← Back to deliveries"), retry),
+    h("h2", {}, `Delivery of ${entry.eventType}`),
+    h("div", { class: "card" }, h("dl", { class: "facts", id: "delivery-facts" },
+      fact("Status", h("span", { class: `status-${entry.deliveryStatus}`, id: "delivery-status" }, entry.deliveryStatus)),
+      fact("URL", entry.url),
+      fact("Facility", entry.facilityId || "—"),
+      fact("Created", when(entry.createdAt)),
+      fact("Attempts", String(entry.attempts)),
+      fact("Next retry", entry.nextRetryAt ? when(entry.nextRetryAt) : "None scheduled"),
+      entry.error ? fact("Last error", entry.error) : null,
+      fact("Delivery id", entry.id))),
+    h("h2", {}, "Request body sent"),
+    h("pre", {}, pretty(entry.requestPayload)),
+    h("h2", {}, `Attempts (${history.length})`),
+    history.length === 0 ? h("p", { class: "empty" }, "No attempt yet.") :
+      h("div", { class: "table-wrap" }, h("table", { class: "responsive", id: "attempts" },
+        h("thead", {}, h("tr", {}, ["#", "Time", "Status", "Duration", "Kind", "Response body"].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, history.map((a, i) => h("tr", { class: "attempt" },
+          h("td", { "data-label": "#" }, String(i + 1)),
+          h("td", { "data-label": "Time" }, when(a.createdAt)),
+          h("td", { "data-label": "Status", class: a.success ? "status-success" : "status-failure" }, a.responseStatus ? String(a.responseStatus) : a.error || "no answer"),
+          h("td", { "data-label": "Duration" }, a.durationMs != null ? `${a.durationMs} ms` : "—"),
+          h("td", { "data-label": "Kind" }, a.manual ? "manual retry" : "scheduled"),
+          h("td", { "data-label": "Response body" }, h("pre", {}, a.responseBody || "(empty)"))))))));
+}
+
+function fact(name, value) {
+  return [h("dt", {}, name), h("dd", {}, value)];
+}
+
+function pretty(payload) {
+  if (payload == null) return "—";
+  if (typeof payload !== "string") return JSON.stringify(payload, null, 2);
+  try { return JSON.stringify(JSON.parse(payload), null, 2); } catch { return payload; }
+}
+
+// --- Navigation -----------------------------------------------------------
+
+function setNav(screen) {
+  for (const name of ["webhooks", "logs"]) {
+    const b = document.getElementById(`nav-${name}`);
+    if (name === screen) b.setAttribute("aria-current", "page");
+    else b.removeAttribute("aria-current");
+  }
+}
+
+async function start() {
+  if (!token) {
+    document.getElementById("who").textContent = "";
+    render(h("p", { class: "empty" }, "This page needs a portal link. Ask the platform that sent you here for a new one."));
+    return;
+  }
+  const who = [`Client ${claims.client_id || claims.sub || "?"}`];
+  if (facilities.length) who.push(`facilities ${facilities.join(", ")}`);
+  if (claims.exp) who.push(`link valid until ${when(new Date(claims.exp * 1000).toISOString())}`);
+  document.getElementById("who").textContent = who.join(" · ");
+  document.getElementById("nav-webhooks").addEventListener("click", (e) => run(e.currentTarget, showWebhooks));
+  document.getElementById("nav-logs").addEventListener("click", (e) => run(e.currentTarget, showLogs));
+  await loadCatalog();
+  await run(null, showWebhooks);
+}
+
+start();

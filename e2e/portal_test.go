@@ -1,0 +1,165 @@
+package e2e_test
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookflow/hookflow/auth"
+)
+
+// The portal's browser test: headless Chromium (Debian's, installed when
+// missing, as scripts/docs-check.sh does) runs scripts/portal-check.mjs
+// against a full stack. Screenshots go to a temporary directory so that
+// `make test` leaves the tree clean; refresh the README's with
+//
+//	go test -run TestPortalInABrowser ./e2e/ -args -portal-screenshots=../docs
+var portalScreenshots = flag.String("portal-screenshots", "", "directory for the portal test's screenshots (docs/portal-*.png); a temporary one when empty")
+
+// puppeteerVersion matches scripts/docs-check.sh: the last line that runs on Debian 12's Node 20.
+const puppeteerVersion = "24.43.1"
+
+func TestPortalInABrowser(t *testing.T) {
+	chromium, tools := browserTools(t)
+	s := newStack(t, stackOptions{guard: openGuard, schedule: []time.Duration{time.Hour}})
+	rcv := newReceiver(t, http.StatusInternalServerError, http.StatusOK)
+	tn := newTenant(t)
+
+	// Another client's webhook, which the portal must not show.
+	other := newTenant(t)
+	otherURL := newReceiver(t).URL + "/other-client-" + other.clientID
+	otherHook := s.createWebhook(other, "facility", map[string]any{"url": otherURL, "events": []string{"all"}})
+
+	platform := token(t, auth.Principal{ClientID: "platform", Roles: []auth.Role{auth.RolePublisher}})
+	link := s.do(http.MethodPost, "/api/v2/portal/links", platform, map[string]any{"clientId": tn.clientID, "facilities": tn.facilities, "expiresIn": 600})
+	if link.status != http.StatusCreated {
+		t.Fatalf("mint a portal link: %d %s", link.status, link.raw)
+	}
+	url, _ := link.data()["url"].(string)
+
+	shots := *portalScreenshots
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	shots, err := filepath.Abs(shots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Node resolves puppeteer-core from the script's directory, so run a copy there.
+	script, err := os.ReadFile(filepath.Join("..", "scripts", "portal-check.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scriptPath := filepath.Join(tools, "portal-check.mjs")
+	if err := os.WriteFile(scriptPath, script, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", scriptPath)
+	cmd.Env = append(os.Environ(),
+		"PORTAL_URL="+url, "CHROMIUM="+chromium, "SCREENSHOTS="+shots,
+		"RECEIVER_URL="+rcv.URL, "FACILITY="+tn.facilities[0],
+		"HIDDEN_TEXTS="+otherURL+"\n"+otherHook["id"].(string))
+	cmd.Stderr = &testWriter{t: t, prefix: "portal-check (stderr): "}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The script says what the page did, a line at a time, and waits on
+	// stdin where it needs the platform to act.
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		line := lines.Text()
+		t.Logf("portal-check: %s", line)
+		if line == "webhook-created" {
+			if n := rcv.count(); n != 0 {
+				t.Errorf("the receiver got %d requests before any event", n)
+			}
+			s.publish(tn, map[string]any{"eventType": "shift.created", "facilityId": tn.facilities[0], "data": map[string]any{"shiftId": "s-portal"}})
+			if _, err := io.WriteString(stdin, "published\n"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("scripts/portal-check.mjs failed (%v); its output is above", err)
+	}
+	// The page's retry reached the receiver: the 500, then the manual 200.
+	if n := rcv.count(); n != 2 {
+		t.Errorf("the receiver got %d requests, want 2 (the failed attempt and the page's retry)", n)
+	}
+}
+
+// browserTools finds Chromium and puppeteer-core, installing them when
+// missing as scripts/docs-check.sh does, into the same .data/docs-check.
+func browserTools(t *testing.T) (chromium, tools string) {
+	t.Helper()
+	for _, tool := range []string{"node", "npm"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("the portal's browser test needs %s (Node.js 20 or later): install it (apt-get install nodejs npm)", tool)
+		}
+	}
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Geteuid() != 0 {
+			t.Fatal("the portal's browser test needs Debian's chromium and we are not root: apt-get install chromium")
+		}
+		t.Log("installing Debian's chromium")
+		run(t, "apt-get", "update", "-qq")
+		run(t, "apt-get", "install", "-y", "-qq", "chromium")
+		if chromium, err = exec.LookPath("chromium"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tools, err = filepath.Abs(filepath.Join("..", ".data", "docs-check"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(tools, "node_modules", "puppeteer-core")); err != nil {
+		t.Logf("installing puppeteer-core %s into %s", puppeteerVersion, tools)
+		if err := os.MkdirAll(tools, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		run(t, "npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", tools, "puppeteer-core@"+puppeteerVersion)
+	}
+	return chromium, tools
+}
+
+func run(t *testing.T, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+// testWriter logs what a child process writes.
+type testWriter struct {
+	t      *testing.T
+	prefix string
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		w.t.Log(w.prefix + line)
+	}
+	return len(p), nil
+}

@@ -1,0 +1,178 @@
+// Drives headless Chromium through Hookflow's integrator portal, as an
+// integrator would: open the link, create a webhook with the page's form,
+// watch the delivery appear, retry it, and see the new attempt. Run by
+// e2e/portal_test.go (TestPortalInABrowser), which installs puppeteer-core
+// and Chromium, runs the stack and the receiver, and publishes the event.
+//
+// Environment: PORTAL_URL (a portal link), CHROMIUM, SCREENSHOTS (a
+// directory), RECEIVER_URL (answers 500, then 200), FACILITY, HIDDEN_TEXTS
+// (newline-separated texts of another client the page must never show).
+// Protocol: prints one line per step; after "webhook-created" it waits for
+// a line on stdin ("published") from the Go test.
+import puppeteer from "puppeteer-core";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+const portalURL = env("PORTAL_URL");
+const shots = env("SCREENSHOTS");
+const receiverURL = env("RECEIVER_URL");
+const facility = env("FACILITY");
+const hidden = env("HIDDEN_TEXTS").split("\n").filter(Boolean);
+const origin = new URL(portalURL).origin;
+
+const step = (line) => console.log(line);
+const stdinLines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+
+const profile = mkdtempSync(join(tmpdir(), "hookflow-portal-check-"));
+const browser = await puppeteer.launch({
+  executablePath: env("CHROMIUM"),
+  headless: true,
+  userDataDir: profile,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"],
+});
+let failed = false;
+try {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+  page.setDefaultTimeout(15000);
+  const requests = [];
+  const pageErrors = [];
+  page.on("request", (req) => requests.push(req.url()));
+  page.on("console", (msg) => { if (msg.type() === "error") pageErrors.push(msg.text()); });
+  page.on("pageerror", (err) => pageErrors.push(String(err)));
+
+  const text = () => page.evaluate(() => document.body.innerText);
+  const waitText = (t, timeout) => page.waitForFunction((t) => document.body.innerText.includes(t), { timeout }, t);
+
+  // The link opens the page; the token leaves the address bar.
+  const resp = await page.goto(portalURL, { waitUntil: "networkidle0" });
+  if (!resp || resp.status() !== 200) throw new Error(`GET ${portalURL} answered ${resp && resp.status()}`);
+  await waitText("No endpoints yet");
+  if (page.url().includes("token")) throw new Error(`the token stays in the address bar: ${page.url()}`);
+  step("page-open");
+
+  // Create a facility webhook through the form, events from the live catalog.
+  await page.click("#add-webhook");
+  await page.waitForSelector("#webhook-form");
+  await page.waitForSelector('#wh-events input[value="shift.created"]');
+  await page.click('#wh-events input[value="shift.created"]');
+  // A bad URL: the API's own message shows, and nothing is created.
+  await page.type("#wh-url", "not a url");
+  await page.click("#webhook-form button[type=submit]");
+  await page.waitForSelector("#error:not([hidden])");
+  const message = await page.$eval("#error", (el) => el.textContent);
+  if (!message.includes("URL")) throw new Error(`the error shown for a bad URL is ${JSON.stringify(message)}`);
+  step(`bad-url-refused: ${message}`);
+  // Chromium logs that provoked 400 as a console error; it is the only one allowed.
+  const provoked = pageErrors.findIndex((e) => e.includes("status of 400"));
+  if (provoked >= 0) pageErrors.splice(provoked, 1);
+  await page.$eval("#wh-url", (el) => { el.value = ""; });
+  await page.type("#wh-url", receiverURL);
+  const facilityBox = await page.$(`#wh-facilities input[value="${facility}"]`);
+  if (!facilityBox) throw new Error(`the form offers no checkbox for facility ${facility}`);
+  if (!(await facilityBox.evaluate((el) => el.checked))) throw new Error("the token's facilities are not preselected");
+  await page.screenshot({ path: join(shots, "portal-webhook-form.png") });
+  await page.click("#webhook-form button[type=submit]");
+  await page.waitForSelector("#webhook-list article.webhook");
+  await waitText("Endpoint created");
+  if (!(await text()).includes(receiverURL)) throw new Error("the new webhook is not listed");
+  // Secrets stay hidden until asked.
+  if ((await page.$$("code.secret")).length !== 0) throw new Error("a secret shows before Reveal is pressed");
+  await page.click("#webhook-list article.webhook .actions button[aria-expanded]");
+  await page.waitForSelector("code.secret");
+  const secret = await page.$eval("code.secret", (el) => el.textContent);
+  if (!/^whsec_/.test(secret)) throw new Error(`the revealed secret reads ${secret}`);
+  await page.click("#webhook-list article.webhook .actions button[aria-expanded]"); // hide it again
+  await page.waitForFunction(() => document.querySelectorAll("code.secret").length === 0);
+  await page.screenshot({ path: join(shots, "portal-webhooks.png") });
+  step("webhook-created");
+
+  const answer = await stdinLines.next();
+  if (answer.done || answer.value !== "published") throw new Error(`expected "published" on stdin, got ${JSON.stringify(answer.value)}`);
+
+  // The delivery appears in the log once its first attempt failed; the page
+  // has no live updates, so search again until it shows.
+  await page.click("#nav-logs");
+  await page.waitForSelector("#log-filters");
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const row = await page.$("#log-table tbody tr");
+    if (row && (await row.evaluate((r) => r.innerText.includes("retrying") && r.innerText.includes("500")))) break;
+    if (Date.now() > deadline) throw new Error(`the failed delivery never appeared in the log:\n${await text()}`);
+    await page.click("#log-filters button[type=submit]");
+    await page.waitForNetworkIdle({ idleTime: 100 });
+  }
+  // The filters narrow it: this facility and event type show it.
+  await page.select("#f-facility", facility);
+  await page.select("#f-event", "shift.created");
+  await page.click("#log-filters button[type=submit]");
+  await page.waitForNetworkIdle({ idleTime: 100 });
+  if ((await page.$$("#log-table tbody tr")).length !== 1) throw new Error(`the filtered log does not show the one delivery:\n${await text()}`);
+  await page.screenshot({ path: join(shots, "portal-deliveries.png") });
+  step("delivery-listed");
+
+  // Its detail: one failed attempt and the next retry due.
+  await page.click("#log-table tbody tr button.details");
+  await page.waitForSelector("#attempts");
+  if ((await page.$$("#attempts tbody tr")).length !== 1) throw new Error("the detail does not show one attempt");
+  const facts = await page.$eval("#delivery-facts", (el) => el.innerText);
+  if (facts.includes("None scheduled")) throw new Error(`no next retry is shown:\n${facts}`);
+  if (!(await page.$eval("#attempts", (el) => el.innerText)).includes("500")) throw new Error("the failed attempt's 500 is not shown");
+
+  // Retry from the page: a new, manual attempt that succeeds.
+  await page.click("#retry");
+  await page.waitForFunction(() => document.querySelectorAll("#attempts tbody tr").length === 2);
+  const attempts = await page.$eval("#attempts", (el) => el.innerText);
+  if (!attempts.includes("200") || !attempts.includes("manual retry")) throw new Error(`the new attempt is not shown:\n${attempts}`);
+  await waitText("Retried");
+  await page.screenshot({ path: join(shots, "portal-delivery.png"), fullPage: true });
+  step("retried");
+
+  // A phone's width: nothing wider than the screen.
+  await page.setViewport({ width: 375, height: 800 });
+  await page.click("#nav-logs");
+  await page.waitForSelector("#log-table");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (overflow > 375) throw new Error(`at 375 px the page is ${overflow} px wide`);
+  await page.screenshot({ path: join(shots, "portal-phone.png"), fullPage: true });
+  await page.click("#nav-webhooks");
+  await page.waitForSelector("#webhook-list");
+
+  // Edit: add an event; then delete, in two presses.
+  await page.setViewport({ width: 1280, height: 900 });
+  await page.click("#webhook-list article.webhook .actions button:first-child");
+  await page.waitForSelector('#wh-events input[value="shift.cancelled"]');
+  await page.click('#wh-events input[value="shift.cancelled"]');
+  await page.click("#webhook-form button[type=submit]");
+  await waitText("Endpoint saved");
+  if (!(await page.$eval("#webhook-list", (el) => el.innerText)).includes("shift.cancelled")) throw new Error(`the edit did not save:\n${await text()}`);
+  const body = await text();
+  await page.click("#webhook-list article.webhook button.danger");
+  await page.waitForFunction(() => document.querySelector("#webhook-list button.danger")?.textContent.includes("again"));
+  await page.click("#webhook-list article.webhook button.danger");
+  await waitText("No endpoints yet");
+  step("edited-and-deleted");
+
+  // Another client's webhook never showed, and nothing left the origin.
+  for (const h of hidden) if (body.includes(h)) throw new Error(`the page shows another client's ${h}`);
+  const foreign = requests.filter((u) => !u.startsWith(origin + "/") && !u.startsWith("data:"));
+  if (foreign.length > 0) throw new Error(`requests left the origin:\n  ${foreign.join("\n  ")}`);
+  if (requests.length < 10) throw new Error(`only ${requests.length} requests were tracked`);
+  if (pageErrors.length > 0) throw new Error(`errors in the page:\n  ${pageErrors.join("\n  ")}`);
+  step(`done: ${requests.length} requests, all to ${origin}; screenshots in ${shots}`);
+} catch (err) {
+  failed = true;
+  console.error(`portal-check: ${err.stack || err.message}`);
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
