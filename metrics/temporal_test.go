@@ -99,12 +99,22 @@ func TestSettledCounterFromARealWorkflowHasOnlyItsOutcome(t *testing.T) {
 	if len(got) != 1 || got[0] != metrics.DeliveriesSettled+`{outcome="succeeded"} 1` {
 		t.Errorf("scraped %q, want only the outcome label", got)
 	}
-	// The SDK tagged the workflow's other series: what the counter no longer carries.
-	var tagged bool
-	for _, line := range scrapeLines(t, m, "temporal_workflow_completed") {
-		tagged = tagged || strings.Contains(line, "client_name=") && strings.Contains(line, `task_queue="`+queue+`"`)
+	// The SDK tagged the workflow's other series: what the counter no longer
+	// carries. The worker counts the completion after the workflow task
+	// completes, which may be just after run.Get returns: wait for it.
+	tagged := func() bool {
+		for _, line := range scrapeLines(t, m, "temporal_workflow_completed") {
+			if strings.Contains(line, "client_name=") && strings.Contains(line, `task_queue="`+queue+`"`) {
+				return true
+			}
+		}
+		return false
 	}
-	if !tagged {
+	deadline := time.Now().Add(5 * time.Second)
+	for !tagged() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !tagged() {
 		t.Errorf("temporal_workflow_completed carries no SDK tags: %q", scrapeLines(t, m, "temporal_workflow_completed"))
 	}
 }
