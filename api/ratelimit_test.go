@@ -1,9 +1,7 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -44,34 +42,11 @@ func spendBurst(t *testing.T, h *harness, method, path, tok string, body any, bu
 // seconds, at least 1 and at most most.
 func expectLimited(t *testing.T, h *harness, method, path, tok string, body any, most int) {
 	t.Helper()
-	var encoded []byte
-	if body != nil {
-		var err error
-		if encoded, err = json.Marshal(body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	req, err := http.NewRequest(method, h.url+path, bytes.NewReader(encoded))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	expectJSON(t, response{status: resp.StatusCode, raw: string(raw)}, http.StatusTooManyRequests, tooManyRequests)
-	secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	r := testenv.Do(t, method, h.url+path, tok, body)
+	expectJSON(t, fromTestenv(r), http.StatusTooManyRequests, tooManyRequests)
+	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
 	if err != nil || secs < 1 || secs > most {
-		t.Fatalf("Retry-After = %q, want whole seconds in [1, %d]", resp.Header.Get("Retry-After"), most)
+		t.Fatalf("Retry-After = %q, want whole seconds in [1, %d]", r.Header.Get("Retry-After"), most)
 	}
 }
 

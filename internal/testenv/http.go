@@ -12,6 +12,7 @@ import (
 // object, the decoded object.
 type Response struct {
 	Status int
+	Header http.Header
 	JSON   map[string]any
 	Raw    string
 }
@@ -61,7 +62,7 @@ func Send(t testing.TB, req *http.Request) Response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := Response{Status: resp.StatusCode, Raw: string(raw)}
+	r := Response{Status: resp.StatusCode, Header: resp.Header, Raw: string(raw)}
 	_ = json.Unmarshal(raw, &r.JSON)
 	return r
 }
