@@ -34,7 +34,10 @@ type Webhook struct {
 	Active  bool
 	// Filter is a CEL expression an event must match to be delivered
 	// (package filter); empty delivers every event subscribed to.
-	Filter     string
+	Filter string
+	// RateLimit is the most deliveries per second the endpoint accepts;
+	// 0 is unlimited. Attempts beyond it wait on a durable timer.
+	RateLimit  int
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	ArchivedAt *time.Time // only organization subscriptions are archived
@@ -50,6 +53,8 @@ type WebhookUpdate struct {
 	Filter     *string // "" removes the filter
 	// Headers, when not nil, replace the custom headers; empty clears them.
 	Headers map[string]string
+	// RateLimit, when not nil, sets the rate limit; 0 removes it.
+	RateLimit *int
 }
 
 // WebhookFilter narrows a webhook listing to one page. An empty ClientID

@@ -270,3 +270,14 @@ func (d *delivery) retryNow(ctx workflow.Context) (activities.AttemptResult, err
 	d.describe(ctx)
 	return res, nil
 }
+
+// EndpointResumeSignal tells a delivery paused by its endpoint's open
+// circuit that the circuit closed: it attempts after Resume.After, so that
+// the paused deliveries of one endpoint come back spread out. A delivery
+// that is not paused ignores it.
+const EndpointResumeSignal = "endpoint-resume"
+
+// Resume is EndpointResumeSignal's payload.
+type Resume struct {
+	After Duration
+}
