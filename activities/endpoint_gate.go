@@ -83,7 +83,13 @@ func (a *Activities) gate(ctx context.Context, t *hookflow.DeliveryTarget, in At
 		}
 	case hookflow.EndpointHalfOpen:
 		if h.ProbeLeaseUntil != nil && now.Before(*h.ProbeLeaseUntil) && h.ProbeDeliveryID != in.DeliveryID {
-			return a.pause(ctx, in.DeliveryID, h.ProbeLeaseUntil.Add(spread), "circuit half-open: a probe is under way")
+			// Until the probe's outcome is likely known: a cooldown, or the
+			// lease if it ends first (the prober died).
+			until := now.Add(max(h.Cooldown, a.endpoint.Cooldown))
+			if h.ProbeLeaseUntil.Before(until) {
+				until = *h.ProbeLeaseUntil
+			}
+			return a.pause(ctx, in.DeliveryID, until.Add(spread), "circuit half-open: a probe is under way")
 		}
 	default:
 		return nil, nil
