@@ -102,19 +102,7 @@ func TestAReceiverDownThenBackOpensTheCircuitAndLosesNothing(t *testing.T) {
 	outage := 4 * time.Second
 	time.Sleep(outage) // the receiver is down for this long: nothing to wait for
 	rcv.set(http.StatusOK)
-	eventually(t, 20*time.Second, "every delivery to succeed", func() bool {
-		done := allSettled(t, ids, hookflow.StatusSucceeded)()
-		if !done {
-			for _, id := range ids {
-				d := deliveryOf(t, id)
-				t.Logf("%s %s %d %v %s", id, d.Status, d.AttemptCount, d.NextRetryAt, d.FailureReason)
-			}
-			h, _ := testDB.Stores.Deliveries.EndpointHealth(context.Background(), w["id"].(string))
-			t.Logf("health %+v; answers %d", h, len(rcv.answers()))
-			time.Sleep(time.Second)
-		}
-		return done
-	})
+	eventually(t, 20*time.Second, "every delivery to succeed", allSettled(t, ids, hookflow.StatusSucceeded))
 
 	var failures, attempts int
 	for _, a := range rcv.answers() {
