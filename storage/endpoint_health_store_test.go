@@ -152,7 +152,9 @@ func TestTheProbeIsExclusiveAFailedOneDoublesTheCooldownAndASuccessCloses(t *tes
 		t.Fatalf("after a failed probe: %+v, want open for twice the cooldown", h)
 	}
 	f.record(failedAt, 502, 0)                                                                                    // a manual attempt while open: no change
-	testDB.Stores.Deliveries.ClaimProbe(ctx, f.webhook.ID, f.delivery.ID, failedAt.Add(time.Minute), time.Minute) //nolint:errcheck
+	if won, err := testDB.Stores.Deliveries.ClaimProbe(ctx, f.webhook.ID, f.delivery.ID, failedAt.Add(time.Minute), time.Minute); err != nil || !won {
+		t.Fatalf("the second probe: %v, %v", won, err)
+	}
 	f.record(failedAt.Add(time.Minute), 503, 0)
 	if h := f.health(); h.Cooldown != 100*time.Second {
 		t.Fatalf("cooldown after a second failed probe %s, want the cap 100s", h.Cooldown)
