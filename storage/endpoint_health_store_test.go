@@ -151,7 +151,7 @@ func TestTheProbeIsExclusiveAFailedOneDoublesTheCooldownAndASuccessCloses(t *tes
 	if h.State != hookflow.EndpointOpen || h.Cooldown != time.Minute || !h.ProbeAt.Equal(failedAt.Add(time.Minute)) || h.ProbeDeliveryID != "" {
 		t.Fatalf("after a failed probe: %+v, want open for twice the cooldown", h)
 	}
-	f.record(failedAt, 502, 0)                                                                                    // a manual attempt while open: no change
+	f.record(failedAt, 502, 0) // a manual attempt while open: no change
 	if won, err := testDB.Stores.Deliveries.ClaimProbe(ctx, f.webhook.ID, f.delivery.ID, failedAt.Add(time.Minute), time.Minute); err != nil || !won {
 		t.Fatalf("the second probe: %v, %v", won, err)
 	}
