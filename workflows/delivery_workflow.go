@@ -89,10 +89,11 @@ type delivery struct {
 	// Endpoint health (pause.go): the wait the last ask was given, the
 	// rate-limit slot reserved for the next one, whether the circuit holds
 	// the delivery now, and the delay a resume signal asked for.
-	paused   *activities.Wait
-	slot     *time.Time
-	onHold   bool
-	resumeIn *time.Duration
+	paused         *activities.Wait
+	slot           *time.Time
+	onHold         bool
+	resumeIn       *time.Duration
+	wokenByRemoval bool
 }
 
 // DeliveryWorkflow delivers one event to one webhook: an attempt at once,

@@ -31,8 +31,12 @@ func (d *delivery) pause(ctx workflow.Context) error {
 		d.sleep(ctx, w.Until.Sub(workflow.Now(ctx)), "rate limit: slot at "+w.Until.UTC().Format(time.RFC3339Nano))
 		return nil
 	}
-	if d.removed {
-		return nil // the next ask finds the webhook gone
+	if d.removed && !d.wokenByRemoval {
+		// The next ask finds the webhook gone, or its endpoint disabled.
+		// Once only: the flag stays set, and an endpoint still open must
+		// not make the delivery ask in a loop.
+		d.wokenByRemoval = true
+		return nil
 	}
 	d.nextTry, d.onHold = &w.Until, true
 	defer func() { d.nextTry, d.onHold = nil, false }()
@@ -45,7 +49,8 @@ func (d *delivery) pause(ctx workflow.Context) error {
 	}
 	d.describe(ctx)
 	d.sleep(ctx, w.Until.Sub(workflow.Now(ctx)), fmt.Sprintf("%s: paused until %s", w.Reason, w.Until.UTC().Format(time.RFC3339)))
-	if after := d.resumeIn; after != nil && !d.settled && !d.removed {
+	d.wokenByRemoval = d.removed // this wake-up was the removal's
+	if after := d.resumeIn; after != nil && !d.settled {
 		d.onHold = false // a second resume changes nothing
 		d.sleep(ctx, *after, fmt.Sprintf("endpoint recovered: resume in %s", *after))
 	}

@@ -155,3 +155,20 @@ func TestARateLimitedAttemptWaitsForItsSlotAndPassesIt(t *testing.T) {
 		t.Errorf("attempt with slot %v at %v, want in the slot %v", got, e.madeAt[0], slot)
 	}
 }
+
+func TestARemovalSignalWakesAPauseOnceNotInALoop(t *testing.T) {
+	env, e := newEndpointEnv(t, true)
+	start := env.Now()
+	e.openUntil = start.Add(time.Hour)
+	// The webhook was not deleted after all (or the endpoint was
+	// re-enabled into an open circuit): the delivery asks once and pauses again.
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(WebhookRemovedSignal, nil) }, 5*time.Minute)
+	env.ExecuteWorkflow(DeliveryWorkflow, input(time.Minute))
+	res := result(t, env)
+	if res.Status != hookflow.StatusSucceeded || len(e.asks) != 3 {
+		t.Fatalf("result %+v after %d asks, want succeeded after 3 (start, woken, the probe's time)", res, len(e.asks))
+	}
+	if at := e.madeAt[0].Sub(start); at != time.Hour {
+		t.Errorf("attempt at %s, want when the circuit let it (1h)", at)
+	}
+}
