@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,8 +72,13 @@ func TestAPausedDeliveryWaitsWithoutUsingItsScheduleOrItsAttempts(t *testing.T) 
 	start := env.Now()
 	// The first attempt fails, then the circuit is open until 30m.
 	env.RegisterDelayedCallback(func() { e.openUntil = start.Add(30 * time.Minute) }, time.Second)
+	var during string
+	env.RegisterDelayedCallback(func() { during = currentDetails(t, env) }, 10*time.Minute)
 	env.ExecuteWorkflow(DeliveryWorkflow, in)
 	res := result(t, env)
+	if want := "**Paused** by its endpoint (circuit open): 1 attempt(s) so far"; !strings.Contains(during, want) {
+		t.Errorf("details while paused %q, want %q in them", during, want)
+	}
 	if res.Status != hookflow.StatusSucceeded || res.Attempts != 2 || len(e.made) != 2 {
 		t.Fatalf("result %+v after %d attempts, want succeeded on the 2nd", res, len(e.made))
 	}
