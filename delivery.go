@@ -86,6 +86,9 @@ type Attempt struct {
 	// in, as the retry rule decides it (retry.Status); set by the activity
 	// that records it, empty on attempts read back.
 	DeliveryStatus DeliveryStatus
+	// Endpoint, when set, is recorded on the endpoint's health in the same
+	// transaction as the attempt, and tells whether that changed its state.
+	Endpoint *EndpointOutcome `json:"-"`
 }
 
 // AttemptIntent is an attempt about to be made, recorded before its POST so
@@ -135,6 +138,9 @@ type DeliveryTarget struct {
 	// in use (it, or its category, deactivated, archived or deleted): the
 	// delivery goes to nobody.
 	EventTypeRetired bool
+	// Health is the endpoint's row in endpoint_health, nil when it has none
+	// (healthy, circuit closed).
+	Health *EndpointHealth
 }
 
 // MaxLogTotal caps the count of a log search: counting every match of a

@@ -24,6 +24,10 @@ type Store interface {
 	CompleteAttempt(ctx context.Context, a *hookflow.Attempt, kind hookflow.AttemptKind) error
 	RecordRequest(ctx context.Context, deliveryID, attemptID string, r hookflow.SentRequest) error
 	FailDelivery(ctx context.Context, deliveryID, reason string) error
+	// The endpoint-health gate (endpoint_gate.go).
+	ClaimProbe(ctx context.Context, webhookID, deliveryID string, now time.Time, lease time.Duration) (bool, error)
+	ReserveSlot(ctx context.Context, webhookID string, now time.Time, spacing time.Duration) (time.Time, error)
+	PauseDelivery(ctx context.Context, deliveryID string, until time.Time) error
 }
 
 // Poster sends one HTTP attempt.
@@ -37,11 +41,37 @@ type Activities struct {
 	poster Poster
 	logger *slog.Logger
 	now    func() time.Time
+	// endpoint is the circuit breaker and auto-disable policy; probeLease
+	// how long a half-open probe holds the endpoint (an attempt's longest).
+	endpoint   hookflow.EndpointPolicy
+	probeLease time.Duration
+	watcher    EndpointWatcher
 }
 
-// New builds the activities.
-func New(store Store, poster Poster, logger *slog.Logger) *Activities {
-	return &Activities{store: store, poster: poster, logger: logger, now: time.Now}
+// Option configures the activities.
+type Option func(*Activities)
+
+// WithEndpointPolicy sets the endpoint-health policy (the configuration's
+// HOOKFLOW_CIRCUIT_* and HOOKFLOW_ENDPOINT_DISABLE_AFTER) and how long a
+// half-open probe may take: the attempt timeout and a margin.
+func WithEndpointPolicy(p hookflow.EndpointPolicy, probeLease time.Duration) Option {
+	return func(a *Activities) { a.endpoint, a.probeLease = p, probeLease }
+}
+
+// WithEndpointWatcher sets who hears of an endpoint's state changes.
+func WithEndpointWatcher(w EndpointWatcher) Option {
+	return func(a *Activities) { a.watcher = w }
+}
+
+// New builds the activities; without options the endpoint policy is the
+// configuration's default and no one watches endpoints.
+func New(store Store, poster Poster, logger *slog.Logger, opts ...Option) *Activities {
+	a := &Activities{store: store, poster: poster, logger: logger, now: time.Now,
+		endpoint: hookflow.DefaultEndpointPolicy, probeLease: defaultProbeLease}
+	for _, o := range opts {
+		o(a)
+	}
+	return a
 }
 
 // AttemptResult is the small outcome of a recorded attempt that the workflow

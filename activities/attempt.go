@@ -28,14 +28,18 @@ type AttemptInput struct {
 	// NextDelay is the scheduled wait before the next attempt should this
 	// one fail; nil on the last scheduled attempt and on manual ones.
 	NextDelay *time.Duration `json:",omitempty"`
+	// Slot is the rate-limit slot a Wait reserved for this attempt.
+	Slot *time.Time `json:",omitempty"`
 }
 
 // AttemptOutput is exactly one of: why no attempt was made, the recorded
-// attempt, or an outcome still to record (with Complete).
+// attempt, an outcome still to record (with Complete), or a wait before
+// asking again (the endpoint's circuit is open, or its rate limit).
 type AttemptOutput struct {
 	Ended      *Ending        `json:",omitempty"`
 	Recorded   *AttemptResult `json:",omitempty"`
 	Unrecorded *CompleteInput `json:",omitempty"`
+	Wait       *Wait          `json:",omitempty"`
 }
 
 // Ending says why no attempt is made: the webhook was deleted, archived or
@@ -107,9 +111,17 @@ func (a *Activities) Attempt(ctx context.Context, in AttemptInput) (AttemptOutpu
 		}
 		return AttemptOutput{Ended: ended}, nil
 	}
+	if out, err := a.gate(ctx, t, in); out != nil || err != nil {
+		return orEmpty(out), err
+	}
 	req, err := a.prepare(t)
 	if err != nil {
 		return AttemptOutput{}, err
+	}
+	// Last before the intent and the POST, so that the slot holds at the
+	// receiver.
+	if out, err := a.rateGate(ctx, t, in); out != nil || err != nil {
+		return orEmpty(out), err
 	}
 	intent := hookflow.AttemptIntent{DeliveryID: in.DeliveryID, Key: in.Key, URL: t.Webhook.URL, Kind: in.Kind}
 	if req.Err == nil {
@@ -130,6 +142,7 @@ func (a *Activities) Attempt(ctx context.Context, in AttemptInput) (AttemptOutpu
 	outcome := a.send(ctx, t, id, req)
 	complete := CompleteInput{DeliveryID: in.DeliveryID, AttemptID: id, Kind: in.Kind, NextDelay: in.NextDelay, Outcome: outcome}
 	attempt := complete.attempt(t.Delivery.Status)
+	attempt.Endpoint = a.outcome(t, outcome)
 	// A fresh intent has no attempt row yet, so the outcome is inserted
 	// directly; Complete, which retries, checks for one first.
 	if err := a.store.RecordAttempt(ctx, attempt, in.Kind); err != nil {
@@ -137,6 +150,7 @@ func (a *Activities) Attempt(ctx context.Context, in AttemptInput) (AttemptOutpu
 			"delivery_id", in.DeliveryID, "attempt_id", id, "error", err)
 		return AttemptOutput{Unrecorded: &complete}, nil
 	}
+	a.endpointChanged(ctx, attempt.Endpoint)
 	res := resultOf(attempt)
 	return AttemptOutput{Recorded: &res}, nil
 }
@@ -153,10 +167,20 @@ func (a *Activities) Complete(ctx context.Context, in CompleteInput) (AttemptRes
 		return AttemptResult{}, err
 	}
 	attempt := in.attempt(t.Delivery.Status)
+	outcome := a.outcome(t, in.Outcome)
+	attempt.Endpoint = outcome
 	if err := a.store.CompleteAttempt(ctx, attempt, in.Kind); err != nil {
 		return AttemptResult{}, completeError(in, err)
 	}
+	a.endpointChanged(ctx, outcome)
 	return resultOf(attempt), nil
+}
+
+func orEmpty(out *AttemptOutput) AttemptOutput {
+	if out == nil {
+		return AttemptOutput{}
+	}
+	return *out
 }
 
 // recordedOr returns the attempt recorded for the intent key, if there is

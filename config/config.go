@@ -96,6 +96,13 @@ type Config struct {
 	// BURST saved up; BURST defaults to twice RATE) or off; see RateLimit.
 	RateLimit        RateLimit // HOOKFLOW_RATE_LIMIT, 50,100: API requests per tenant
 	PublishRateLimit RateLimit // HOOKFLOW_PUBLISH_RATE_LIMIT, 200,400: events per publisher
+
+	// Endpoint is the endpoint-health policy (issue 19): the circuit
+	// breaker's HOOKFLOW_CIRCUIT_FAILURE_THRESHOLD (5; off or 0 disables
+	// it), HOOKFLOW_CIRCUIT_COOLDOWN (30s) and HOOKFLOW_CIRCUIT_MAX_COOLDOWN
+	// (10m), and HOOKFLOW_ENDPOINT_DISABLE_AFTER (120h), after which an
+	// endpoint failing all along is disabled.
+	Endpoint hookflow.EndpointPolicy
 }
 
 // TemporalTLS is how the client reaches Temporal over TLS: a self-hosted
@@ -182,6 +189,7 @@ func Load(getenv func(string) string) (Config, error) {
 			APIKey:     r.str("HOOKFLOW_TEMPORAL_API_KEY", ""),
 		},
 	}
+	cfg.Endpoint = r.endpointPolicy()
 	r.secureDefaults(&cfg)
 	cfg.EncryptionKeys = r.encryptionKeys(cfg.Production())
 	cfg.Quotas = hookflow.Quotas{
@@ -347,6 +355,32 @@ func (r *reader) positiveDuration(name, def string) time.Duration {
 		return 0
 	}
 	return d
+}
+
+// endpointPolicy reads the circuit breaker and auto-disable settings.
+func (r *reader) endpointPolicy() hookflow.EndpointPolicy {
+	const threshold = "HOOKFLOW_CIRCUIT_FAILURE_THRESHOLD"
+	p := hookflow.EndpointPolicy{
+		FailureThreshold: hookflow.DefaultEndpointPolicy.FailureThreshold,
+		Cooldown:         r.positiveDuration("HOOKFLOW_CIRCUIT_COOLDOWN", "30s"),
+		MaxCooldown:      r.positiveDuration("HOOKFLOW_CIRCUIT_MAX_COOLDOWN", "10m"),
+		DisableAfter:     r.positiveDuration("HOOKFLOW_ENDPOINT_DISABLE_AFTER", "120h"),
+	}
+	if v, ok := r.set(threshold); ok {
+		n, err := strconv.Atoi(v)
+		switch {
+		case strings.EqualFold(v, "off"):
+			p.FailureThreshold = 0
+		case err != nil || n < 0 || n > maxQuota:
+			r.fail(threshold, "must be a whole number of failures (0 to %d) or off, got %q", maxQuota, v)
+		default:
+			p.FailureThreshold = n
+		}
+	}
+	if p.Cooldown > 0 && p.MaxCooldown > 0 && p.MaxCooldown < p.Cooldown {
+		r.fail("HOOKFLOW_CIRCUIT_MAX_COOLDOWN", "must be at least HOOKFLOW_CIRCUIT_COOLDOWN (%s), got %s", p.Cooldown, p.MaxCooldown)
+	}
+	return p
 }
 
 func (r *reader) durations(name, def string) []time.Duration {

@@ -311,3 +311,42 @@ func TestLoadReadsRateLimitsWithGenerousDefaultsAndOff(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadReadsTheEndpointPolicyWithDefaultsAndOff(t *testing.T) {
+	dev := map[string]string{"HOOKFLOW_ENV": "development"}
+	cfg, err := Load(envOf(dev))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if cfg.Endpoint != hookflow.DefaultEndpointPolicy || cfg.Endpoint.FailureThreshold != 5 || cfg.Endpoint.DisableAfter != 120*time.Hour {
+		t.Errorf("defaults %+v, want 5, 30s, 10m, 120h", cfg.Endpoint)
+	}
+	cfg, err = Load(envOf(map[string]string{"HOOKFLOW_ENV": "development", "HOOKFLOW_CIRCUIT_FAILURE_THRESHOLD": "3",
+		"HOOKFLOW_CIRCUIT_COOLDOWN": "1s", "HOOKFLOW_CIRCUIT_MAX_COOLDOWN": "2s", "HOOKFLOW_ENDPOINT_DISABLE_AFTER": "1h"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (hookflow.EndpointPolicy{FailureThreshold: 3, Cooldown: time.Second, MaxCooldown: 2 * time.Second, DisableAfter: time.Hour}); cfg.Endpoint != want {
+		t.Errorf("set: %+v, want %+v", cfg.Endpoint, want)
+	}
+	for _, off := range []string{"off", "OFF", "0"} {
+		cfg, err := Load(envOf(map[string]string{"HOOKFLOW_ENV": "development", "HOOKFLOW_CIRCUIT_FAILURE_THRESHOLD": off}))
+		if err != nil || cfg.Endpoint.FailureThreshold != 0 {
+			t.Errorf("%q: threshold %d, %v; want the breaker off", off, cfg.Endpoint.FailureThreshold, err)
+		}
+	}
+	bad := map[string]string{
+		"HOOKFLOW_CIRCUIT_FAILURE_THRESHOLD": "-1",
+		"HOOKFLOW_CIRCUIT_COOLDOWN":          "0s",
+		"HOOKFLOW_ENDPOINT_DISABLE_AFTER":    "soon",
+	}
+	for name, v := range bad {
+		if _, err := Load(envOf(map[string]string{"HOOKFLOW_ENV": "development", name: v})); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: err %v, want one naming it", name, v, err)
+		}
+	}
+	_, err = Load(envOf(map[string]string{"HOOKFLOW_ENV": "development", "HOOKFLOW_CIRCUIT_COOLDOWN": "5m", "HOOKFLOW_CIRCUIT_MAX_COOLDOWN": "1m"}))
+	if err == nil || !strings.Contains(err.Error(), "HOOKFLOW_CIRCUIT_MAX_COOLDOWN must be at least HOOKFLOW_CIRCUIT_COOLDOWN") {
+		t.Errorf("max below the cooldown: %v", err)
+	}
+}

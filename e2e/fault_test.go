@@ -205,6 +205,12 @@ func newFaultRig(t *testing.T, schedule string, failFirst int) *faultRig {
 		"HOOKFLOW_ALLOW_PRIVATE_TARGETS=true",
 		"HOOKFLOW_RETRY_SCHEDULE=" + schedule,
 		"HOOKFLOW_DELIVERY_TIMEOUT=2s",
+		// The receiver fails each delivery's first attempts on purpose, in
+		// a burst: a run of failures the circuit breaker would take for a
+		// sick endpoint and pause for its cooldown. These tests are about
+		// faults of Hookflow's own services; endpoint_health_test.go tests
+		// the breaker.
+		"HOOKFLOW_CIRCUIT_FAILURE_THRESHOLD=off",
 	}
 	g.start()
 	client := "fault-" + testenv.RandomID(4)

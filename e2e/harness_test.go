@@ -58,6 +58,9 @@ type stackOptions struct {
 	db           *storage.DB   // for the API and dispatcher; the package's when nil
 	maxBodyBytes int64
 	overlap      time.Duration // a rotated-out subscription secret keeps signing this long
+	// endpoint is the endpoint-health policy; nil: the breaker off (the
+	// other tests' receivers fail on purpose) and auto-disable after 120h.
+	endpoint *hookflow.EndpointPolicy
 }
 
 func newStack(t *testing.T, o stackOptions) *stack {
@@ -76,10 +79,16 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		db = testDB.DB
 	}
 	stores := db.Stores(testenv.KeyRing())
+	policy := hookflow.DefaultEndpointPolicy
+	policy.FailureThreshold = 0
+	if o.endpoint != nil {
+		policy = *o.endpoint
+	}
 	d := dispatch.New(dispatch.Stores{Catalog: stores.Catalog, Events: stores.Events, Deliveries: stores.Deliveries, Activity: stores.Activity}, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second,
 		EagerStart: o.temporal == nil, StartTimeout: 2 * time.Second}, logger)
 	w := worker.New(testTemporal, worker.Options{TaskQueue: queue}, worker.Activities{
-		Delivery:  activities.New(testDB.Stores.Deliveries, egress.NewClient(o.guard, 5*time.Second, "Hookflow/e2e", logger), logger),
+		Delivery: activities.New(testDB.Stores.Deliveries, egress.NewClient(o.guard, 5*time.Second, "Hookflow/e2e", logger), logger,
+			activities.WithEndpointPolicy(policy, 30*time.Second)),
 		Retention: activities.NewRetention(testDB.Stores.Retention),
 		Recover:   d.RecoverStranded,
 	})

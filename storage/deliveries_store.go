@@ -66,15 +66,20 @@ func (s *DeliveryStore) DeliveryTarget(ctx context.Context, deliveryID string) (
 	var t hookflow.DeliveryTarget
 	var webhookID uuid.UUID
 	var sealed sealedWebhook
+	var health healthRow
 	dest := append([]any{&t.Event.Data, &t.Event.CreatedAt, &t.Event.FacilityID, &t.Event.ClientID, &t.Event.OrganizationID, &t.EventTypeRetired},
 		webhookDest(&t.Webhook, &webhookID, &sealed)...)
+	dest = append(dest, append([]any{&t.Webhook.RateLimit}, health.dest()...)...)
 	t.Delivery, err = scanDelivery(s.pool.QueryRow(ctx, `
 		SELECT `+deliveryColumns+`, e.payload, e.created_at, coalesce(e.facility_id, ''), coalesce(e.client_id, ''), coalesce(e.organization_id, ''),
 			NOT EXISTS (SELECT 1 FROM webhook_events ce JOIN webhook_categories cc ON cc.id = ce.category_id
 				WHERE ce.code = d.event_type AND ce.active AND ce.archived_at IS NULL AND ce.deleted_at IS NULL
 				  AND cc.active AND cc.archived_at IS NULL AND cc.deleted_at IS NULL),
-			`+webhookColumns+`
+			`+webhookColumns+`, coalesce(w.rate_limit, 0), `+healthColumns+`
 		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
+			-- The endpoint's health comes with it: a healthy endpoint (no
+			-- row) costs the attempt no round trip of its own.
+			LEFT JOIN endpoint_health h ON h.webhook_id = d.webhook_id
 		WHERE d.id = $1`, uid), dest...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrDeliveryNotFound
@@ -83,6 +88,7 @@ func (s *DeliveryStore) DeliveryTarget(ctx context.Context, deliveryID string) (
 		return nil, fmt.Errorf("load delivery %s: %w", deliveryID, err)
 	}
 	t.Event.ID, t.Event.EventType, t.Webhook.ID = t.Delivery.EventID, t.Delivery.EventType, webhookID.String()
+	t.Health = health.health(t.Webhook.ID)
 	if err := openWebhookSealed(s.ring, &t.Webhook, webhookID, sealed); err != nil {
 		return nil, fmt.Errorf("load delivery %s: %w", deliveryID, err)
 	}
@@ -112,8 +118,24 @@ func (s *DeliveryStore) RecordAttempt(ctx context.Context, a *hookflow.Attempt, 
 		return fmt.Errorf("record attempt of %s: no delivery status given", a.DeliveryID)
 	}
 	a.Manual = kind == hookflow.ManualAttempt
+	if o := a.Endpoint; o != nil && !(o.Success && o.Healthy) {
+		// The outcome moves the endpoint's health: both or neither.
+		return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if err := recordAttempt(ctx, tx, a, deliveryID, attemptID); err != nil {
+				return err
+			}
+			changed, err := recordOutcome(ctx, tx, *o)
+			o.Changed = changed
+			return err
+		})
+	}
+	return recordAttempt(ctx, s.pool, a, deliveryID, attemptID)
+}
+
+// recordAttempt is RecordAttempt's statement, on a pool or a transaction.
+func recordAttempt(ctx context.Context, q querier, a *hookflow.Attempt, deliveryID, attemptID uuid.UUID) error {
 	var retryingFrom *uuid.UUID
-	err = s.pool.QueryRow(ctx, `
+	err := q.QueryRow(ctx, `
 		WITH d AS (
 			SELECT id, retrying_from_id FROM deliveries WHERE id = $1 FOR UPDATE
 		), last AS (

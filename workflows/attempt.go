@@ -121,6 +121,9 @@ func (d *delivery) attemptInline(ctx workflow.Context, kind hookflow.AttemptKind
 		RetryPolicy: recordRetry, Summary: fmt.Sprintf("sign, POST and record attempt %d", d.attempts+1),
 	})
 	in := activities.AttemptInput{DeliveryID: d.in.DeliveryID, Kind: kind, Key: d.nextKey(ctx), NextDelay: nextDelay}
+	if kind == hookflow.ScheduledAttempt {
+		in.Slot, d.slot = d.slot, nil
+	}
 	var out activities.AttemptOutput
 	if err := workflow.ExecuteLocalActivity(attemptCtx, AttemptActivity, in).Get(ctx, &out); err != nil {
 		return activities.AttemptResult{}, fmt.Errorf("attempt delivery %s: %w", d.in.DeliveryID, err)
@@ -128,6 +131,9 @@ func (d *delivery) attemptInline(ctx workflow.Context, kind hookflow.AttemptKind
 	switch {
 	case out.Ended != nil:
 		return d.endBefore(*out.Ended), nil
+	case out.Wait != nil: // only ever for a scheduled attempt (see pause)
+		d.paused = out.Wait
+		return activities.AttemptResult{}, nil
 	case out.Unrecorded != nil:
 		return d.complete(ctx, *out.Unrecorded)
 	case out.Recorded != nil:

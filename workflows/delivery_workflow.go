@@ -86,6 +86,14 @@ type delivery struct {
 	inFlight   bool       // a manual attempt is running
 	removed    bool       // the webhook was deleted: do not wait any more
 	cancelWait workflow.CancelFunc
+	// Endpoint health (pause.go): the wait the last ask was given, the
+	// rate-limit slot reserved for the next one, whether the circuit holds
+	// the delivery now, and the delay a resume signal asked for.
+	paused         *activities.Wait
+	slot           *time.Time
+	onHold         bool
+	resumeIn       *time.Duration
+	wokenByRemoval bool
 }
 
 // DeliveryWorkflow delivers one event to one webhook: an attempt at once,
@@ -101,6 +109,7 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 	}
 	workflow.Go(ctx, d.watchRemoval)
 	workflow.Go(ctx, d.watchSettled)
+	workflow.Go(ctx, d.watchResume)
 	d.describe(ctx)
 	if in.NotBefore != nil && in.RetriesDone == 0 {
 		if err := d.waitUntil(ctx, *in.NotBefore); err != nil {
@@ -115,6 +124,13 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 			nextDelay = &delay
 		}
 		res, err := d.attempt(ctx, hookflow.ScheduledAttempt, nextDelay)
+		// The endpoint cannot take the attempt yet: wait and ask again,
+		// on the same step of the schedule.
+		for err == nil && d.paused != nil && !d.settled {
+			if err = d.pause(ctx); err == nil && !d.settled {
+				res, err = d.attempt(ctx, hookflow.ScheduledAttempt, nextDelay)
+			}
+		}
 		if err != nil {
 			return DeliveryResult{}, err
 		}

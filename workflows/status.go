@@ -45,6 +45,8 @@ func (d *delivery) details() string {
 		fmt.Fprintf(&b, "**Succeeded** after %d attempt(s).", d.attempts)
 	case d.settled:
 		fmt.Fprintf(&b, "**Failed** after %d attempt(s): %s.", d.attempts, d.result.Reason)
+	case d.onHold && d.nextTry != nil:
+		fmt.Fprintf(&b, "**Paused** by its endpoint (circuit open): %d attempt(s) so far; it asks again at %s.", d.attempts, d.nextTry.UTC().Format(time.RFC3339))
 	case d.attempts == 0 && d.nextTry != nil:
 		fmt.Fprintf(&b, "**Scheduled**: the first post is due at %s.", d.nextTry.UTC().Format(time.RFC3339))
 	case d.attempts == 0:

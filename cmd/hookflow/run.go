@@ -107,7 +107,15 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		}
 		guard := egressGuard(cfg, logger)
 		w := worker.New(tc, worker.Options{TaskQueue: cfg.TaskQueue}, worker.Activities{
-			Delivery:  activities.New(stores.Deliveries, m.CountAttempts(egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent(), logger)), logger),
+			Delivery: activities.New(stores.Deliveries, m.CountAttempts(egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent(), logger)), logger,
+				// A half-open probe holds its endpoint for an attempt's
+				// longest (see workflows.inlineMargin) and a margin.
+				activities.WithEndpointPolicy(cfg.Endpoint, cfg.DeliveryTimeout+attemptOverhead+time.Minute),
+				// The endpoint watcher (publishing operational events, waking
+				// waiting deliveries) goes here: activities.WithEndpointWatcher.
+				// Without one, the outbox sweep publishes and paused
+				// deliveries come back at their next probe.
+			),
 			Retention: activities.NewRetention(stores.Retention),
 			Recover:   newDispatcher(stores, tc, cfg, false, logger).RecoverStranded,
 		})
