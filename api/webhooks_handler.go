@@ -113,7 +113,13 @@ func (h *webhookHandlers) bindWebhook(c *gin.Context, kind hookflow.WebhookKind,
 	if err != nil {
 		return body, err
 	}
-	opts := []bindOption{allowing(fieldValues{"events": allowed}), alsoChecking(checkFilter)}
+	operational, err := h.catalog.CatalogEventCodes(c, hookflow.OperationalCategory)
+	if err != nil {
+		return body, err
+	}
+	// The operational events are accepted but not listed: the seeds word
+	// the allowed events without them.
+	opts := []bindOption{allowing(fieldValues{"events": allowed}), alsoAllowing(fieldValues{"events": operational}), alsoChecking(checkFilter)}
 	if partial {
 		opts = append(opts, partially())
 	}
