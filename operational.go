@@ -62,3 +62,17 @@ type EndpointEventData struct {
 // OperationalEventID is the id of the event a change publishes: the same
 // change publishes one event however often it is published.
 func OperationalEventID(changeID string) string { return "endpoint-change-" + changeID }
+
+// PendingEndpointChange is a change not yet published as an operational
+// event, with what the event says about its endpoint.
+type PendingEndpointChange struct {
+	EndpointChange
+	Kind           WebhookKind
+	ClientID       string
+	OrganizationID string
+	URL            string
+	RateLimit      int
+	// State is the endpoint's state now (closed when it has no health row).
+	State        EndpointState
+	FailingSince *time.Time
+}
