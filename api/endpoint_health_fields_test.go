@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 
@@ -41,6 +42,10 @@ func TestPublicWebhookRateLimitIsValidatedStoredAndRemovedByNull(t *testing.T) {
 			t.Fatalf("created %s = %v, want rateLimit 25", path, created)
 		}
 		url := path + "/" + created["id"].(string)
+		// Other tests list every client's webhooks: leave none behind.
+		t.Cleanup(func() {
+			_ = testDB.Stores.Webhooks.DeleteWebhook(context.Background(), created["id"].(string), "cleanup")
+		})
 		if got := mustStatus(t, h.do(http.MethodGet, url, tok, nil), http.StatusOK)["data"].(map[string]any); got["rateLimit"] != float64(25) {
 			t.Errorf("get = %v, want rateLimit 25", got)
 		}
@@ -114,8 +119,10 @@ func TestOperationalEventsAreSubscribableButReservedAndNotPublishable(t *testing
 	admin := adminToken(t)
 	// Both kinds of public webhooks may name them, alone or with others;
 	// the seeds' message still lists only the kind's own events.
-	mustStatus(t, h.do(http.MethodPost, facilityPath, tok, map[string]any{"url": "https://example.com/ops", "events": []string{hookflow.EventDisabled, "shift.created"}}), http.StatusCreated)
-	mustStatus(t, h.do(http.MethodPost, userPath, tok, map[string]any{"url": "https://example.com/ops", "events": []string{hookflow.EventCircuitOpened, hookflow.EventRecovered, hookflow.EventFailing}}), http.StatusCreated)
+	for path, events := range map[string][]string{facilityPath: {hookflow.EventDisabled, "shift.created"}, userPath: {hookflow.EventCircuitOpened, hookflow.EventRecovered, hookflow.EventFailing}} {
+		w := mustStatus(t, h.do(http.MethodPost, path, tok, map[string]any{"url": "https://example.com/ops", "events": events}), http.StatusCreated)["data"].(map[string]any)
+		t.Cleanup(func() { _ = testDB.Stores.Webhooks.DeleteWebhook(context.Background(), w["id"].(string), "cleanup") })
+	}
 	expectJSON(t, h.do(http.MethodPost, facilityPath, tok, map[string]any{"url": "https://example.com/ops", "events": []string{"endpoint.nope"}}),
 		http.StatusBadRequest, badRequest("each value in events must be one of the following values: "+facilityEvents))
 	org := newOrg()
