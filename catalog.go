@@ -132,6 +132,7 @@ type Subscription struct {
 	IsDevelopment  bool
 	Filter         string            // see Webhook.Filter
 	Headers        map[string]string // custom headers (headers.go)
+	RateLimit      int               // see Webhook.RateLimit; 0 is unlimited
 	Audit          AuditInfo
 	Lifecycle      Lifecycle
 }
@@ -153,6 +154,7 @@ type SubscriptionInput struct {
 	IsDevelopment bool
 	Filter        string            // see Webhook.Filter; empty for none
 	Headers       map[string]string // the whole set: empty clears it
+	RateLimit     int               // deliveries per second; 0 is unlimited
 }
 
 // SubscriptionFilter narrows an organization's subscription list. EventID

@@ -183,3 +183,7 @@ const (
 // MaxFilterLength bounds a webhook's filter expression, in characters; the
 // filter package bounds its nesting and cost besides.
 const MaxFilterLength = 1024
+
+// MaxRateLimit bounds an endpoint's rate limit, in deliveries per second
+// (the rate_limit column's CHECK says the same).
+const MaxRateLimit = 1000

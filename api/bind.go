@@ -56,6 +56,12 @@ func allowing(values fieldValues) bindOption {
 	return func(b *binding) { b.mode.values = values }
 }
 
+// alsoAllowing lets the `in` and `each_in` rules accept values their
+// messages do not list.
+func alsoAllowing(values fieldValues) bindOption {
+	return func(b *binding) { b.mode.unlisted = values }
+}
+
 // alsoChecking adds rules over the whole object.
 func alsoChecking(extra ...extraRule) bindOption {
 	return func(b *binding) { b.extra = append(b.extra, extra...) }

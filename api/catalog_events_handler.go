@@ -65,6 +65,10 @@ func (h *catalogHandlers) createCatalogEvent(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if err := reserved(cat.Code, ""); err != nil {
+		fail(c, err)
+		return
+	}
 	body, err := bindJSON[catalogEventBody](c, h.bind, alsoChecking(codeInCategory(cat.Code)))
 	if err != nil {
 		fail(c, err)
@@ -117,6 +121,10 @@ func (h *catalogHandlers) patchCatalogEvent(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if err := reserved(e.Category.Code, ""); err != nil {
+		fail(c, err)
+		return
+	}
 	doc := map[string]any{"name": e.Name, "code": e.Code, "description": e.Description, "version": e.Version}
 	body, err := patchAs[catalogEventBody](c, h.bind, doc, catalogEventEditable, alsoChecking(codeInCategory(e.Category.Code)))
 	if err != nil {
@@ -132,5 +140,12 @@ func (h *catalogHandlers) patchCatalogEvent(c *gin.Context) {
 }
 
 func (h *catalogHandlers) catalogEventLifecycle(c *gin.Context, action hookflow.LifecycleAction) error {
+	e, err := h.pathEvent(c)
+	if err != nil {
+		return err
+	}
+	if err := reserved(e.Category.Code, action); err != nil {
+		return err
+	}
 	return h.catalog.CatalogEventLifecycle(c, c.Param("webhookCategoryId"), c.Param("webhookEventId"), action, principal(c).Subject)
 }

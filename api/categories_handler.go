@@ -90,6 +90,10 @@ func (h *catalogHandlers) patchCategory(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if err := reserved(cat.Code, ""); err != nil {
+		fail(c, err)
+		return
+	}
 	body, err := patchAs[categoryBody](c, h.bind, map[string]any{"name": cat.Name, "code": cat.Code, "description": cat.Description}, categoryEditable)
 	if err != nil {
 		fail(c, err)
@@ -104,5 +108,23 @@ func (h *catalogHandlers) patchCategory(c *gin.Context) {
 }
 
 func (h *catalogHandlers) categoryLifecycle(c *gin.Context, action hookflow.LifecycleAction) error {
+	cat, err := h.catalog.Category(c, c.Param("webhookCategoryId"))
+	if err != nil {
+		return err
+	}
+	if err := reserved(cat.Code, action); err != nil {
+		return err
+	}
 	return h.catalog.CategoryLifecycle(c, c.Param("webhookCategoryId"), action, principal(c).Subject)
+}
+
+// reserved refuses a change to the operational events' category or its
+// events (migration 00014): Hookflow publishes them and routes them by
+// their codes. Activating or restoring them, which they already are, is
+// let through as the no-op it is.
+func reserved(categoryCode string, action hookflow.LifecycleAction) error {
+	if categoryCode != hookflow.OperationalCategory || action == hookflow.ActionActivate || action == hookflow.ActionRestore {
+		return nil
+	}
+	return hookflow.ErrReservedCategory
 }

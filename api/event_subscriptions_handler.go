@@ -22,10 +22,12 @@ type subscriptionView struct {
 	Filter         string   `json:"filter,omitempty"`
 	// Headers are shown where the secret is (create, get, patch), when
 	// there are some.
-	Headers     map[string]string `json:"headers,omitempty"`
-	AuditInfo   auditInfoView     `json:"auditInfo"`
-	ActiveInfo  activeInfoView    `json:"activeInfo"`
-	ArchiveInfo archiveInfoView   `json:"archiveInfo"`
+	Headers map[string]string `json:"headers,omitempty"`
+	// RateLimit is shown when set: deliveries per second.
+	RateLimit   int             `json:"rateLimit,omitempty"`
+	AuditInfo   auditInfoView   `json:"auditInfo"`
+	ActiveInfo  activeInfoView  `json:"activeInfo"`
+	ArchiveInfo archiveInfoView `json:"archiveInfo"`
 }
 
 // toSubscriptionView shows a subscription without its secret: lists (seed
@@ -37,7 +39,7 @@ func toSubscriptionView(sub hookflow.Subscription) subscriptionView {
 		events = []string{}
 	}
 	return subscriptionView{ID: sub.ID, OrganizationID: sub.OrganizationID, PostURI: sub.PostURI, Version: sub.Version,
-		Events: events, IsDevelopment: sub.IsDevelopment, Filter: sub.Filter,
+		Events: events, IsDevelopment: sub.IsDevelopment, Filter: sub.Filter, RateLimit: sub.RateLimit,
 		AuditInfo: auditView(sub.Audit), ActiveInfo: activeView(sub.Lifecycle), ArchiveInfo: archiveView(sub.Lifecycle)}
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -54,6 +55,8 @@ func (h *eventHandlers) publish(c *gin.Context) {
 		fail(c, dispatch.ErrUnavailable) // the database is down: the publisher should retry
 		return
 	}
+	// Operational events are Hookflow's own: a publisher cannot forge one.
+	allowed = slices.DeleteFunc(allowed, hookflow.IsOperationalEvent)
 	body, err := decode[publishBody](c, h.bind, obj, allowing(fieldValues{"eventType": allowed}))
 	if err != nil {
 		fail(c, err)

@@ -94,6 +94,8 @@ func resolveParam(param string) string {
 		return strconv.Itoa(hookflow.MaxFilterLength)
 	case "MaxLogOffset":
 		return strconv.Itoa(hookflow.MaxLogOffset)
+	case "MaxRateLimit":
+		return strconv.Itoa(hookflow.MaxRateLimit)
 	}
 	return param
 }

@@ -312,6 +312,10 @@ func fieldsOf(t reflect.Type) []requestField {
 // checkMode says how check treats one request.
 type checkMode struct {
 	values fieldValues
+	// unlisted are values a field also accepts that its messages do not
+	// list: the operational events a public webhook may name, which the
+	// seeds' wording of the allowed events predates.
+	unlisted fieldValues
 	// partial (a PATCH of the public surface) skips every absent field, as
 	// if each were optional.
 	partial bool
@@ -340,7 +344,11 @@ func (r *rules) check(ctx context.Context, t reflect.Type, obj map[string]any, m
 			continue
 		}
 		values := mode.values[withoutIndexes(path)]
-		fctx := withAllowedValues(ctx, values)
+		accepted := values
+		if extra := mode.unlisted[withoutIndexes(path)]; len(extra) > 0 {
+			accepted = append(slices.Clone(values), extra...)
+		}
+		fctx := withAllowedValues(ctx, accepted)
 		for _, rule := range rules {
 			// validator/v10 fails every rule on a missing value without running
 			// it; the per-element rules have no elements to speak of then,

@@ -34,6 +34,8 @@ type subscriptionBody struct {
 	Filter        *string  `json:"filter" validate:"optional,string,text,max_length=MaxFilterLength"` // checkFilter compiles it
 	// Headers are sent on every attempt (docs/api.md, "Custom headers").
 	Headers customHeaders `json:"headers" validate:"optional,object"`
+	// RateLimit is deliveries per second; none (null or absent) is unlimited.
+	RateLimit *int `json:"rateLimit" validate:"optional,int,min_num=1,max_num=MaxRateLimit"`
 }
 
 func (b subscriptionBody) input() hookflow.SubscriptionInput {
@@ -46,10 +48,13 @@ func (b subscriptionBody) input() hookflow.SubscriptionInput {
 	if b.Filter != nil {
 		in.Filter = *b.Filter
 	}
+	if b.RateLimit != nil {
+		in.RateLimit = *b.RateLimit
+	}
 	return in
 }
 
-var subscriptionEditable = []string{"/postUri", "/events", "/version", "/isDevelopment", "/filter", "/headers"}
+var subscriptionEditable = []string{"/postUri", "/events", "/version", "/isDevelopment", "/filter", "/headers", "/rateLimit"}
 
 // subscriptionListQuery is the list's parameters: the list ones and filters.
 type subscriptionListQuery struct {
@@ -155,6 +160,9 @@ func (h *subscriptionHandlers) patchSubscription(c *gin.Context) {
 		"headers": headersView(sub.Headers)}
 	if sub.Filter != "" {
 		doc["filter"] = sub.Filter // absent when none, so "add" sets one and "remove" takes it off
+	}
+	if sub.RateLimit != 0 {
+		doc["rateLimit"] = sub.RateLimit // likewise
 	}
 	body, err := patchAs[subscriptionBody](c, h.bind, doc, subscriptionEditable, allowing(values), alsoChecking(h.secureUnlessDevelopment, checkFilter))
 	if err != nil {

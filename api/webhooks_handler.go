@@ -33,15 +33,18 @@ type webhookBody struct {
 	Filter     *string  `json:"filter" validate:"optional,string,text,max_length=MaxFilterLength"` // checkFilter compiles it
 	// Headers are sent on every attempt; a PATCH replaces the whole set.
 	Headers customHeaders `json:"headers" validate:"optional,object"`
+	// RateLimit is deliveries per second; null in a PATCH removes it.
+	RateLimit *int `json:"rateLimit" validate:"optional,int,min_num=1,max_num=MaxRateLimit"`
 }
 
 // userWebhookBody is the body of seeds 001 and 002: no facilities.
 type userWebhookBody struct {
-	URL     *string       `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port,target_port"`
-	Events  []string      `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
-	Secrets []string      `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
-	Filter  *string       `json:"filter" validate:"optional,string,text,max_length=MaxFilterLength"`
-	Headers customHeaders `json:"headers" validate:"optional,object"`
+	URL       *string       `json:"url" validate:"string,max_length=MaxURLLength,https_url,url_port,target_port"`
+	Events    []string      `json:"events" validate:"array,min_items=1,max_allowed,each_in"`
+	Secrets   []string      `json:"secrets" validate:"optional,array,min_items=1,max_items=2,each_string,each_secret"`
+	Filter    *string       `json:"filter" validate:"optional,string,text,max_length=MaxFilterLength"`
+	Headers   customHeaders `json:"headers" validate:"optional,object"`
+	RateLimit *int          `json:"rateLimit" validate:"optional,int,min_num=1,max_num=MaxRateLimit"`
 }
 
 type webhookResponse struct {
@@ -55,6 +58,8 @@ type webhookResponse struct {
 	// Headers are shown where secrets are, when there are some: they often
 	// hold a credential.
 	Headers map[string]string `json:"headers,omitempty"`
+	// RateLimit is shown when set: deliveries per second.
+	RateLimit int `json:"rateLimit,omitempty"`
 }
 
 // Secrets are shown in the answers to a create and an update (seeds 000,
@@ -68,7 +73,7 @@ const (
 )
 
 func toWebhookResponse(w *hookflow.Webhook, showSecrets bool) webhookResponse {
-	r := webhookResponse{ID: w.ID, URL: w.URL, Events: w.Events, ClientID: w.ClientID, Filter: w.Filter}
+	r := webhookResponse{ID: w.ID, URL: w.URL, Events: w.Events, ClientID: w.ClientID, Filter: w.Filter, RateLimit: w.RateLimit}
 	if w.Kind == hookflow.KindFacility {
 		facilities := w.Facilities
 		if facilities == nil {
@@ -102,18 +107,27 @@ func allowedEvents(ctx context.Context, catalog EventCodes, kind hookflow.Webhoo
 
 // bindWebhook decodes and validates a webhook body of kind, reporting every
 // failed rule at once. partial is PATCH. Repeated events, facilities and
-// secrets count once.
+// secrets count once. A rateLimit given as null comes back as 0, which
+// removes it; absent, it is nil.
 func (h *webhookHandlers) bindWebhook(c *gin.Context, kind hookflow.WebhookKind, partial bool) (webhookBody, error) {
 	var body webhookBody
 	obj, err := h.bind.readObject(c)
 	if err != nil {
 		return body, err
 	}
+	v, present := obj["rateLimit"]
+	clearRateLimit := present && v == nil
 	allowed, err := allowedEvents(c, h.catalog, kind)
 	if err != nil {
 		return body, err
 	}
-	opts := []bindOption{allowing(fieldValues{"events": allowed}), alsoChecking(checkFilter)}
+	operational, err := h.catalog.CatalogEventCodes(c, hookflow.OperationalCategory)
+	if err != nil {
+		return body, err
+	}
+	// The operational events are accepted but not listed: the seeds word
+	// the allowed events without them.
+	opts := []bindOption{allowing(fieldValues{"events": allowed}), alsoAllowing(fieldValues{"events": operational}), alsoChecking(checkFilter)}
 	if partial {
 		opts = append(opts, partially())
 	}
@@ -122,9 +136,12 @@ func (h *webhookHandlers) bindWebhook(c *gin.Context, kind hookflow.WebhookKind,
 		if err != nil {
 			return body, err
 		}
-		body = webhookBody{URL: user.URL, Events: user.Events, Secrets: user.Secrets, Filter: user.Filter, Headers: user.Headers}
+		body = webhookBody{URL: user.URL, Events: user.Events, Secrets: user.Secrets, Filter: user.Filter, Headers: user.Headers, RateLimit: user.RateLimit}
 	} else if body, err = decode[webhookBody](c, h.bind, obj, opts...); err != nil {
 		return body, err
+	}
+	if clearRateLimit {
+		body.RateLimit = new(int)
 	}
 	for _, list := range []*[]string{&body.Events, &body.Facilities, &body.Secrets} {
 		if *list != nil {
@@ -165,6 +182,9 @@ func (h *webhookHandlers) create(kind hookflow.WebhookKind) gin.HandlerFunc {
 			return
 		}
 		w := &hookflow.Webhook{Kind: kind, ClientID: p.ClientID, URL: *body.URL, Events: body.Events, Headers: body.Headers}
+		if body.RateLimit != nil {
+			w.RateLimit = *body.RateLimit
+		}
 		if body.Filter != nil {
 			w.Filter = *body.Filter
 		}
@@ -260,7 +280,8 @@ func (h *webhookHandlers) update(kind hookflow.WebhookKind) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		u := hookflow.WebhookUpdate{URL: body.URL, Events: body.Events, Facilities: body.Facilities, Secrets: body.Secrets, Filter: body.Filter, Headers: body.Headers}
+		u := hookflow.WebhookUpdate{URL: body.URL, Events: body.Events, Facilities: body.Facilities, Secrets: body.Secrets, Filter: body.Filter, Headers: body.Headers,
+			RateLimit: body.RateLimit}
 		if u.Facilities == nil && kind == hookflow.KindFacility {
 			u.Facilities = withinClaim(p, w.Facilities)
 		}

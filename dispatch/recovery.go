@@ -26,7 +26,8 @@ var sweepReuse = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
 // live workflow makes their attempt on time), at most req.Limit of them,
 // and makes sure each has a running workflow: one that never started or
 // whose run died starts again, continuing its schedule. It returns how many
-// it checked.
+// it checked. Then it publishes the endpoint state changes left
+// unpublished since before req.ChangesBefore (publishStaleChanges).
 func (d *Dispatcher) RecoverStranded(ctx context.Context, req workflows.RecoverRequest) (int, error) {
 	var cursor hookflow.DueCursor
 	checked, restarted := 0, 0
@@ -49,6 +50,7 @@ func (d *Dispatcher) RecoverStranded(ctx context.Context, req workflows.RecoverR
 	if checked > 0 {
 		d.logger.InfoContext(ctx, "overdue deliveries checked", "checked", checked, "running_or_restarted", restarted)
 	}
+	d.publishStaleChanges(ctx, req.ChangesBefore)
 	return checked, nil
 }
 

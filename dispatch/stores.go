@@ -45,4 +45,17 @@ type Stores struct {
 	Events     EventStore
 	Deliveries DeliveryStore
 	Activity   ActivityStore
+	// EndpointChanges publishes endpoint state changes (EndpointChanged);
+	// nil leaves them to another process.
+	EndpointChanges EndpointChangeStore
+}
+
+// EndpointChangeStore is the outbox of endpoint state changes that the
+// operational events publish, and the deliveries a recovered endpoint
+// resumes.
+type EndpointChangeStore interface {
+	UnpublishedEndpointChanges(ctx context.Context, webhookID string) ([]hookflow.PendingEndpointChange, error)
+	StaleEndpointChanges(ctx context.Context, before time.Time, limit int) ([]string, error)
+	MarkEndpointChangePublished(ctx context.Context, id string) error
+	ResumableDeliveries(ctx context.Context, webhookID string) ([]string, error)
 }

@@ -84,11 +84,12 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	if o.endpoint != nil {
 		policy = *o.endpoint
 	}
-	d := dispatch.New(dispatch.Stores{Catalog: stores.Catalog, Events: stores.Events, Deliveries: stores.Deliveries, Activity: stores.Activity}, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second,
+	d := dispatch.New(dispatch.Stores{Catalog: stores.Catalog, Events: stores.Events, Deliveries: stores.Deliveries, Activity: stores.Activity,
+		EndpointChanges: stores.EndpointChanges}, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second,
 		EagerStart: o.temporal == nil, StartTimeout: 2 * time.Second}, logger)
 	w := worker.New(testTemporal, worker.Options{TaskQueue: queue}, worker.Activities{
 		Delivery: activities.New(testDB.Stores.Deliveries, egress.NewClient(o.guard, 5*time.Second, "Hookflow/e2e", logger), logger,
-			activities.WithEndpointPolicy(policy, 30*time.Second)),
+			activities.WithEndpointPolicy(policy, 30*time.Second), activities.WithEndpointWatcher(d)),
 		Retention: activities.NewRetention(testDB.Stores.Retention),
 		Recover:   d.RecoverStranded,
 	})

@@ -64,21 +64,24 @@ type Stores struct {
 	Secrets        *SecretStore
 	Activity       *ActivityStore
 	Retention      *RetentionStore
+	// EndpointChanges is the outbox of endpoint state changes.
+	EndpointChanges *EndpointChangeStore
 }
 
 // Stores returns the per-aggregate stores on db's pool; the stores that
 // keep or read secrets seal and open them with ring.
 func (db *DB) Stores(ring *sealing.KeyRing) Stores {
 	return Stores{
-		Webhooks:       &WebhookStore{pool: db.pool, ring: ring},
-		Deliveries:     &DeliveryStore{pool: db.pool, ring: ring},
-		Events:         &EventStore{pool: db.pool, filters: filter.NewMatcher(filter.DefaultCacheSize, slog.Default())},
-		Logs:           &LogStore{pool: db.pool},
-		Catalog:        &CatalogStore{pool: db.pool},
-		SamplePayloads: &SamplePayloadStore{pool: db.pool},
-		Subscriptions:  &SubscriptionStore{pool: db.pool, ring: ring},
-		Secrets:        &SecretStore{pool: db.pool, ring: ring},
-		Activity:       &ActivityStore{pool: db.pool, ring: ring},
-		Retention:      &RetentionStore{pool: db.pool},
+		Webhooks:        &WebhookStore{pool: db.pool, ring: ring},
+		Deliveries:      &DeliveryStore{pool: db.pool, ring: ring},
+		Events:          &EventStore{pool: db.pool, filters: filter.NewMatcher(filter.DefaultCacheSize, slog.Default())},
+		Logs:            &LogStore{pool: db.pool},
+		Catalog:         &CatalogStore{pool: db.pool},
+		SamplePayloads:  &SamplePayloadStore{pool: db.pool},
+		Subscriptions:   &SubscriptionStore{pool: db.pool, ring: ring},
+		Secrets:         &SecretStore{pool: db.pool, ring: ring},
+		Activity:        &ActivityStore{pool: db.pool, ring: ring},
+		Retention:       &RetentionStore{pool: db.pool},
+		EndpointChanges: &EndpointChangeStore{pool: db.pool},
 	}
 }

@@ -16,14 +16,14 @@ import (
 func subscriptionColumns(alias string) string {
 	return fmt.Sprintf(`%[1]s.id, coalesce(%[1]s.organization_id, ''), %[1]s.url, %[1]s.version,
 	(SELECT `+sealedWithID("s")+` FROM webhook_secrets s WHERE s.webhook_id = %[1]s.id AND s.revoked_at IS NULL ORDER BY s.position LIMIT 1),
-	%[1]s.events, %[1]s.is_development, %[1]s.sealed_headers, coalesce(%[1]s.filter, ''), `, alias) + auditColumns(alias) + `, ` + lifecycleColumns(alias)
+	%[1]s.events, %[1]s.is_development, %[1]s.sealed_headers, coalesce(%[1]s.filter, ''), coalesce(%[1]s.rate_limit, 0), `, alias) + auditColumns(alias) + `, ` + lifecycleColumns(alias)
 }
 
 func scanSubscription(ring *sealing.KeyRing, row pgx.Row) (hookflow.Subscription, error) {
 	var s hookflow.Subscription
 	var id uuid.UUID
 	var sealed, sealedHeaders *string
-	dest := append([]any{&id, &s.OrganizationID, &s.PostURI, &s.Version, &sealed, &s.Events, &s.IsDevelopment, &sealedHeaders, &s.Filter},
+	dest := append([]any{&id, &s.OrganizationID, &s.PostURI, &s.Version, &sealed, &s.Events, &s.IsDevelopment, &sealedHeaders, &s.Filter, &s.RateLimit},
 		append(auditDest(&s.Audit), lifecycleDest(&s.Lifecycle)...)...)
 	if err := row.Scan(dest...); err != nil {
 		return s, err

@@ -24,7 +24,11 @@ type EventStore struct {
 // transaction. Publishing an id again stores nothing and returns the first
 // deliveries with created false. category routes facility webhooks to shift
 // events and user webhooks to facility events; organization subscriptions
-// get any event. A webhook with a filter gets the event only when the
+// get any event. An operational event (hookflow.OperationalCategory) goes
+// only to its endpoint's tenant: for a public webhook, to the client's
+// facility and user webhooks (ev.ClientID); for a subscription, to the
+// organization's (ev.OrganizationID); and only to those that name the
+// event, never through "all". A webhook with a filter gets the event only when the
 // filter matches it (filter.Matcher.Match: a failing filter does not).
 //
 // A publish that would create more deliveries than the fan-out quota is
@@ -71,11 +75,16 @@ func (s *EventStore) publishEvent(ctx context.Context, tx pgx.Tx, ev *hookflow.E
 		SELECT ev.created_at, w.id, w.client_id, coalesce(w.organization_id, ''), w.url, coalesce(w.filter, '')
 		FROM ev LEFT JOIN webhooks w
 		  ON w.deleted_at IS NULL AND w.archived_at IS NULL AND w.active
-		 AND (w.events @> ARRAY[$2]::text[] OR w.events @> ARRAY['all']::text[])
-		 AND (   (w.kind = 'facility' AND $7 = 'shift' AND $3 <> '' AND w.facilities @> ARRAY[$3]::text[])
-		      OR (w.kind = 'user' AND $7 = 'facility' AND $4 <> '' AND w.client_id = $4)
-		      OR (w.kind = 'organization' AND $5 <> '' AND w.organization_id = $5))`,
-		ev.ID, ev.EventType, ev.FacilityID, ev.ClientID, ev.OrganizationID, ev.Data, category)
+		 AND (   ($7 <> $8
+		          AND (w.events @> ARRAY[$2]::text[] OR w.events @> ARRAY['all']::text[])
+		          AND (   (w.kind = 'facility' AND $7 = 'shift' AND $3 <> '' AND w.facilities @> ARRAY[$3]::text[])
+		               OR (w.kind = 'user' AND $7 = 'facility' AND $4 <> '' AND w.client_id = $4)
+		               OR (w.kind = 'organization' AND $5 <> '' AND w.organization_id = $5)))
+		      OR ($7 = $8
+		          AND w.events @> ARRAY[$2]::text[]
+		          AND (   (w.kind IN ('facility', 'user') AND $4 <> '' AND w.client_id = $4)
+		               OR (w.kind = 'organization' AND $5 <> '' AND w.organization_id = $5))))`,
+		ev.ID, ev.EventType, ev.FacilityID, ev.ClientID, ev.OrganizationID, ev.Data, category, hookflow.OperationalCategory)
 	if err != nil {
 		return nil, false, fmt.Errorf("publish event %s: %w", ev.ID, unstorable(err))
 	}

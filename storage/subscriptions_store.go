@@ -60,9 +60,9 @@ func (s *SubscriptionStore) CreateSubscription(ctx context.Context, orgID string
 			return err
 		}
 		_, err = tx.Exec(ctx, `
-			INSERT INTO webhooks (id, kind, client_id, organization_id, url, events, version, is_development, sealed_headers, filter, active, created_by, updated_by)
-			VALUES ($7, 'organization', '', $1, $2, $3, $4, $5, $8, nullif($9, ''), true, $6, $6)`,
-			orgID, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by, id, headers, in.Filter)
+			INSERT INTO webhooks (id, kind, client_id, organization_id, url, events, version, is_development, sealed_headers, filter, rate_limit, active, created_by, updated_by)
+			VALUES ($7, 'organization', '', $1, $2, $3, $4, $5, $8, nullif($9, ''), nullif($10, 0), true, $6, $6)`,
+			orgID, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by, id, headers, in.Filter, in.RateLimit)
 		if err != nil {
 			return fmt.Errorf("insert subscription: %w", unstorable(err))
 		}
@@ -137,8 +137,9 @@ func (s *SubscriptionStore) UpdateSubscription(ctx context.Context, orgID, id st
 		return nil, err
 	}
 	return inLocked(ctx, s.pool, subscriptionRef(orgID, uid), "UPDATE", func(tx pgx.Tx) (*hookflow.Subscription, error) {
-		_, err := tx.Exec(ctx, `UPDATE webhooks SET url = $2, events = $3, version = $4, is_development = $5, sealed_headers = $7, filter = nullif($8, ''), updated_at = now(), updated_by = $6
-			WHERE id = $1`, uid, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by, headers, in.Filter)
+		_, err := tx.Exec(ctx, `UPDATE webhooks SET url = $2, events = $3, version = $4, is_development = $5, sealed_headers = $7, filter = nullif($8, ''),
+				rate_limit = nullif($9, 0), updated_at = now(), updated_by = $6
+			WHERE id = $1`, uid, in.PostURI, nonNil(in.Events), in.Version, in.IsDevelopment, by, headers, in.Filter, in.RateLimit)
 		if err != nil {
 			return nil, fmt.Errorf("update subscription %s: %w", id, unstorable(err))
 		}

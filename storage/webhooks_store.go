@@ -22,7 +22,7 @@ type WebhookStore struct {
 }
 
 var webhookColumns = `w.id, w.kind, w.client_id, coalesce(w.organization_id, ''), w.url, w.events, w.facilities,
-	w.active, w.created_at, w.updated_at, w.archived_at, w.deleted_at, coalesce(w.filter, ''),
+	w.active, w.created_at, w.updated_at, w.archived_at, w.deleted_at, coalesce(w.filter, ''), coalesce(w.rate_limit, 0),
 	` + signingSecrets + `, w.sealed_headers`
 
 // signingSecrets are the secrets that sign now, sealed (sealedWithID): the
@@ -42,7 +42,7 @@ type sealedWebhook struct {
 // the sealed parts in *sealed, for openWebhookSealed.
 func webhookDest(w *hookflow.Webhook, id *uuid.UUID, sealed *sealedWebhook) []any {
 	return []any{id, &w.Kind, &w.ClientID, &w.OrganizationID, &w.URL, &w.Events, &w.Facilities,
-		&w.Active, &w.CreatedAt, &w.UpdatedAt, &w.ArchivedAt, &w.DeletedAt, &w.Filter, &sealed.secrets, &sealed.headers}
+		&w.Active, &w.CreatedAt, &w.UpdatedAt, &w.ArchivedAt, &w.DeletedAt, &w.Filter, &w.RateLimit, &sealed.secrets, &sealed.headers}
 }
 
 // openWebhookSealed fills w.Secrets and w.Headers from what webhookDest
@@ -92,10 +92,10 @@ func (s *WebhookStore) CreateWebhook(ctx context.Context, w *hookflow.Webhook) e
 			return err
 		}
 		err = tx.QueryRow(ctx, `
-			INSERT INTO webhooks (id, kind, client_id, organization_id, url, events, facilities, sealed_headers, filter, active, created_by, updated_by)
-			VALUES ($7, $1, $2, nullif($3, ''), $4, $5, $6, $8, nullif($9, ''), true, $2, $2)
+			INSERT INTO webhooks (id, kind, client_id, organization_id, url, events, facilities, sealed_headers, filter, rate_limit, active, created_by, updated_by)
+			VALUES ($7, $1, $2, nullif($3, ''), $4, $5, $6, $8, nullif($9, ''), nullif($10, 0), true, $2, $2)
 			RETURNING created_at, updated_at, active`,
-			w.Kind, w.ClientID, w.OrganizationID, w.URL, w.Events, nonNil(w.Facilities), id, headers, w.Filter,
+			w.Kind, w.ClientID, w.OrganizationID, w.URL, w.Events, nonNil(w.Facilities), id, headers, w.Filter, w.RateLimit,
 		).Scan(&w.CreatedAt, &w.UpdatedAt, &w.Active)
 		if err != nil {
 			return fmt.Errorf("insert webhook: %w", unstorable(err))
@@ -185,9 +185,10 @@ func (s *WebhookStore) UpdateWebhook(ctx context.Context, id string, u hookflow.
 				facilities = coalesce($4, facilities),
 				filter = CASE WHEN $6::text IS NULL THEN filter ELSE nullif($6, '') END,
 				sealed_headers = CASE WHEN $7 THEN $8 ELSE sealed_headers END,
+				rate_limit = CASE WHEN $9::integer IS NULL THEN rate_limit ELSE nullif($9, 0) END,
 				updated_at = now(), updated_by = $5
 			WHERE id = $1 AND deleted_at IS NULL`,
-			uid, u.URL, u.Events, u.Facilities, by, u.Filter, u.Headers != nil, headers)
+			uid, u.URL, u.Events, u.Facilities, by, u.Filter, u.Headers != nil, headers, u.RateLimit)
 		if err != nil {
 			return fmt.Errorf("update webhook %s: %w", id, unstorable(err))
 		}

@@ -25,7 +25,15 @@ type RecoveryInput struct {
 type RecoverRequest struct {
 	DueBefore time.Time
 	Limit     int
+	// ChangesBefore: endpoint state changes unpublished since before it
+	// are published (their publish was lost). Zero, from a sweep started
+	// before it existed, lets the activity choose.
+	ChangesBefore time.Time
 }
+
+// UnpublishedChangesAfter is how long an endpoint state change stays
+// unpublished before the sweep takes its publish as lost.
+const UnpublishedChangesAfter = 30 * time.Second
 
 // RecoveryWorkflow makes sure every unsettled delivery that is overdue has a
 // running workflow: one whose publish failed half-way and was never retried,
@@ -39,7 +47,9 @@ func RecoveryWorkflow(ctx workflow.Context, in RecoveryInput) (int, error) {
 		Summary:             "restart overdue deliveries",
 	})
 	var started int
-	req := RecoverRequest{DueBefore: workflow.Now(ctx).Add(-in.StrandedAfter), Limit: in.Limit}
+	// The activity's input is not compared on replay: a new field is safe.
+	now := workflow.Now(ctx)
+	req := RecoverRequest{DueBefore: now.Add(-in.StrandedAfter), Limit: in.Limit, ChangesBefore: now.Add(-UnpublishedChangesAfter)}
 	if err := workflow.ExecuteActivity(ctx, RecoverActivity, req).Get(ctx, &started); err != nil {
 		return 0, fmt.Errorf("recover stranded deliveries: %w", err)
 	}
