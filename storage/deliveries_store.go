@@ -69,13 +69,13 @@ func (s *DeliveryStore) DeliveryTarget(ctx context.Context, deliveryID string) (
 	var health healthRow
 	dest := append([]any{&t.Event.Data, &t.Event.CreatedAt, &t.Event.FacilityID, &t.Event.ClientID, &t.Event.OrganizationID, &t.EventTypeRetired},
 		webhookDest(&t.Webhook, &webhookID, &sealed)...)
-	dest = append(dest, append([]any{&t.Webhook.RateLimit}, health.dest()...)...)
+	dest = append(dest, health.dest()...)
 	t.Delivery, err = scanDelivery(s.pool.QueryRow(ctx, `
 		SELECT `+deliveryColumns+`, e.payload, e.created_at, coalesce(e.facility_id, ''), coalesce(e.client_id, ''), coalesce(e.organization_id, ''),
 			NOT EXISTS (SELECT 1 FROM webhook_events ce JOIN webhook_categories cc ON cc.id = ce.category_id
 				WHERE ce.code = d.event_type AND ce.active AND ce.archived_at IS NULL AND ce.deleted_at IS NULL
 				  AND cc.active AND cc.archived_at IS NULL AND cc.deleted_at IS NULL),
-			`+webhookColumns+`, coalesce(w.rate_limit, 0), `+healthColumns+`
+			`+webhookColumns+`, `+healthColumns+`
 		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
 			-- The endpoint's health comes with it: a healthy endpoint (no
 			-- row) costs the attempt no round trip of its own.
