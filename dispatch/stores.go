@@ -45,4 +45,6 @@ type Stores struct {
 	Events     EventStore
 	Deliveries DeliveryStore
 	Activity   ActivityStore
+	// Recoveries keeps bulk recovers (endpoint_recovery.go).
+	Recoveries RecoveryStore
 }

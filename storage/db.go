@@ -64,6 +64,8 @@ type Stores struct {
 	Secrets        *SecretStore
 	Activity       *ActivityStore
 	Retention      *RetentionStore
+	Endpoints      *EndpointStore
+	Recoveries     *RecoveryStore
 }
 
 // Stores returns the per-aggregate stores on db's pool; the stores that
@@ -80,5 +82,7 @@ func (db *DB) Stores(ring *sealing.KeyRing) Stores {
 		Secrets:        &SecretStore{pool: db.pool, ring: ring},
 		Activity:       &ActivityStore{pool: db.pool, ring: ring},
 		Retention:      &RetentionStore{pool: db.pool},
+		Endpoints:      &EndpointStore{pool: db.pool},
+		Recoveries:     &RecoveryStore{pool: db.pool},
 	}
 }
