@@ -140,18 +140,17 @@ func (s *EndpointStore) EnableEndpoint(ctx context.Context, webhookID, actor str
 		return hookflow.ErrWebhookNotFound
 	}
 	_, err = s.pool.Exec(ctx, `
-		WITH before AS (
-			SELECT state FROM endpoint_health WHERE webhook_id = $1 FOR UPDATE
-		), up AS (
-			UPDATE endpoint_health SET state = 'closed', consecutive_failures = 0, failing_since = NULL,
+		WITH up AS (
+			UPDATE endpoint_health h SET state = 'closed', consecutive_failures = 0, failing_since = NULL,
 				threshold_notified = 0, opened_at = NULL, probe_at = NULL, cooldown_ms = 0,
 				probe_delivery_id = NULL, probe_lease_until = NULL, disabled_at = NULL, disabled_reason = NULL,
 				updated_at = now()
-			WHERE webhook_id = $1
-			RETURNING webhook_id
+			FROM (SELECT webhook_id, state FROM endpoint_health WHERE webhook_id = $1) before
+			WHERE h.webhook_id = before.webhook_id
+			RETURNING h.webhook_id, before.state AS was
 		)
 		INSERT INTO endpoint_state_changes (webhook_id, kind, actor)
-		SELECT up.webhook_id, 'enabled', $2 FROM up, before WHERE before.state <> 'closed'`, uid, actor)
+		SELECT webhook_id, 'enabled', $2 FROM up WHERE was <> 'closed'`, uid, actor)
 	if err != nil {
 		return fmt.Errorf("enable endpoint %s: %w", webhookID, err)
 	}
