@@ -132,6 +132,8 @@ func TestSubscriptionEndpointRoutesAreOrgScopedAndBare(t *testing.T) {
 	tok := orgToken(t, org)
 	sub := newSubscription(t, h, tok, org, "all")
 	base := subscriptionURL(org, sub)
+	// Other tests count the organizations subscribed to every event.
+	t.Cleanup(func() { h.do(http.MethodDelete, base, tok, nil) })
 	health := mustStatus(t, h.do(http.MethodGet, base+"/health", tok, nil), http.StatusOK)
 	if health["webhookId"] != sub["id"] || health["state"] != "closed" {
 		t.Fatalf("health = %v", health)
@@ -141,6 +143,7 @@ func TestSubscriptionEndpointRoutesAreOrgScopedAndBare(t *testing.T) {
 	expectJSON(t, h.do(http.MethodPost, base+"/disable", orgToken(t, other), nil), http.StatusForbidden, forbidden)
 	// Another organization's subscription under one's own organization is not found.
 	foreign := newSubscription(t, h, orgToken(t, other), other, "all")
+	t.Cleanup(func() { h.do(http.MethodDelete, subscriptionURL(other, foreign), orgToken(t, other), nil) })
 	expectJSON(t, h.do(http.MethodGet, subscriptionsURL(org)+"/"+foreign["id"].(string)+"/health", tok, nil), http.StatusNotFound,
 		`{"message":"Webhook subscription not found","error":"Not Found","statusCode":404}`)
 
