@@ -35,7 +35,7 @@ const (
 // organization (orgScoped). Each lifecycleRoutes line adds archive,
 // restore, activate, deactivate and DELETE.
 func ecgRoutes(catalog *catalogHandlers, payloads *samplePayloadHandlers, subscriptions *subscriptionHandlers,
-	secrets *secretHandlers, activity *activityHandlers) []route {
+	secrets *secretHandlers, activity *activityHandlers, endpoints *endpointHandlers) []route {
 	var routes []route
 	add := func(rs ...route) { routes = append(routes, rs...) }
 
@@ -95,6 +95,9 @@ func ecgRoutes(catalog *catalogHandlers, payloads *samplePayloadHandlers, subscr
 		route{http.MethodPost, hashBasePath + "/webhooks-payloads", activity.webhooksPayload, nil},
 		route{http.MethodPost, hashBasePath + "/validate-hash", activity.validateHash, nil},
 		route{http.MethodGet, hashBasePath + "/activity/:activityId/get-hash", activity.getHash, nil})...)
+
+	// A subscription's health, enable/disable and bulk recover.
+	add(orgScoped(endpoints.endpointRoutes(subscriptionPath, endpoints.subscriptionEndpoint, ecgEnvelope, nil)...)...)
 	return routes
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/hookflow/hookflow"
 	"github.com/hookflow/hookflow/dispatch"
@@ -61,11 +62,37 @@ type WebhookRemover interface {
 	WebhookRemoved(ctx context.Context, webhookID string) error
 }
 
+// EndpointStore reads an endpoint's health and disables and re-enables it
+// (storage.EndpointStore).
+type EndpointStore interface {
+	EndpointReport(ctx context.Context, webhookID string, now time.Time) (*hookflow.EndpointReport, error)
+	DisableEndpoint(ctx context.Context, webhookID, reason, actor string) error
+	EnableEndpoint(ctx context.Context, webhookID, actor string) error
+}
+
+// RecoveryReader reads an endpoint's bulk recover (storage.RecoveryStore).
+type RecoveryReader interface {
+	Recovery(ctx context.Context, webhookID, id string) (*hookflow.Recovery, error)
+}
+
+// Recoverer starts an endpoint's bulk recover in the background
+// (dispatch.Dispatcher).
+type Recoverer interface {
+	StartRecovery(ctx context.Context, req hookflow.RecoveryRequest) (*hookflow.Recovery, bool, error)
+}
+
+// endpointDispatcher is what the endpoint handlers ask of dispatch.
+type endpointDispatcher interface {
+	WebhookRemover
+	Recoverer
+}
+
 // Dispatcher is every orchestration the handlers ask of dispatch: storing
-// and starting deliveries, retrying and settling them.
+// and starting deliveries, retrying and settling them, recovering endpoints.
 type Dispatcher interface {
 	Publisher
 	Retrier
 	WebhookRemover
 	ActivityPoster
+	Recoverer
 }

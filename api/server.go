@@ -60,6 +60,8 @@ type Stores struct {
 	Secrets        SecretStore
 	Activity       ActivityStore
 	Processors     ProcessorStore
+	Endpoints      EndpointStore
+	Recoveries     RecoveryReader
 }
 
 // Deps are the server's collaborators.
@@ -104,11 +106,13 @@ func NewServer(deps Deps, opts Options) *Server {
 
 	b := &binder{rules: newRules(opts.AllowInsecureURLs, opts.TargetPorts), maxBytes: opts.MaxPayloadBytes}
 	st, d := deps.Stores, deps.Dispatcher
+	endpoints := newEndpointHandlers(st.Webhooks, st.Subscriptions, st.Endpoints, st.Recoveries, st.Catalog, d, b)
 	s.public = publicRoutes(
 		newWebhookHandlers(st.Webhooks, st.Catalog, d, b),
 		newLogHandlers(st.Logs, st.Deliveries, st.Catalog, d, b),
 		newEventHandlers(st.Catalog, d, b),
-		newPortalHandlers(deps.Verifier, b))
+		newPortalHandlers(deps.Verifier, b),
+		endpoints)
 	s.mount(s.public)
 	subscriptions := newSubscriptionHandlers(st.Subscriptions, st.Catalog, d, b, opts.AllowInsecureURLs)
 	s.ecg = ecgRoutes(
@@ -116,7 +120,8 @@ func NewServer(deps Deps, opts Options) *Server {
 		newSamplePayloadHandlers(st.SamplePayloads, st.Catalog, b),
 		subscriptions,
 		newSecretHandlers(st.Secrets, st.Subscriptions, b, opts.SecretRotationOverlap),
-		newActivityHandlers(st.Activity, st.Subscriptions, st.Webhooks, st.Deliveries, st.Catalog, d, b))
+		newActivityHandlers(st.Activity, st.Subscriptions, st.Webhooks, st.Deliveries, st.Catalog, d, b),
+		endpoints)
 	s.mount(s.ecg)
 
 	// Built-in receivers for trying a webhook: a token, or Hookflow's own

@@ -48,6 +48,8 @@ type Stores struct {
 	// EndpointChanges publishes endpoint state changes (EndpointChanged);
 	// nil leaves them to another process.
 	EndpointChanges EndpointChangeStore
+	// Recoveries keeps bulk recovers (endpoint_recovery.go).
+	Recoveries RecoveryStore
 }
 
 // EndpointChangeStore is the outbox of endpoint state changes that the

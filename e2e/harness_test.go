@@ -85,13 +85,16 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		policy = *o.endpoint
 	}
 	d := dispatch.New(dispatch.Stores{Catalog: stores.Catalog, Events: stores.Events, Deliveries: stores.Deliveries, Activity: stores.Activity,
-		EndpointChanges: stores.EndpointChanges}, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second,
+		EndpointChanges: stores.EndpointChanges, Recoveries: stores.Recoveries}, tc, dispatch.Options{TaskQueue: queue, RetrySchedule: o.schedule, AttemptTimeout: 20 * time.Second,
 		EagerStart: o.temporal == nil, StartTimeout: 2 * time.Second}, logger)
 	w := worker.New(testTemporal, worker.Options{TaskQueue: queue}, worker.Activities{
 		Delivery: activities.New(testDB.Stores.Deliveries, egress.NewClient(o.guard, 5*time.Second, "Hookflow/e2e", logger), logger,
 			activities.WithEndpointPolicy(policy, 30*time.Second), activities.WithEndpointWatcher(d)),
 		Retention: activities.NewRetention(testDB.Stores.Retention),
 		Recover:   d.RecoverStranded,
+
+		RecoverEndpointBatch: d.RecoverEndpointBatch,
+		FailEndpointRecovery: d.FailEndpointRecovery,
 	})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
@@ -103,7 +106,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		Stores: api.Stores{
 			Webhooks: stores.Webhooks, Deliveries: stores.Deliveries, Logs: stores.Logs, Catalog: stores.Catalog,
 			SamplePayloads: stores.SamplePayloads, Subscriptions: stores.Subscriptions, Secrets: stores.Secrets, Activity: stores.Activity,
-			Processors: stores.Deliveries,
+			Processors: stores.Deliveries, Endpoints: stores.Endpoints, Recoveries: stores.Recoveries,
 		},
 		Dispatcher: d,
 	}, api.Options{MaxPayloadBytes: o.maxBodyBytes, AllowInsecureURLs: true, SecretRotationOverlap: o.overlap,

@@ -66,6 +66,8 @@ type Stores struct {
 	Retention      *RetentionStore
 	// EndpointChanges is the outbox of endpoint state changes.
 	EndpointChanges *EndpointChangeStore
+	Endpoints       *EndpointStore
+	Recoveries      *RecoveryStore
 }
 
 // Stores returns the per-aggregate stores on db's pool; the stores that
@@ -83,5 +85,7 @@ func (db *DB) Stores(ring *sealing.KeyRing) Stores {
 		Activity:        &ActivityStore{pool: db.pool, ring: ring},
 		Retention:       &RetentionStore{pool: db.pool},
 		EndpointChanges: &EndpointChangeStore{pool: db.pool},
+		Endpoints:       &EndpointStore{pool: db.pool},
+		Recoveries:      &RecoveryStore{pool: db.pool},
 	}
 }

@@ -31,10 +31,14 @@ type Activities struct {
 	Retention *activities.Retention
 	// Recover starts stranded deliveries (dispatch.Dispatcher.RecoverStranded).
 	Recover func(ctx context.Context, req workflows.RecoverRequest) (int, error)
+	// RecoverEndpointBatch and FailEndpointRecovery run an endpoint's bulk
+	// recover (dispatch.Dispatcher's methods of the same names).
+	RecoverEndpointBatch func(ctx context.Context, in workflows.EndpointRecoveryInput) (workflows.RecoveryBatchResult, error)
+	FailEndpointRecovery func(ctx context.Context, in workflows.EndpointRecoveryInput, reason string) error
 }
 
-// New builds a worker that runs deliveries, log purges and the stranded
-// delivery sweep.
+// New builds a worker that runs deliveries, log purges, the stranded
+// delivery sweep and endpoints' bulk recovers.
 func New(c client.Client, opts Options, acts Activities) sdkworker.Worker {
 	w := sdkworker.New(c, opts.TaskQueue, SDKOptions(opts))
 	w.RegisterWorkflow(workflows.DeliveryWorkflow)
@@ -52,6 +56,9 @@ func New(c client.Client, opts Options, acts Activities) sdkworker.Worker {
 	w.RegisterActivityWithOptions(acts.Retention.Purge, activity.RegisterOptions{Name: workflows.PurgeActivity})
 	w.RegisterWorkflow(workflows.RecoveryWorkflow)
 	w.RegisterActivityWithOptions(acts.Recover, activity.RegisterOptions{Name: workflows.RecoverActivity})
+	w.RegisterWorkflow(workflows.EndpointRecoveryWorkflow)
+	w.RegisterActivityWithOptions(acts.RecoverEndpointBatch, activity.RegisterOptions{Name: workflows.RecoverEndpointBatchActivity})
+	w.RegisterActivityWithOptions(acts.FailEndpointRecovery, activity.RegisterOptions{Name: workflows.FailEndpointRecoveryActivity})
 	return w
 }
 
