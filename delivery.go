@@ -86,6 +86,10 @@ type Attempt struct {
 	// in, as the retry rule decides it (retry.Status); set by the activity
 	// that records it, empty on attempts read back.
 	DeliveryStatus DeliveryStatus
+	// Request is what the attempt sent, when read back with it (a
+	// delivery's attempts list) and recorded (attempts of old releases
+	// were not).
+	Request *SentRequest
 }
 
 // AttemptIntent is an attempt about to be made, recorded before its POST so

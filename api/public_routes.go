@@ -9,7 +9,7 @@ import (
 
 // publicRoutes is the public v2 surface (seeds 000, 001, 002, 004) and
 // publishing, read top to bottom.
-func publicRoutes(webhooks *webhookHandlers, logs *logHandlers, events *eventHandlers, portal *portalHandlers) []route {
+func publicRoutes(webhooks *webhookHandlers, logs *logHandlers, events *eventHandlers, portal *portalHandlers, tests *testEventHandlers) []route {
 	integrator := []auth.Role{auth.RoleIntegrator}
 	logReaders := []auth.Role{auth.RoleIntegrator, auth.RoleSupport}
 	var routes []route
@@ -20,7 +20,9 @@ func publicRoutes(webhooks *webhookHandlers, logs *logHandlers, events *eventHan
 			route{http.MethodGet, base, webhooks.list(kind), integrator},
 			route{http.MethodGet, base + "/:webhookId", webhooks.get(kind), integrator},
 			route{http.MethodPatch, base + "/:webhookId", webhooks.update(kind), integrator},
-			route{http.MethodDelete, base + "/:webhookId", webhooks.delete(kind), integrator})
+			route{http.MethodDelete, base + "/:webhookId", webhooks.delete(kind), integrator},
+			// One test event to this webhook alone (test_event_handler.go).
+			route{http.MethodPost, base + "/:webhookId/test", tests.send(kind), integrator})
 	}
 	return append(routes,
 		route{http.MethodGet, "/api/v2/public/webhooks/logs", logs.search, logReaders},

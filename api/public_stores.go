@@ -61,6 +61,12 @@ type WebhookRemover interface {
 	WebhookRemoved(ctx context.Context, webhookID string) error
 }
 
+// TestEventSender stores a test event with its one delivery and starts it
+// (dispatch.Dispatcher).
+type TestEventSender interface {
+	SendTestEvent(ctx context.Context, ev *hookflow.Event, w hookflow.Webhook) (*hookflow.Delivery, error)
+}
+
 // Dispatcher is every orchestration the handlers ask of dispatch: storing
 // and starting deliveries, retrying and settling them.
 type Dispatcher interface {
@@ -68,4 +74,5 @@ type Dispatcher interface {
 	Retrier
 	WebhookRemover
 	ActivityPoster
+	TestEventSender
 }

@@ -108,7 +108,8 @@ func NewServer(deps Deps, opts Options) *Server {
 		newWebhookHandlers(st.Webhooks, st.Catalog, d, b),
 		newLogHandlers(st.Logs, st.Deliveries, st.Catalog, d, b),
 		newEventHandlers(st.Catalog, d, b),
-		newPortalHandlers(deps.Verifier, b))
+		newPortalHandlers(deps.Verifier, b),
+		newTestEventHandlers(st.Webhooks, st.SamplePayloads, st.Catalog, d, b))
 	s.mount(s.public)
 	subscriptions := newSubscriptionHandlers(st.Subscriptions, st.Catalog, d, b, opts.AllowInsecureURLs)
 	s.ecg = ecgRoutes(
