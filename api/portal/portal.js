@@ -400,7 +400,7 @@ function requestDetails(req) {
   const names = Object.keys(req.headers || {}).sort();
   return h("details", { class: "request" }, h("summary", {}, "Request"),
     h("h3", {}, "Headers"),
-    h("dl", { class: "facts headers" }, names.map((n) => fact(n, req.headers[n]))),
+    h("dl", { class: "facts headers" }, names.flatMap((n) => fact(n, req.headers[n]))),
     h("h3", {}, "Body"),
     h("pre", {}, req.body)); // byte for byte, as the receiver got it
 }
