@@ -110,6 +110,12 @@ func TestPortalInABrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if line == "organization-subscription-created" {
+			s.publish(tn, map[string]any{"eventType": "shift.created", "organizationId": org.id, "data": map[string]any{"shiftId": "s-org"}})
+			if _, err := io.WriteString(stdin, "published\n"); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("scripts/portal-check.mjs failed (%v); its output is above", err)
@@ -126,6 +132,10 @@ func TestPortalInABrowser(t *testing.T) {
 	subs := s.do(http.MethodGet, "/api/organizations/"+org.id+"/webhook-subscriptions", org.token, nil)
 	if items := subs.body["data"].([]any); len(items) != 1 || items[0].(map[string]any)["postUri"] != orgRcv.URL {
 		t.Errorf("the organization's subscriptions after the page: %s", subs.raw)
+	}
+	// The published post and the page's retry of it.
+	if n := orgRcv.count(); n != 2 {
+		t.Errorf("the organization's receiver got %d requests, want 2 (the post and the page's retry)", n)
 	}
 }
 

@@ -206,9 +206,47 @@ try {
   await page.click("#subscription-list article.subscription button[aria-expanded]");
   await page.waitForFunction(() => document.querySelectorAll("code.secret").length === 0);
   await page.screenshot({ path: join(shots, "portal-organization.png") });
+  // Edit: add an event; archive, then restore.
+  await page.click("#subscription-list article.subscription button.edit");
+  await page.waitForSelector('#sub-events input[value="shift.cancelled"]');
+  await page.click('#sub-events input[value="shift.cancelled"]');
+  await page.click("#subscription-form button[type=submit]");
+  await waitText("Subscription saved");
+  if (!(await page.$eval("#subscription-list", (el) => el.innerText)).includes("shift.cancelled")) throw new Error(`the subscription's edit did not save:\n${await text()}`);
+  await page.click("#subscription-list article.subscription button.lifecycle");
+  await waitText("Subscription archived");
+  if (!(await page.$("#archived-list article.subscription button.lifecycle"))) throw new Error(`the archived subscription is not offered for restoring:\n${await text()}`);
+  await page.click("#archived-list article.subscription button.lifecycle");
+  await waitText("Subscription restored");
   await page.click("#subscription-list article.subscription button.activity");
   await waitText("No posts yet");
   step("organization-subscription-created");
+
+  // The platform publishes to the organization: the post shows in the
+  // activity (no live updates: read it again until it does), then a retry.
+  const orgAnswer = await stdinLines.next();
+  if (orgAnswer.done || orgAnswer.value !== "published") throw new Error(`expected "published" on stdin, got ${JSON.stringify(orgAnswer.value)}`);
+  const orgDeadline = Date.now() + 20000;
+  while (!(await page.$("#activity-table tbody tr button.details"))) {
+    if (Date.now() > orgDeadline) throw new Error(`the post never appeared in the activity:\n${await text()}`);
+    await page.click("#nav-webhooks");
+    await page.waitForSelector("#subscription-list article.subscription button.activity");
+    await page.click("#subscription-list article.subscription button.activity");
+    await page.waitForNetworkIdle({ idleTime: 100 });
+  }
+  await page.click("#activity-table tbody tr button.details");
+  await page.waitForSelector("#posts tbody tr");
+  await page.click("#retry-post");
+  await page.waitForFunction(() => document.querySelectorAll("#posts tbody tr").length === 2);
+  await page.click("#posts tbody tr:first-child details.request summary");
+  if (!(await page.$eval("#posts", (el) => el.innerText)).includes("webhook-signature")) throw new Error(`the post's request headers are not shown:\n${await text()}`);
+  await page.screenshot({ path: join(shots, "portal-organization-post.png"), fullPage: true });
+  // A phone's width: nothing wider than the screen here either.
+  await page.setViewport({ width: 375, height: 800 });
+  const orgOverflow = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (orgOverflow > 375) throw new Error(`at 375 px the post's page is ${orgOverflow} px wide`);
+  await page.setViewport({ width: 1280, height: 900 });
+  step("organization-post-retried");
 
   // Another organization's: a 403, in words, and nothing of it shown.
   await page.evaluate((o) => { location.hash = `organization=${encodeURIComponent(o)}`; }, otherOrg);

@@ -105,7 +105,7 @@ const fmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle:
 function when(iso) { return iso ? fmt.format(new Date(iso)) : "—"; }
 
 function render(...nodes) {
-  app.replaceChildren(...nodes);
+  app.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
 }
 
 // run guards a button's action: disabled while it runs, errors shown.
@@ -451,11 +451,37 @@ async function showSubscriptions() {
     throw err;
   }
   const items = list.data || [];
+  // The API lists no archived subscription; those archived from this tab
+  // are read one by one, so that they can be restored.
+  const archived = [];
+  for (const id of archivedHere()) {
+    try {
+      const sub = await api("GET", `${orgBase()}/${encodeURIComponent(id)}`);
+      if (sub.archiveInfo?.isArchived) archived.push(sub);
+      else rememberArchived(id, false);
+    } catch (err) {
+      if (err.status !== 404) throw err;
+      rememberArchived(id, false);
+    }
+  }
   render(
     h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "add-subscription", onclick: () => showSubscriptionForm() }, "Add subscription")),
     h("h2", {}, `Subscriptions of ${orgId()} (${items.length})`),
     items.length === 0 ? h("p", { class: "empty" }, "No subscriptions yet. Add one to start receiving events.")
-      : h("div", { id: "subscription-list" }, items.map(subscriptionCard)));
+      : h("div", { id: "subscription-list" }, items.map(subscriptionCard)),
+    archived.length === 0 ? null : [h("h2", {}, `Archived from this tab (${archived.length})`),
+      h("div", { id: "archived-list" }, archived.map(subscriptionCard))]);
+}
+
+// The subscriptions archived from this tab, per organization.
+const archivedKey = () => `hookflow-portal-archived:${orgId()}`;
+function archivedHere() {
+  try { return JSON.parse(sessionStorage.getItem(archivedKey()) || "[]"); } catch { return []; }
+}
+function rememberArchived(id, archived) {
+  const ids = archivedHere().filter((x) => x !== id);
+  if (archived) ids.push(id);
+  sessionStorage.setItem(archivedKey(), JSON.stringify(ids));
 }
 
 function subscriptionCard(sub) {
@@ -478,6 +504,7 @@ function subscriptionCard(sub) {
   const lifecycle = h("button", { type: "button", class: "lifecycle" }, archived ? "Restore" : "Archive");
   lifecycle.addEventListener("click", () => run(lifecycle, async () => {
     await api("POST", `${subPath(sub)}/${archived ? "restore" : "archive"}`);
+    rememberArchived(sub.id, !archived);
     await showSubscriptions();
     say(archived ? "Subscription restored." : "Subscription archived: it receives nothing until restored.");
   }));
@@ -489,6 +516,7 @@ function subscriptionCard(sub) {
       return;
     }
     await api("DELETE", subPath(sub));
+    rememberArchived(sub.id, false);
     await showSubscriptions();
     say("Subscription deleted.");
   }));
