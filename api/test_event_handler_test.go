@@ -4,8 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hookflow/hookflow"
+	"github.com/hookflow/hookflow/internal/testenv"
 )
 
 // A test event goes to its one webhook only, with the catalog's sample as
@@ -83,4 +87,48 @@ func compact(t *testing.T, raw json.RawMessage) string {
 	}
 	out, _ := json.Marshal(v)
 	return string(out)
+}
+
+// The catalog's sample payload is the test event's data; "all" lets the
+// webhook be tested with any live event of its category.
+func TestSendTestEventUsesTheCatalogsSamplePayload(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	code := "facility.sampled." + strings.ToLower(testenv.RandomID(4))
+	cats, _, err := testDB.Stores.Catalog.Categories(ctx, hookflow.Page{Take: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(cats, func(c hookflow.Category) bool { return c.Code == "facility" })
+	if i < 0 {
+		t.Fatal("no facility category in the catalog")
+	}
+	ev, err := testDB.Stores.Catalog.CreateCatalogEvent(ctx, cats[i].ID, hookflow.CatalogEventInput{Code: code, Name: "Sampled", Version: "v1"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = testDB.Stores.Catalog.CatalogEventLifecycle(context.Background(), cats[i].ID, ev.ID, hookflow.ActionDelete, "test")
+	})
+	if _, err := testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, ev.ID, "v1", json.RawMessage(`{"sample": true, "n": 7}`), nil, "test"); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := integrator(t)
+	w := createWebhook(t, h, userPath, tok, map[string]any{"url": "https://example.com/all", "events": []string{"all"}})
+	r := h.do(http.MethodPost, userPath+"/"+w["id"].(string)+"/test", tok, map[string]any{"eventType": code})
+	if r.status != http.StatusAccepted {
+		t.Fatalf("POST .../test = %d %s", r.status, r.raw)
+	}
+	entry := h.do(http.MethodGet, "/api/v2/public/webhooks/logs/"+r.data(t)["logId"].(string), tok, nil).data(t)
+	raw, _ := json.Marshal(entry["requestPayload"])
+	var envelope struct {
+		EventType string          `json:"eventType"`
+		Data      json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &envelope); err != nil {
+		t.Fatal(err)
+	}
+	if envelope.EventType != code || compact(t, envelope.Data) != `{"n":7,"sample":true}` {
+		t.Errorf("the test event sent %s, want %s with the sample's data", raw, code)
+	}
 }
