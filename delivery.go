@@ -89,6 +89,10 @@ type Attempt struct {
 	// Endpoint, when set, is recorded on the endpoint's health in the same
 	// transaction as the attempt, and tells whether that changed its state.
 	Endpoint *EndpointOutcome `json:"-"`
+	// Request is what the attempt sent, when read back with it (a
+	// delivery's attempts list) and recorded (attempts of old releases
+	// were not).
+	Request *SentRequest
 }
 
 // AttemptIntent is an attempt about to be made, recorded before its POST so

@@ -56,6 +56,9 @@ type SamplePayloadStore interface {
 	SamplePayload(ctx context.Context, eventID, version string) (*hookflow.SamplePayload, error)
 	UpdateSamplePayload(ctx context.Context, eventID, version, newVersion string, payload json.RawMessage, check func(schema json.RawMessage) error, by string) (*hookflow.SamplePayload, error)
 	DeleteSamplePayload(ctx context.Context, eventID, version string) error
+	// SampleData is the sample data of an event type's live catalog event,
+	// nil when it has none: a test event's data.
+	SampleData(ctx context.Context, code string) (json.RawMessage, error)
 	SeedDataVersions(ctx context.Context) ([]hookflow.SeedDataVersion, error)
 }
 

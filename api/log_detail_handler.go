@@ -33,8 +33,11 @@ func (h *logHandlers) detail(c *gin.Context) {
 		return
 	}
 	out := logDetail{logEntry: toLogEntry(*e), History: make([]attemptResponse, 0, len(attempts))}
+	owner := p.ClientID == e.Delivery.ClientID
 	for _, a := range attempts {
-		out.History = append(out.History, toAttemptResponse(a))
+		v := toAttemptResponse(a)
+		v.Request = toAttemptRequest(a.Request, owner)
+		out.History = append(out.History, v)
 	}
 	c.JSON(http.StatusOK, dataEnvelope{Data: out})
 }

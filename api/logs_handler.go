@@ -222,6 +222,37 @@ type attemptResponse struct {
 	Manual             bool      `json:"manual"`
 	RetryingFromPostID *string   `json:"retryingFromPostId"`
 	CreatedAt          time.Time `json:"createdAt"`
+	// Request is the exact request the attempt sent: null when not read
+	// (a retry's answer) or not recorded (attempts of old releases).
+	Request *attemptRequest `json:"request"`
+}
+
+// attemptRequest is an attempt's request as sent: its headers (lower-case
+// names; the signature, never a secret), its body byte for byte and the
+// webhook-timestamp the signature covers.
+type attemptRequest struct {
+	Headers   map[string]string `json:"headers"`
+	Body      string            `json:"body"`
+	Timestamp int64             `json:"timestamp"`
+}
+
+// toAttemptRequest renders what an attempt sent; the webhook's custom
+// headers, sealed at rest as they may hold a credential, only for their
+// owner (support reading another client's delivery sees Hookflow's own).
+func toAttemptRequest(r *hookflow.SentRequest, owner bool) *attemptRequest {
+	if r == nil {
+		return nil
+	}
+	headers := make(map[string]string, len(r.Headers)+len(r.CustomHeaders))
+	if owner {
+		for k, v := range r.CustomHeaders {
+			headers[k] = v
+		}
+	}
+	for k, v := range r.Headers { // Hookflow's own win, as on the wire
+		headers[k] = v
+	}
+	return &attemptRequest{Headers: headers, Body: string(r.Body), Timestamp: r.Timestamp}
 }
 
 func toAttemptResponse(a *hookflow.Attempt) attemptResponse {

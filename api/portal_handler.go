@@ -14,6 +14,7 @@ import (
 // (*auth.Verifier, which holds the server's key).
 type PortalMinter interface {
 	MintPortal(clientID string, facilities []string, ttl time.Duration, now time.Time) (string, error)
+	MintOrganizationPortal(orgID string, ttl time.Duration, now time.Time) (string, error)
 }
 
 // portalHandlers mint portal links: a platform (publisher or admin) hands
@@ -37,6 +38,23 @@ type portalLinkBody struct {
 	ExpiresIn  *int     `json:"expiresIn" validate:"optional,int,min_num=60,max_num=86400"`
 }
 
+// orgPortalLinkBody is the other form of the body: a link for an
+// organization's admins to its subscriptions.
+type orgPortalLinkBody struct {
+	OrganizationID string `json:"organizationId" validate:"string,not_empty,text,max_length=MaxIDLength"`
+	ExpiresIn      *int   `json:"expiresIn" validate:"optional,int,min_num=60,max_num=86400"`
+}
+
+// oneForm refuses a body that mixes the two forms.
+func oneForm(obj map[string]any) []string {
+	_, client := obj["clientId"]
+	_, facilities := obj["facilities"]
+	if client || facilities {
+		return []string{"Give either organizationId, or clientId and facilities, not both"}
+	}
+	return nil
+}
+
 type portalLinkView struct {
 	URL       string    `json:"url"`
 	Token     string    `json:"token"`
@@ -51,18 +69,34 @@ var errCannotMint = errorBody{
 	StatusCode: http.StatusNotImplemented,
 }
 
+// createLink mints an integrator's link (clientId and facilities) or an
+// organization's (organizationId): the body's keys say which.
 func (h *portalHandlers) createLink(c *gin.Context) {
-	body, err := bindJSON[portalLinkBody](c, h.bind)
+	obj, err := h.bind.readObject(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	ttl := auth.DefaultPortalTTL
-	if body.ExpiresIn != nil {
-		ttl = time.Duration(*body.ExpiresIn) * time.Second
-	}
 	now := h.now().UTC().Truncate(time.Second) // a JWT's exp has whole seconds
-	token, err := h.minter.MintPortal(body.ClientID, dedupe(body.Facilities), ttl, now)
+	var token string
+	var ttl time.Duration
+	if _, org := obj["organizationId"]; org {
+		body, bindErr := decode[orgPortalLinkBody](c, h.bind, obj, alsoChecking(oneForm))
+		if bindErr != nil {
+			fail(c, bindErr)
+			return
+		}
+		ttl = portalTTL(body.ExpiresIn)
+		token, err = h.minter.MintOrganizationPortal(body.OrganizationID, ttl, now)
+	} else {
+		body, bindErr := decode[portalLinkBody](c, h.bind, obj)
+		if bindErr != nil {
+			fail(c, bindErr)
+			return
+		}
+		ttl = portalTTL(body.ExpiresIn)
+		token, err = h.minter.MintPortal(body.ClientID, dedupe(body.Facilities), ttl, now)
+	}
 	if errors.Is(err, auth.ErrCannotMint) {
 		c.AbortWithStatusJSON(http.StatusNotImplemented, errCannotMint)
 		return
@@ -76,6 +110,14 @@ func (h *portalHandlers) createLink(c *gin.Context) {
 		Token:     token,
 		ExpiresAt: now.Add(ttl),
 	}})
+}
+
+// portalTTL is a link's life: expiresIn seconds, else auth.DefaultPortalTTL.
+func portalTTL(expiresIn *int) time.Duration {
+	if expiresIn == nil {
+		return auth.DefaultPortalTTL
+	}
+	return time.Duration(*expiresIn) * time.Second
 }
 
 // requestOrigin is the scheme and host the caller reached this server at,

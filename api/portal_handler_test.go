@@ -162,3 +162,38 @@ func TestPortalPageIsServedWithAStrictPolicy(t *testing.T) {
 		t.Error("the portal page has an inline script or style, which its policy refuses")
 	}
 }
+
+// An organization's link carries a token of that organization only: its
+// subscriptions, nothing of another organization's, no public-API role.
+func TestOrganizationPortalLinkIsScopedToThatOrganization(t *testing.T) {
+	h := newHarness(t)
+	r := h.do(http.MethodPost, "/api/v2/portal/links", publisher(t), map[string]any{"organizationId": "org-portal", "expiresIn": 900})
+	if r.status != http.StatusCreated {
+		t.Fatalf("POST /api/v2/portal/links = %d %s", r.status, r.raw)
+	}
+	tok, _ := r.data(t)["token"].(string)
+	p, err := auth.NewVerifier(testKeys).Verify(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.OrgID != "org-portal" || len(p.Roles) != 0 || len(p.Facilities) != 0 {
+		t.Fatalf("the organization link's principal is %+v, want org_id org-portal and no role", p)
+	}
+	if got := h.do(http.MethodGet, "/api/organizations/org-portal/webhook-subscriptions", tok, nil); got.status != http.StatusOK {
+		t.Errorf("its own subscriptions = %d %s", got.status, got.raw)
+	}
+	forbidden := `{"message":"Forbidden Resource","error":"Forbidden","statusCode":403}`
+	expectJSON(t, h.do(http.MethodGet, "/api/organizations/org-other/webhook-subscriptions", tok, nil), http.StatusForbidden, forbidden)
+	if got := h.do(http.MethodGet, "/api/v2/public/webhooks/facility", tok, nil); got.status != http.StatusForbidden {
+		t.Errorf("the public API with an organization link = %d, want 403", got.status)
+	}
+}
+
+func TestPortalLinkTakesExactlyOneForm(t *testing.T) {
+	h := newHarness(t)
+	pub := publisher(t)
+	expectJSON(t, h.do(http.MethodPost, "/api/v2/portal/links", pub, map[string]any{"organizationId": "org-a", "clientId": "acme", "facilities": []string{"P-1"}}),
+		http.StatusBadRequest, `{"message":["property clientId should not exist","property facilities should not exist","Give either organizationId, or clientId and facilities, not both"],"error":"Bad Request","statusCode":400}`)
+	expectJSON(t, h.do(http.MethodPost, "/api/v2/portal/links", pub, map[string]any{"organizationId": "", "expiresIn": 86401}),
+		http.StatusBadRequest, `{"message":["organizationId should not be empty","expiresIn must not be greater than 86400"],"error":"Bad Request","statusCode":400}`)
+}

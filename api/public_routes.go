@@ -9,7 +9,8 @@ import (
 
 // publicRoutes is the public v2 surface (seeds 000, 001, 002, 004) and
 // publishing, read top to bottom.
-func publicRoutes(webhooks *webhookHandlers, logs *logHandlers, events *eventHandlers, portal *portalHandlers, endpoints *endpointHandlers) []route {
+func publicRoutes(webhooks *webhookHandlers, logs *logHandlers, events *eventHandlers, portal *portalHandlers, tests *testEventHandlers,
+	endpoints *endpointHandlers) []route {
 	integrator := []auth.Role{auth.RoleIntegrator}
 	logReaders := []auth.Role{auth.RoleIntegrator, auth.RoleSupport}
 	var routes []route
@@ -20,7 +21,9 @@ func publicRoutes(webhooks *webhookHandlers, logs *logHandlers, events *eventHan
 			route{http.MethodGet, base, webhooks.list(kind), integrator},
 			route{http.MethodGet, base + "/:webhookId", webhooks.get(kind), integrator},
 			route{http.MethodPatch, base + "/:webhookId", webhooks.update(kind), integrator},
-			route{http.MethodDelete, base + "/:webhookId", webhooks.delete(kind), integrator})
+			route{http.MethodDelete, base + "/:webhookId", webhooks.delete(kind), integrator},
+			// One test event to this webhook alone (test_event_handler.go).
+			route{http.MethodPost, base + "/:webhookId/test", tests.send(kind), integrator})
 		// Its health, enable/disable and bulk recover: the owner, and support
 		// as for the logs.
 		routes = append(routes, endpoints.endpointRoutes(base+"/:webhookId", endpoints.publicEndpoint(kind), publicEnvelope, logReaders)...)

@@ -87,6 +87,12 @@ type endpointDispatcher interface {
 	Recoverer
 }
 
+// TestEventSender stores a test event with its one delivery and starts it
+// (dispatch.Dispatcher).
+type TestEventSender interface {
+	SendTestEvent(ctx context.Context, ev *hookflow.Event, w hookflow.Webhook) (*hookflow.Delivery, error)
+}
+
 // Dispatcher is every orchestration the handlers ask of dispatch: storing
 // and starting deliveries, retrying and settling them, recovering endpoints.
 type Dispatcher interface {
@@ -95,4 +101,5 @@ type Dispatcher interface {
 	WebhookRemover
 	ActivityPoster
 	Recoverer
+	TestEventSender
 }

@@ -112,6 +112,7 @@ func NewServer(deps Deps, opts Options) *Server {
 		newLogHandlers(st.Logs, st.Deliveries, st.Catalog, d, b),
 		newEventHandlers(st.Catalog, d, b),
 		newPortalHandlers(deps.Verifier, b),
+		newTestEventHandlers(st.Webhooks, st.SamplePayloads, st.Catalog, d, b),
 		endpoints)
 	s.mount(s.public)
 	subscriptions := newSubscriptionHandlers(st.Subscriptions, st.Catalog, d, b, opts.AllowInsecureURLs)

@@ -232,3 +232,21 @@ func (v *Verifier) MintPortal(clientID string, facilities []string, ttl time.Dur
 	p := Principal{Subject: clientID, ClientID: clientID, Facilities: facilities, Roles: []Role{RoleIntegrator}}
 	return Mint(v.keys, p, ttl, now)
 }
+
+// PortalSubject is the sub of an organization's portal token: what the
+// subscriptions' audit fields show for changes made through the page.
+const PortalSubject = "portal"
+
+// MintOrganizationPortal signs, as MintPortal, a token for the admins of
+// organization orgID: its org_id and no role at all, exactly what the
+// organization routes (subscriptions, secrets, activity) take and nothing
+// else (no integrator, publisher, support or admin route).
+func (v *Verifier) MintOrganizationPortal(orgID string, ttl time.Duration, now time.Time) (string, error) {
+	if v.keys.PublicKey != nil {
+		return "", ErrCannotMint
+	}
+	if ttl > MaxPortalTTL {
+		return "", fmt.Errorf("portal token ttl %s exceeds %s", ttl, MaxPortalTTL)
+	}
+	return Mint(v.keys, Principal{Subject: PortalSubject, OrgID: orgID}, ttl, now)
+}

@@ -209,4 +209,7 @@ func TestMintPortalRefusesWithAPublicKey(t *testing.T) {
 	if _, err := v.MintPortal("client-a", []string{"P-1"}, time.Hour, time.Now()); !errors.Is(err, auth.ErrCannotMint) {
 		t.Fatalf("MintPortal with a public key = %v, want ErrCannotMint", err)
 	}
+	if _, err := v.MintOrganizationPortal("org-a", time.Hour, time.Now()); !errors.Is(err, auth.ErrCannotMint) {
+		t.Fatalf("MintOrganizationPortal with a public key = %v, want ErrCannotMint", err)
+	}
 }

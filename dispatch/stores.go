@@ -20,10 +20,11 @@ type CatalogStore interface {
 	EventSchemaDocument(ctx context.Context, eventID string) (json.RawMessage, int64, error)
 }
 
-// EventStore keeps published events and their deliveries, and forgets an
-// event whose workflows could not start.
+// EventStore keeps published events and their deliveries (a test event's
+// one delivery too), and forgets an event whose workflows could not start.
 type EventStore interface {
 	PublishEvent(ctx context.Context, ev *hookflow.Event, category string) ([]hookflow.Delivery, bool, error)
+	PublishTestEvent(ctx context.Context, ev *hookflow.Event, w hookflow.Webhook) (*hookflow.Delivery, error)
 	DeleteEvent(ctx context.Context, id string) error
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.temporal.io/sdk/client"
@@ -52,6 +53,9 @@ func (f *fakeStores) PublishEvent(_ context.Context, ev *hookflow.Event, _ strin
 	f.published++
 	return []hookflow.Delivery{{ID: "d-1", EventID: ev.ID}}, true, nil
 }
+func (f *fakeStores) PublishTestEvent(_ context.Context, ev *hookflow.Event, w hookflow.Webhook) (*hookflow.Delivery, error) {
+	return &hookflow.Delivery{ID: "d-3", EventID: ev.ID, WebhookID: w.ID}, nil
+}
 func (f *fakeStores) DeleteEvent(_ context.Context, id string) error {
 	f.deleted = append(f.deleted, id)
 	return nil
@@ -75,7 +79,14 @@ func TestPublishAndPostActivityUndoWhenNothingStarts(t *testing.T) {
 	if _, err := d.PostActivity(context.Background(), hookflow.ActivityPost{}); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("PostActivity err = %v, want ErrUnavailable", err)
 	}
-	if want := []string{"ev-1", "post-event"}; !slices.Equal(f.deleted, want) {
+	ev := &hookflow.Event{EventType: "shift.created"}
+	if _, err := d.SendTestEvent(context.Background(), ev, hookflow.Webhook{ID: "w-1"}); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("SendTestEvent err = %v, want ErrUnavailable", err)
+	}
+	if !strings.HasPrefix(ev.ID, TestEventPrefix) {
+		t.Errorf("test event id %q lacks the %q prefix", ev.ID, TestEventPrefix)
+	}
+	if want := []string{"ev-1", "post-event", ev.ID}; !slices.Equal(f.deleted, want) {
 		t.Errorf("deleted %v, want %v", f.deleted, want)
 	}
 }

@@ -2,8 +2,11 @@ package e2e_test
 
 import (
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/hookflow/hookflow/auth"
 )
 
 // TestCustomHeadersArriveAndAreInTheRecordedRequest: a public webhook's and
@@ -32,6 +35,24 @@ func TestCustomHeadersArriveAndAreInTheRecordedRequest(t *testing.T) {
 	}
 	if !verifies(t, nil, strs(hook["secrets"])[0], got) || got.headers.Get("webhook-id") != eventID || got.headers.Get("Content-Type") != "application/json" {
 		t.Errorf("the delivery with custom headers does not verify, or Hookflow's own headers lost: %v", got.headers)
+	}
+
+	// The public log shows the attempt's exact request: to its owner with
+	// the custom headers, to support without them (they may hold a credential).
+	logs := s.must(http.StatusCreated, http.MethodGet, "/api/v2/public/webhooks/logs", tn.token, nil)
+	logID := logs["data"].([]any)[0].(map[string]any)["id"].(string)
+	support := token(t, auth.Principal{ClientID: "desk", Roles: []auth.Role{auth.RoleSupport}})
+	for who, tok := range map[string]string{"owner": tn.token, "support": support} {
+		attempt := s.must(http.StatusOK, http.MethodGet, "/api/v2/public/webhooks/logs/"+logID, tok, nil)["data"].(map[string]any)["history"].([]any)[0].(map[string]any)
+		req, _ := attempt["request"].(map[string]any)
+		headers, _ := req["headers"].(map[string]any)
+		ts, _ := strconv.ParseInt(got.headers.Get("webhook-timestamp"), 10, 64)
+		if req["body"] != string(got.body) || headers["webhook-signature"] != got.headers.Get("webhook-signature") || req["timestamp"] != float64(ts) {
+			t.Errorf("%s: the log shows request %v; the receiver got %s with %v", who, req, got.body, got.headers)
+		}
+		if wantAuth := map[string]any{"owner": "Bearer facility-token", "support": nil}[who]; headers["authorization"] != wantAuth {
+			t.Errorf("%s: the log's authorization header is %v, want %v", who, headers["authorization"], wantAuth)
+		}
 	}
 
 	// An organization subscription, its headers set through the API.

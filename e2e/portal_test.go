@@ -45,6 +45,18 @@ func TestPortalInABrowser(t *testing.T) {
 	}
 	url, _ := link.data()["url"].(string)
 
+	// An organization's link, and another organization whose subscription
+	// that link must not show.
+	org, otherOrg := newOrganization(t), newOrganization(t)
+	otherSubURL := newReceiver(t).URL + "/other-org-" + otherOrg.id
+	s.subscribe(otherOrg, otherSubURL, "shift.created")
+	orgLink := s.do(http.MethodPost, "/api/v2/portal/links", platform, map[string]any{"organizationId": org.id, "expiresIn": 600})
+	if orgLink.status != http.StatusCreated {
+		t.Fatalf("mint an organization's portal link: %d %s", orgLink.status, orgLink.raw)
+	}
+	orgURL, _ := orgLink.data()["url"].(string)
+	orgRcv := newReceiver(t)
+
 	shots := *portalScreenshots
 	if shots == "" {
 		shots = t.TempDir()
@@ -69,7 +81,8 @@ func TestPortalInABrowser(t *testing.T) {
 	cmd.Env = append(os.Environ(),
 		"PORTAL_URL="+url, "CHROMIUM="+chromium, "SCREENSHOTS="+shots,
 		"RECEIVER_URL="+rcv.URL, "FACILITY="+tn.facilities[0],
-		"HIDDEN_TEXTS="+otherURL+"\n"+otherHook["id"].(string))
+		"HIDDEN_TEXTS="+otherURL+"\n"+otherHook["id"].(string),
+		"ORG_PORTAL_URL="+orgURL, "ORG_RECEIVER_URL="+orgRcv.URL, "OTHER_ORG="+otherOrg.id, "OTHER_ORG_TEXT="+otherSubURL)
 	cmd.Stderr = &testWriter{t: t, prefix: "portal-check (stderr): "}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -97,13 +110,32 @@ func TestPortalInABrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if line == "organization-subscription-created" {
+			s.publish(tn, map[string]any{"eventType": "shift.created", "organizationId": org.id, "data": map[string]any{"shiftId": "s-org"}})
+			if _, err := io.WriteString(stdin, "published\n"); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("scripts/portal-check.mjs failed (%v); its output is above", err)
 	}
-	// The page's retry reached the receiver: the 500, then the manual 200.
-	if n := rcv.count(); n != 2 {
-		t.Errorf("the receiver got %d requests, want 2 (the failed attempt and the page's retry)", n)
+	// The page's retry reached the receiver: the 500, then the manual 200,
+	// then the page's test event, an event of its own.
+	if n := rcv.count(); n != 3 {
+		t.Fatalf("the receiver got %d requests, want 3 (the failed attempt, the page's retry, its test event)", n)
+	}
+	if id := rcv.request(2).headers.Get("webhook-id"); !strings.HasPrefix(id, "test-") {
+		t.Errorf("the test event's webhook-id is %q, want test-...", id)
+	}
+	// The organization's page created one subscription, of that organization.
+	subs := s.do(http.MethodGet, "/api/organizations/"+org.id+"/webhook-subscriptions", org.token, nil)
+	if items := subs.body["data"].([]any); len(items) != 1 || items[0].(map[string]any)["postUri"] != orgRcv.URL {
+		t.Errorf("the organization's subscriptions after the page: %s", subs.raw)
+	}
+	// The published post and the page's retry of it.
+	if n := orgRcv.count(); n != 2 {
+		t.Errorf("the organization's receiver got %d requests, want 2 (the post and the page's retry)", n)
 	}
 }
 

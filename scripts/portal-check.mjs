@@ -25,6 +25,10 @@ const shots = env("SCREENSHOTS");
 const receiverURL = env("RECEIVER_URL");
 const facility = env("FACILITY");
 const hidden = env("HIDDEN_TEXTS").split("\n").filter(Boolean);
+const orgPortalURL = env("ORG_PORTAL_URL");
+const orgReceiverURL = env("ORG_RECEIVER_URL");
+const otherOrg = env("OTHER_ORG");
+const otherOrgText = env("OTHER_ORG_TEXT");
 const origin = new URL(portalURL).origin;
 
 const step = (line) => console.log(line);
@@ -133,6 +137,12 @@ try {
   const attempts = await page.$eval("#attempts", (el) => el.innerText);
   if (!attempts.includes("200") || !attempts.includes("manual retry")) throw new Error(`the new attempt is not shown:\n${attempts}`);
   await waitText("Retried");
+  // Each attempt's exact request, headers included, folded until asked.
+  await page.click("#attempts tbody tr:first-child details.request summary");
+  const request = await page.$eval("#attempts tbody tr:first-child details.request", (el) => el.innerText);
+  for (const want of ["webhook-signature", "webhook-timestamp", "content-type", "s-portal"]) {
+    if (!request.includes(want)) throw new Error(`the attempt's request does not show ${want}:\n${request}`);
+  }
   await page.screenshot({ path: join(shots, "portal-delivery.png"), fullPage: true });
   step("retried");
 
@@ -154,6 +164,16 @@ try {
   await page.click("#webhook-form button[type=submit]");
   await waitText("Endpoint saved");
   if (!(await page.$eval("#webhook-list", (el) => el.innerText)).includes("shift.cancelled")) throw new Error(`the edit did not save:\n${await text()}`);
+  // Send a test event: its delivery opens, with its attempt.
+  await page.select("#webhook-list article.webhook select.test-type", "shift.cancelled");
+  await page.click("#webhook-list article.webhook button.send-test");
+  await page.waitForSelector("#attempts tbody tr", { timeout: 20000 });
+  await waitText("Test event test-");
+  if (!(await text()).includes("Delivery of shift.cancelled")) throw new Error(`the test event's delivery is not shown:\n${await text()}`);
+  await page.screenshot({ path: join(shots, "portal-test-event.png"), fullPage: true });
+  step("test-event-delivered");
+  await page.click("#nav-webhooks");
+  await page.waitForSelector("#webhook-list");
   const body = await text();
   await page.click("#webhook-list article.webhook button.danger");
   await page.waitForFunction(() => document.querySelector("#webhook-list button.danger")?.textContent.includes("again"));
@@ -161,8 +181,84 @@ try {
   await waitText("No endpoints yet");
   step("edited-and-deleted");
 
-  // Another client's webhook never showed, and nothing left the origin.
+  // Another client's webhook never showed.
   for (const h of hidden) if (body.includes(h)) throw new Error(`the page shows another client's ${h}`);
+
+  // An organization's link: its subscriptions; create one.
+  // A query string makes it a new document: the same path with only
+  // another fragment would not load the page again.
+  const orgLink = new URL(orgPortalURL);
+  orgLink.search = "?organization-link";
+  await page.goto(orgLink.href, { waitUntil: "networkidle0" });
+  await waitText("No subscriptions yet");
+  if (page.url().includes("token")) throw new Error(`the token stays in the address bar: ${page.url()}`);
+  await page.click("#add-subscription");
+  await page.waitForSelector('#sub-events input[value="shift.created"]');
+  await page.type("#sub-url", orgReceiverURL);
+  await page.click("#sub-dev");
+  await page.click('#sub-events input[value="shift.created"]');
+  await page.click("#subscription-form button[type=submit]");
+  await waitText("Subscription created");
+  if (!(await page.$eval("#subscription-list", (el) => el.innerText)).includes(orgReceiverURL)) throw new Error(`the new subscription is not listed:\n${await text()}`);
+  if ((await page.$$("code.secret")).length !== 0) throw new Error("a subscription's secret shows before Reveal is pressed");
+  await page.click("#subscription-list article.subscription button[aria-expanded]");
+  await page.waitForSelector("code.secret");
+  await page.click("#subscription-list article.subscription button[aria-expanded]");
+  await page.waitForFunction(() => document.querySelectorAll("code.secret").length === 0);
+  await page.screenshot({ path: join(shots, "portal-organization.png") });
+  // Edit: add an event; archive, then restore.
+  await page.click("#subscription-list article.subscription button.edit");
+  await page.waitForSelector('#sub-events input[value="shift.cancelled"]');
+  await page.click('#sub-events input[value="shift.cancelled"]');
+  await page.click("#subscription-form button[type=submit]");
+  await waitText("Subscription saved");
+  if (!(await page.$eval("#subscription-list", (el) => el.innerText)).includes("shift.cancelled")) throw new Error(`the subscription's edit did not save:\n${await text()}`);
+  await page.click("#subscription-list article.subscription button.lifecycle");
+  await waitText("Subscription archived");
+  if (!(await page.$("#archived-list article.subscription button.lifecycle"))) throw new Error(`the archived subscription is not offered for restoring:\n${await text()}`);
+  await page.click("#archived-list article.subscription button.lifecycle");
+  await waitText("Subscription restored");
+  await page.click("#subscription-list article.subscription button.activity");
+  await waitText("No posts yet");
+  step("organization-subscription-created");
+
+  // The platform publishes to the organization: the post shows in the
+  // activity (no live updates: read it again until it does), then a retry.
+  const orgAnswer = await stdinLines.next();
+  if (orgAnswer.done || orgAnswer.value !== "published") throw new Error(`expected "published" on stdin, got ${JSON.stringify(orgAnswer.value)}`);
+  const orgDeadline = Date.now() + 20000;
+  while (!(await page.$("#activity-table tbody tr button.details"))) {
+    if (Date.now() > orgDeadline) throw new Error(`the post never appeared in the activity:\n${await text()}`);
+    await page.click("#nav-webhooks");
+    await page.waitForSelector("#subscription-list article.subscription button.activity");
+    await page.click("#subscription-list article.subscription button.activity");
+    await page.waitForNetworkIdle({ idleTime: 100 });
+  }
+  await page.click("#activity-table tbody tr button.details");
+  await page.waitForSelector("#posts tbody tr");
+  await page.click("#retry-post");
+  await page.waitForFunction(() => document.querySelectorAll("#posts tbody tr").length === 2);
+  await page.click("#posts tbody tr:first-child details.request summary");
+  if (!(await page.$eval("#posts", (el) => el.innerText)).includes("webhook-signature")) throw new Error(`the post's request headers are not shown:\n${await text()}`);
+  await page.screenshot({ path: join(shots, "portal-organization-post.png"), fullPage: true });
+  // A phone's width: nothing wider than the screen here either.
+  await page.setViewport({ width: 375, height: 800 });
+  const orgOverflow = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (orgOverflow > 375) throw new Error(`at 375 px the post's page is ${orgOverflow} px wide`);
+  await page.setViewport({ width: 1280, height: 900 });
+  step("organization-post-retried");
+
+  // Another organization's: a 403, in words, and nothing of it shown.
+  await page.evaluate((o) => { location.hash = `organization=${encodeURIComponent(o)}`; }, otherOrg);
+  await page.waitForSelector("#org-denied");
+  const denied = await page.$eval("#error", (el) => el.textContent);
+  if (!denied.includes("does not give access")) throw new Error(`another organization's answer reads ${JSON.stringify(denied)}`);
+  if ((await text()).includes(otherOrgText)) throw new Error("the page shows another organization's subscription");
+  const provoked403 = pageErrors.findIndex((e) => e.includes("status of 403"));
+  if (provoked403 >= 0) pageErrors.splice(provoked403, 1);
+  step(`other-organization-refused: ${denied}`);
+
+  // Nothing left the origin.
   const foreign = requests.filter((u) => !u.startsWith(origin + "/") && !u.startsWith("data:"));
   if (foreign.length > 0) throw new Error(`requests left the origin:\n  ${foreign.join("\n  ")}`);
   if (requests.length < 10) throw new Error(`only ${requests.length} requests were tracked`);

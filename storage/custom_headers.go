@@ -81,14 +81,11 @@ func withRecordedHeaders(ring *sealing.KeyRing, deliveryID uuid.UUID, raw json.R
 	if sealed == nil {
 		return raw, nil
 	}
-	plain, err := ring.Open(*sealed, recordedHeadersContext(deliveryID))
+	custom, err := openRecordedHeaders(ring, deliveryID, sealed)
 	if err != nil {
-		return nil, fmt.Errorf("open recorded headers of delivery %s: %w", deliveryID, err)
+		return nil, err
 	}
-	var custom, headers map[string]any
-	if err := json.Unmarshal(plain, &custom); err != nil {
-		return nil, fmt.Errorf("decode recorded headers of delivery %s: %w", deliveryID, err)
-	}
+	var headers map[string]any
 	if err := json.Unmarshal(raw, &headers); err != nil || headers == nil {
 		headers = map[string]any{}
 	}
@@ -98,4 +95,21 @@ func withRecordedHeaders(ring *sealing.KeyRing, deliveryID uuid.UUID, raw json.R
 		}
 	}
 	return json.Marshal(headers)
+}
+
+// openRecordedHeaders opens the custom headers an attempt of delivery
+// deliveryID sent; none (nil) open to nil.
+func openRecordedHeaders(ring *sealing.KeyRing, deliveryID uuid.UUID, sealed *string) (map[string]string, error) {
+	if sealed == nil {
+		return nil, nil
+	}
+	plain, err := ring.Open(*sealed, recordedHeadersContext(deliveryID))
+	if err != nil {
+		return nil, fmt.Errorf("open recorded headers of delivery %s: %w", deliveryID, err)
+	}
+	var custom map[string]string
+	if err := json.Unmarshal(plain, &custom); err != nil {
+		return nil, fmt.Errorf("decode recorded headers of delivery %s: %w", deliveryID, err)
+	}
+	return custom, nil
 }

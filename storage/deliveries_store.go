@@ -214,17 +214,33 @@ func (s *DeliveryStore) Attempt(ctx context.Context, id string) (*hookflow.Attem
 	return a, nil
 }
 
-// Attempts lists a delivery's attempts in order.
+// Attempts lists a delivery's attempts in order, each with the request it
+// sent when that was recorded (custom headers opened, for their owner).
 func (s *DeliveryStore) Attempts(ctx context.Context, deliveryID string) ([]*hookflow.Attempt, error) {
 	uid, err := uuid.Parse(deliveryID)
 	if err != nil {
 		return nil, ErrDeliveryNotFound
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+attemptColumns+` FROM attempts a WHERE a.delivery_id = $1 ORDER BY a.attempt_number`, uid)
+	rows, err := s.pool.Query(ctx, `SELECT `+attemptColumns+`, a.request_body, a.request_headers, coalesce(a.webhook_timestamp, 0), a.sealed_custom_headers
+		FROM attempts a WHERE a.delivery_id = $1 ORDER BY a.attempt_number`, uid)
 	if err != nil {
 		return nil, fmt.Errorf("list attempts of %s: %w", deliveryID, err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*hookflow.Attempt, error) { return scanAttempt(row) })
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*hookflow.Attempt, error) {
+		var body, sealed *string
+		var headers map[string]string
+		var timestamp int64
+		a, err := scanAttempt(row, &body, &headers, &timestamp, &sealed)
+		if err != nil || body == nil { // attempts made before requests were recorded
+			return a, err
+		}
+		custom, err := openRecordedHeaders(s.ring, uid, sealed)
+		if err != nil {
+			return nil, err
+		}
+		a.Request = &hookflow.SentRequest{Body: []byte(*body), Headers: headers, Timestamp: timestamp, CustomHeaders: custom}
+		return a, nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list attempts of %s: %w", deliveryID, err)
 	}
@@ -234,13 +250,14 @@ func (s *DeliveryStore) Attempts(ctx context.Context, deliveryID string) ([]*hoo
 const attemptColumns = `a.id, a.delivery_id, a.attempt_number, a.retrying_from_id, a.manual, a.url, coalesce(a.response_status, 0),
 	coalesce(a.response_body, ''), coalesce(a.error, ''), a.duration_ms, a.success, a.next_retry_at, a.created_at`
 
-func scanAttempt(row pgx.Row) (*hookflow.Attempt, error) {
+// scanAttempt reads attemptColumns, then any extra columns into extra.
+func scanAttempt(row pgx.Row, extra ...any) (*hookflow.Attempt, error) {
 	var a hookflow.Attempt
 	var id, deliveryID uuid.UUID
 	var retryingFrom *uuid.UUID
 	var durationMs int64
-	err := row.Scan(&id, &deliveryID, &a.Number, &retryingFrom, &a.Manual, &a.URL, &a.ResponseStatus,
-		&a.ResponseBody, &a.Error, &durationMs, &a.Success, &a.NextRetryAt, &a.CreatedAt)
+	err := row.Scan(append([]any{&id, &deliveryID, &a.Number, &retryingFrom, &a.Manual, &a.URL, &a.ResponseStatus,
+		&a.ResponseBody, &a.Error, &durationMs, &a.Success, &a.NextRetryAt, &a.CreatedAt}, extra...)...)
 	if err != nil {
 		return nil, err
 	}

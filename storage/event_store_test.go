@@ -251,3 +251,29 @@ func TestWebhookFilterIsStoredUpdatedAndCleared(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A test event has exactly one delivery, to its webhook, even when others
+// would match it; a deleted webhook gets none and nothing is stored.
+func TestPublishTestEventDeliversToItsWebhookOnly(t *testing.T) {
+	ctx := context.Background()
+	s := testDB.Stores
+	id := testenv.RandomID(4)
+	client, facility := "client-"+id, "F-"+id
+	target := testenv.NewWebhook(t, s, &hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: client, Facilities: []string{facility}})
+	testenv.NewWebhook(t, s, &hookflow.Webhook{Kind: hookflow.KindFacility, ClientID: client, Facilities: []string{facility}}) // would match a publish
+	ev := &hookflow.Event{ID: "test-" + id, EventType: "shift.created", FacilityID: facility, Data: json.RawMessage(`{}`)}
+	d, err := s.Events.PublishTestEvent(ctx, ev, *target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.WebhookID != target.ID || d.EventID != ev.ID || d.FacilityID != facility || d.ClientID != client {
+		t.Errorf("test delivery = %+v", d)
+	}
+	if err := s.Webhooks.DeleteWebhook(ctx, target.ID, client); err != nil {
+		t.Fatal(err)
+	}
+	gone := &hookflow.Event{ID: "test-gone-" + id, EventType: "shift.created", Data: json.RawMessage(`{}`)}
+	if _, err := s.Events.PublishTestEvent(ctx, gone, *target); !errors.Is(err, hookflow.ErrWebhookNotFound) {
+		t.Errorf("a test event to a deleted webhook = %v, want ErrWebhookNotFound", err)
+	}
+}

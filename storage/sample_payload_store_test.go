@@ -134,3 +134,20 @@ func TestSamplePayloadWriteWaitingOnASchemaChangeSeesTheNewSchema(t *testing.T) 
 		t.Errorf("the waiting write checked against %s", got)
 	}
 }
+
+func TestSampleDataIsTheLiveEventsOwnVersionsSample(t *testing.T) {
+	ctx := context.Background()
+	c := newCategory(t)
+	e := newEvent(t, c, "sample-data", "v1")
+	if got, err := testDB.Stores.SamplePayloads.SampleData(ctx, e.Code); err != nil || got != nil {
+		t.Fatalf("SampleData without a sample = %s, %v; want nil", got, err)
+	}
+	for version, payload := range map[string]string{"v0": `{"old": true}`, "v1": `{"own": true}`} {
+		if _, err := testDB.Stores.SamplePayloads.CreateSamplePayload(ctx, e.ID, version, json.RawMessage(payload), nil, "a1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := testDB.Stores.SamplePayloads.SampleData(ctx, e.Code); err != nil || string(got) != `{"own": true}` {
+		t.Errorf("SampleData = %s, %v; want the v1 sample", got, err)
+	}
+}

@@ -45,9 +45,9 @@ class APIError extends Error {
 
 // api calls the public API with the portal token; an error carries the
 // API's own message (a list of validation messages is joined).
-async function api(method, path, body) {
+async function api(method, path, body, contentType = "application/json") {
   const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = contentType;
   let resp;
   try {
     resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "omit" });
@@ -60,6 +60,7 @@ async function api(method, path, body) {
   if (!resp.ok) {
     if (resp.status === 401) throw new APIError(401, "This portal link has expired or is not valid. Ask for a new link.");
     const msg = json && json.message;
+    if (resp.status === 403) throw new APIError(403, `This link does not give access to that (${msg || "Forbidden"}).`);
     throw new APIError(resp.status, Array.isArray(msg) ? msg.join("; ") : msg || `The server answered ${resp.status}.`);
   }
   return json;
@@ -104,7 +105,7 @@ const fmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle:
 function when(iso) { return iso ? fmt.format(new Date(iso)) : "—"; }
 
 function render(...nodes) {
-  app.replaceChildren(...nodes);
+  app.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
 }
 
 // run guards a button's action: disabled while it runs, errors shown.
@@ -191,6 +192,16 @@ function webhookCard(w) {
     await showWebhooks();
     say("Endpoint deleted.");
   }));
+  const types = subscribedTypes(w.kind, w.events || []);
+  const typeSelect = h("select", { class: "test-type", "aria-label": "Event type of the test event" },
+    types.map((t) => h("option", { value: t }, t)));
+  const test = h("button", { type: "button", class: "send-test" }, "Send test event");
+  test.addEventListener("click", () => run(test, async () => {
+    const body = typeSelect.value ? { eventType: typeSelect.value } : undefined;
+    const sent = (await api("POST", `/api/v2/public/webhooks/${w.kind}/${encodeURIComponent(w.id)}/test`, body)).data;
+    await showDelivery(sent.logId, true);
+    say(`Test event ${sent.eventId} sent.`);
+  }));
   return h("article", { class: "card webhook", "data-id": w.id },
     h("div", { class: "url" }, w.url),
     h("div", { class: "meta" }, `${w.kind === "facility" ? "Facility" : "User"} endpoint · events: ${(w.events || []).join(", ")}`),
@@ -198,7 +209,16 @@ function webhookCard(w) {
     h("div", { class: "actions" },
       h("button", { type: "button", onclick: () => showForm(w) }, "Edit"),
       revealButton, del),
+    h("div", { class: "actions test" }, typeSelect, test),
     secretBox);
+}
+
+// subscribedTypes are the event types a test event may have: the webhook's,
+// "all" standing for its kind's whole catalog.
+function subscribedTypes(kind, events) {
+  const out = events.filter((e) => e !== "all");
+  if (events.includes("all")) for (const e of catalog[kind] || []) if (!out.includes(e.code)) out.push(e.code);
+  return out;
 }
 
 async function copy(button, text) {
@@ -328,9 +348,17 @@ async function loadLogs(results) {
     h("div", { class: "pager" }, prev, h("span", { class: "meta" }, `${filters.offset + 1}–${filters.offset + rows.length} of ${total}`), next));
 }
 
-async function showDelivery(id) {
+// showDelivery shows one delivery; waitForAttempt (a test event just sent)
+// reads it again for a few seconds until its first attempt is recorded.
+async function showDelivery(id, waitForAttempt = false) {
   setNav("logs");
-  const entry = (await api("GET", `/api/v2/public/webhooks/logs/${encodeURIComponent(id)}`)).data;
+  const read = async () => (await api("GET", `/api/v2/public/webhooks/logs/${encodeURIComponent(id)}`)).data;
+  let entry = await read();
+  for (let i = 0; waitForAttempt && (entry.history || []).length === 0 && i < 40; i++) {
+    render(h("p", { class: "loading" }, "Sending… waiting for the first attempt."));
+    await new Promise((r) => setTimeout(r, 250));
+    entry = await read();
+  }
   const history = entry.history || [];
   const retry = h("button", { type: "button", class: "primary", id: "retry" }, "Retry now");
   retry.addEventListener("click", () => run(retry, async () => {
@@ -355,14 +383,26 @@ async function showDelivery(id) {
     h("h2", {}, `Attempts (${history.length})`),
     history.length === 0 ? h("p", { class: "empty" }, "No attempt yet.") :
       h("div", { class: "table-wrap" }, h("table", { class: "responsive", id: "attempts" },
-        h("thead", {}, h("tr", {}, ["#", "Time", "Status", "Duration", "Kind", "Response body"].map((t) => h("th", { scope: "col" }, t)))),
+        h("thead", {}, h("tr", {}, ["#", "Time", "Status", "Duration", "Kind", "Response body", "Request"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, history.map((a, i) => h("tr", { class: "attempt" },
           h("td", { "data-label": "#" }, String(i + 1)),
           h("td", { "data-label": "Time" }, when(a.createdAt)),
           h("td", { "data-label": "Status", class: a.success ? "status-success" : "status-failure" }, a.responseStatus ? String(a.responseStatus) : a.error || "no answer"),
           h("td", { "data-label": "Duration" }, a.durationMs != null ? `${a.durationMs} ms` : "—"),
           h("td", { "data-label": "Kind" }, a.manual ? "manual retry" : "scheduled"),
-          h("td", { "data-label": "Response body" }, h("pre", {}, a.responseBody || "(empty)"))))))));
+          h("td", { "data-label": "Response body" }, h("pre", {}, a.responseBody || "(empty)")),
+          h("td", { "data-label": "Request" }, requestDetails(a.request))))))));
+}
+
+// requestDetails shows the exact request an attempt sent, folded.
+function requestDetails(req) {
+  if (!req) return "Not recorded";
+  const names = Object.keys(req.headers || {}).sort();
+  return h("details", { class: "request" }, h("summary", {}, "Request"),
+    h("h3", {}, "Headers"),
+    h("dl", { class: "facts headers" }, names.flatMap((n) => fact(n, req.headers[n]))),
+    h("h3", {}, "Body"),
+    h("pre", {}, req.body)); // byte for byte, as the receiver got it
 }
 
 function fact(name, value) {
@@ -373,6 +413,212 @@ function pretty(payload) {
   if (payload == null) return "—";
   if (typeof payload !== "string") return JSON.stringify(payload, null, 2);
   try { return JSON.stringify(JSON.parse(payload), null, 2); } catch { return payload; }
+}
+
+// --- An organization's subscriptions (an organization link) ---------------
+
+// orgId is the organization shown: the link's org_id, or another named in
+// the fragment (#organization=...), which the API answers 403 unless the
+// token may see it.
+function orgId() {
+  return new URLSearchParams(location.hash.slice(1)).get("organization") || claims.org_id;
+}
+const orgBase = () => `/api/organizations/${encodeURIComponent(orgId())}/webhook-subscriptions`;
+const subPath = (sub) => `${orgBase()}/${encodeURIComponent(sub.id)}`;
+
+// The live catalog, every category: a subscription may take any event.
+let orgCatalog = null;
+async function loadOrgCatalog() {
+  try {
+    const cats = await api("GET", "/api/webhook-categories?take=100");
+    const lists = await Promise.all((cats.data || []).map((c) =>
+      api("GET", `/api/webhook-categories/${encodeURIComponent(c.id)}/webhook-events?take=100`)));
+    orgCatalog = [...new Set(lists.flatMap((l) => (l.data || [])
+      .filter((e) => e.activeInfo?.isActive !== false && !e.archiveInfo?.isArchived).map((e) => e.code)))];
+  } catch {
+    orgCatalog = null; // the form then takes codes as text
+  }
+}
+
+async function showSubscriptions() {
+  setNav("webhooks");
+  render(h("p", { class: "loading" }, "Loading subscriptions…"));
+  let list;
+  try {
+    list = await api("GET", `${orgBase()}?take=100`);
+  } catch (err) {
+    render(h("p", { class: "empty", id: "org-denied" }, `Organization ${orgId()}: ${err.message}`));
+    throw err;
+  }
+  const items = list.data || [];
+  // The API lists no archived subscription; those archived from this tab
+  // are read one by one, so that they can be restored.
+  const archived = [];
+  for (const id of archivedHere()) {
+    try {
+      const sub = await api("GET", `${orgBase()}/${encodeURIComponent(id)}`);
+      if (sub.archiveInfo?.isArchived) archived.push(sub);
+      else rememberArchived(id, false);
+    } catch (err) {
+      if (err.status !== 404) throw err;
+      rememberArchived(id, false);
+    }
+  }
+  render(
+    h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "add-subscription", onclick: () => showSubscriptionForm() }, "Add subscription")),
+    h("h2", {}, `Subscriptions of ${orgId()} (${items.length})`),
+    items.length === 0 ? h("p", { class: "empty" }, "No subscriptions yet. Add one to start receiving events.")
+      : h("div", { id: "subscription-list" }, items.map(subscriptionCard)),
+    archived.length === 0 ? null : [h("h2", {}, `Archived from this tab (${archived.length})`),
+      h("div", { id: "archived-list" }, archived.map(subscriptionCard))]);
+}
+
+// The subscriptions archived from this tab, per organization.
+const archivedKey = () => `hookflow-portal-archived:${orgId()}`;
+function archivedHere() {
+  try { return JSON.parse(sessionStorage.getItem(archivedKey()) || "[]"); } catch { return []; }
+}
+function rememberArchived(id, archived) {
+  const ids = archivedHere().filter((x) => x !== id);
+  if (archived) ids.push(id);
+  sessionStorage.setItem(archivedKey(), JSON.stringify(ids));
+}
+
+function subscriptionCard(sub) {
+  const archived = Boolean(sub.archiveInfo?.isArchived);
+  const secretBox = h("div", { class: "secrets" });
+  const reveal = h("button", { type: "button", "aria-expanded": "false" }, "Reveal secret");
+  reveal.addEventListener("click", () => run(reveal, async () => {
+    if (reveal.getAttribute("aria-expanded") === "true") {
+      secretBox.replaceChildren();
+      reveal.setAttribute("aria-expanded", "false");
+      reveal.textContent = "Reveal secret";
+      return;
+    }
+    const secret = (await api("GET", `${subPath(sub)}/secrets`)).secretKey;
+    secretBox.replaceChildren(h("div", { class: "actions" }, h("code", { class: "secret" }, secret),
+      h("button", { type: "button", onclick: (e) => copy(e.currentTarget, secret) }, "Copy")));
+    reveal.setAttribute("aria-expanded", "true");
+    reveal.textContent = "Hide secret";
+  }));
+  const lifecycle = h("button", { type: "button", class: "lifecycle" }, archived ? "Restore" : "Archive");
+  lifecycle.addEventListener("click", () => run(lifecycle, async () => {
+    await api("POST", `${subPath(sub)}/${archived ? "restore" : "archive"}`);
+    rememberArchived(sub.id, !archived);
+    await showSubscriptions();
+    say(archived ? "Subscription restored." : "Subscription archived: it receives nothing until restored.");
+  }));
+  const del = h("button", { type: "button", class: "danger" }, "Delete");
+  del.addEventListener("click", () => run(del, async () => {
+    if (del.dataset.armed !== "yes") {
+      del.dataset.armed = "yes";
+      del.textContent = "Press again to delete";
+      return;
+    }
+    await api("DELETE", subPath(sub));
+    rememberArchived(sub.id, false);
+    await showSubscriptions();
+    say("Subscription deleted.");
+  }));
+  return h("article", { class: "card subscription", "data-id": sub.id },
+    h("div", { class: "url" }, sub.postUri),
+    h("div", { class: "meta" }, `${archived ? "Archived · " : ""}${sub.isDevelopment ? "Development · " : ""}events: ${(sub.events || []).join(", ")}`),
+    h("div", { class: "actions" },
+      h("button", { type: "button", class: "activity", onclick: (e) => run(e.currentTarget, () => showActivity(sub, 0)) }, "Activity"),
+      h("button", { type: "button", class: "edit", onclick: () => showSubscriptionForm(sub) }, "Edit"),
+      reveal, lifecycle, del),
+    secretBox);
+}
+
+// showSubscriptionForm creates (sub absent) or edits a subscription; an
+// edit is a JSON Patch of what changed.
+function showSubscriptionForm(sub) {
+  clearMessages();
+  const editing = Boolean(sub);
+  const url = h("input", { type: "url", id: "sub-url", required: true, placeholder: "https://example.com/webhooks", value: sub?.postUri ?? "" });
+  const dev = h("input", { type: "checkbox", id: "sub-dev", checked: Boolean(sub?.isDevelopment) });
+  const chosen = new Set(sub?.events ?? []);
+  const events = orgCatalog
+    ? h("fieldset", { id: "sub-events" }, h("legend", {}, "Events"),
+      [...orgCatalog, "all"].map((code) => h("label", {}, h("input", { type: "checkbox", name: "event", value: code, checked: chosen.has(code) }), code === "all" ? "all (every event)" : code)))
+    : h("div", { class: "field" }, h("label", { for: "sub-events-text" }, "Events (codes separated by commas, or all)"),
+      h("input", { type: "text", id: "sub-events-text", value: [...chosen].join(", ") }));
+  const save = h("button", { type: "submit", class: "primary" }, editing ? "Save changes" : "Create subscription");
+  const form = h("form", { class: "panel", id: "subscription-form", novalidate: true },
+    h("h2", {}, editing ? "Edit subscription" : "Add subscription"),
+    h("div", { class: "field" }, h("label", { for: "sub-url" }, "Post URI"), url),
+    h("label", {}, dev, " Development endpoint (may be plain http)"),
+    events,
+    h("div", { class: "actions" }, save, h("button", { type: "button", onclick: () => run(null, showSubscriptions) }, "Cancel")));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    run(save, async () => {
+      const text = form.querySelector("#sub-events-text");
+      const codes = text ? text.value.split(",").map((c) => c.trim()).filter(Boolean)
+        : [...form.querySelectorAll("input[name=event]:checked")].map((i) => i.value);
+      const body = { postUri: url.value.trim(), events: codes, isDevelopment: dev.checked };
+      if (editing) {
+        const ops = Object.entries(body).map(([k, v]) => ({ op: "replace", path: `/${k}`, value: v }));
+        await api("PATCH", subPath(sub), ops, "application/json-patch+json");
+      } else {
+        await api("POST", orgBase(), body);
+      }
+      await showSubscriptions();
+      say(editing ? "Subscription saved." : "Subscription created. Reveal its secret to verify signatures.");
+    });
+  });
+  render(form);
+  url.focus();
+}
+
+// showActivity lists a subscription's posts, a page at a time.
+async function showActivity(sub, skip) {
+  setNav("webhooks");
+  const page = await api("GET", `${subPath(sub)}/activity?take=${PAGE}&skip=${skip}&include=event`);
+  const rows = page.data || [];
+  const total = page.total ?? rows.length;
+  const back = h("button", { type: "button", onclick: () => run(null, showSubscriptions) }, "← Back to subscriptions");
+  if (rows.length === 0) {
+    render(h("div", { class: "actions" }, back), h("h2", {}, `Activity of ${sub.postUri}`),
+      h("p", { class: "empty" }, skip > 0 ? "No more posts." : "No posts yet. They appear here once an event is sent to this subscription."));
+    return;
+  }
+  const prev = h("button", { type: "button", disabled: skip === 0 }, "Previous");
+  const next = h("button", { type: "button", disabled: skip + PAGE >= total }, "Next");
+  prev.addEventListener("click", () => run(prev, () => showActivity(sub, Math.max(0, skip - PAGE))));
+  next.addEventListener("click", () => run(next, () => showActivity(sub, skip + PAGE)));
+  render(h("div", { class: "actions" }, back), h("h2", {}, `Activity of ${sub.postUri}`),
+    h("div", { class: "table-wrap" }, h("table", { class: "responsive", id: "activity-table" },
+      h("thead", {}, h("tr", {}, ["Time", "Event", "Status", "Next retry", ""].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows.map((a) => h("tr", { "data-id": a.id },
+        h("td", { "data-label": "Time" }, when(a.postedAt || a.auditInfo?.createdAt)),
+        h("td", { "data-label": "Event" }, a.event?.code || "—"),
+        h("td", { "data-label": "Status", class: a.success ? "status-success" : "status-failure" }, a.httpStatusCode ? String(a.httpStatusCode) : a.error || (a.postedAt ? "no answer" : "pending")),
+        h("td", { "data-label": "Next retry" }, a.nextRetryAt ? when(a.nextRetryAt) : "—"),
+        h("td", {}, h("button", { type: "button", class: "details", onclick: (e) => run(e.currentTarget, () => showPost(sub, a.id)) }, "Details"))))))),
+    h("div", { class: "pager" }, prev, h("span", { class: "meta" }, `${skip + 1}–${skip + rows.length} of ${total}`), next));
+}
+
+// showPost shows one post with the retries under it, and retries it.
+async function showPost(sub, id) {
+  const post = await api("GET", `${subPath(sub)}/activity/${encodeURIComponent(id)}?mode=flat`);
+  const retry = h("button", { type: "button", class: "primary", id: "retry-post" }, "Retry now");
+  retry.addEventListener("click", () => run(retry, async () => {
+    await api("POST", `${subPath(sub)}/activity/${encodeURIComponent(id)}/retry`);
+    await showPost(sub, id);
+    say("Retried: the new post is listed below.");
+  }));
+  const posts = [post, ...(post.childPostHistory || [])];
+  render(
+    h("div", { class: "actions" }, h("button", { type: "button", onclick: () => run(null, () => showActivity(sub, 0)) }, "← Back to activity"), retry),
+    h("h2", {}, `Post of ${post.event?.code || "an event"}`),
+    h("div", { class: "table-wrap" }, h("table", { class: "responsive", id: "posts" },
+      h("thead", {}, h("tr", {}, ["Time", "Status", "Response", "Request"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, posts.map((p) => h("tr", {},
+        h("td", { "data-label": "Time" }, when(p.postedAt || p.auditInfo?.createdAt)),
+        h("td", { "data-label": "Status", class: p.success ? "status-success" : "status-failure" }, p.httpStatusCode ? String(p.httpStatusCode) : p.error || "—"),
+        h("td", { "data-label": "Response" }, h("pre", {}, p.rawResponse == null ? "—" : pretty(p.rawResponse))),
+        h("td", { "data-label": "Request" }, p.payload == null ? "—" : requestDetails({ headers: p.rawMessage || {}, body: p.payload }))))))));
 }
 
 // --- Navigation -----------------------------------------------------------
@@ -391,6 +637,10 @@ async function start() {
     render(h("p", { class: "empty" }, "This page needs a portal link. Ask the platform that sent you here for a new one."));
     return;
   }
+  if (claims.org_id) {
+    await startOrganization();
+    return;
+  }
   const who = [`Client ${claims.client_id || claims.sub || "?"}`];
   if (facilities.length) who.push(`facilities ${facilities.join(", ")}`);
   if (claims.exp) who.push(`link valid until ${when(new Date(claims.exp * 1000).toISOString())}`);
@@ -399,6 +649,22 @@ async function start() {
   document.getElementById("nav-logs").addEventListener("click", (e) => run(e.currentTarget, showLogs));
   await loadCatalog();
   await run(null, showWebhooks);
+}
+
+// startOrganization is the page of an organization link: its
+// subscriptions, their activity and secrets.
+async function startOrganization() {
+  const who = [`Organization ${claims.org_id}`];
+  if (claims.exp) who.push(`link valid until ${when(new Date(claims.exp * 1000).toISOString())}`);
+  document.getElementById("who").textContent = who.join(" · ");
+  document.querySelector(".top h1").textContent = "Webhook subscriptions";
+  const nav = document.getElementById("nav-webhooks");
+  nav.textContent = "Subscriptions";
+  nav.addEventListener("click", (e) => run(e.currentTarget, showSubscriptions));
+  document.getElementById("nav-logs").hidden = true; // activity is per subscription
+  window.addEventListener("hashchange", () => run(null, showSubscriptions));
+  await loadOrgCatalog();
+  await run(null, showSubscriptions);
 }
 
 start();
