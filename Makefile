@@ -18,7 +18,7 @@ UI_PORT := $(or $(HOOKFLOW_TEMPORAL_UI_PORT),8233)
 BASE := http://localhost:$(HTTP_PORT)
 SERVER_FLAG := $(if $(filter 8080,$(HTTP_PORT)),,--server $(BASE) )
 
-.PHONY: run serve-dev stop services test lint bench build clean docs-check
+.PHONY: run serve-dev stop services test lint bench build clean docs-check prod-up prod-down prod-status test-prod
 
 build: bin/hookflow
 
@@ -79,6 +79,25 @@ test: services
 	go test -race -count=1 -timeout 20m ./...; rc=$$?; \
 	  echo; echo "PostgreSQL and the Temporal dev server are left running (the next make run/test/bench reuses them); \`make stop\` stops them."; \
 	  exit $$rc
+
+# The production shape (issue 22): the Temporal server built from its module
+# (once per machine, into the user's cache) on PostgreSQL of its own, behind
+# mutual TLS, and Hookflow as one api and two worker processes; state under
+# .data/prod. It never touches the dev services of `make run`.
+prod-up: bin/temporal bin/hookflow
+	scripts/prod-stack.sh up
+
+prod-down:
+	scripts/prod-stack.sh down
+
+prod-status:
+	scripts/prod-stack.sh status
+
+# The end-to-end suite on that stack (e2e/prodstack), then the stack stopped,
+# whatever the suite said.
+test-prod: prod-up
+	@eval "$$(scripts/prod-stack.sh env)"; go test -count=1 -timeout 15m -v ./e2e/prodstack/; rc=$$?; \
+	  scripts/prod-stack.sh down; exit $$rc
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
