@@ -36,7 +36,7 @@ temporal_pg_port=${HOOKFLOW_PROD_TEMPORAL_PG_PORT:-5433}
 hookflow_pg_port=${HOOKFLOW_PROD_PG_PORT:-5434}
 # Temporal's ports: the frontend's gRPC is the only one clients use; the
 # others are the services' own and their membership (ringpop) ports.
-frontend_port=${HOOKFLOW_PROD_TEMPORAL_PORT:-7243}
+frontend_port=${HOOKFLOW_PROD_TEMPORAL_PORT:-7263}
 api_port=${HOOKFLOW_PROD_API_PORT:-8091}
 worker_ports=(8092 8093)
 server_name=localhost
@@ -77,7 +77,7 @@ build_server() {
   log "building the Temporal server $server_version into $server_dir (once per machine, several minutes)..."
   local tmp mod
   tmp=$(mktemp -d)
-  mod=$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "go.temporal.io/server@$server_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  mod=$(cd "$tmp" && go mod download -json "go.temporal.io/server@$server_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
   rm -rf "$tmp"
   [ -d "$mod" ] || die "go mod download go.temporal.io/server@$server_version gave no directory"
   mkdir -p "$server_dir"
@@ -191,7 +191,7 @@ setup_schemas() {
 
 # write_server_config writes the server's configuration: persistence and
 # visibility on PostgreSQL (postgres12), every service in one process on
-# ports of its own (frontend 7243; the dev server keeps 7233), the frontend
+# ports of its own (frontend 7263; the dev server keeps 7233, the benchmark's 7243), the frontend
 # behind mutual TLS.
 write_server_config() {
   local conf=$data/temporal-config tls=$data/tls
@@ -301,20 +301,8 @@ dcRedirectionPolicy:
   policy: "noop"
 
 dynamicConfigClient:
-  filepath: "$conf/dynamicconfig.yaml"
+  filepath: "$root/deploy/temporal/dynamicconfig.yaml"
   pollInterval: "10s"
-EOF
-  # The settings Hookflow uses that a 1.29 server has off by default. Eager
-  # start stays off: the api process has no worker to take the task, and
-  # Hookflow only asks for it when one runs in the same process.
-  cat >"$conf/dynamicconfig.yaml" <<'EOF'
-# Written by scripts/prod-stack.sh.
-frontend.enableUpdateWorkflowExecution:
-  - value: true
-frontend.enableExecuteMultiOperation:
-  - value: true
-limit.maxIDLength:
-  - value: 255
 EOF
 }
 

@@ -1,7 +1,10 @@
 package prodstack_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -42,13 +45,18 @@ func TestWorkerKilledMidBurstLosesNoDelivery(t *testing.T) {
 	pid := workerPid(t, 0)
 	t.Cleanup(func() { restartWorkers(t) })
 	events := make(chan string, burst)
+	errs := make(chan error, burst)
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for range burst / 8 {
-				id, _ := publish(t, tn, map[string]any{})
+				id, err := publishEvent(tn)
+				if err != nil {
+					errs <- err
+					return
+				}
 				events <- id
 			}
 		}()
@@ -61,6 +69,10 @@ func TestWorkerKilledMidBurstLosesNoDelivery(t *testing.T) {
 	killedAt := rcv.count()
 	wg.Wait()
 	close(events)
+	close(errs)
+	for err := range errs {
+		t.Fatalf("publish during the burst: %v", err)
+	}
 	published := map[string]bool{}
 	for id := range events {
 		published[id] = true
@@ -89,6 +101,32 @@ func TestWorkerKilledMidBurstLosesNoDelivery(t *testing.T) {
 		t.Errorf("receiver saw %d distinct events, %d were published", len(seen), len(published))
 	}
 	t.Logf("%d events, worker killed after %d requests; %d redelivered (at least once)", want, killedAt, dup)
+}
+
+// publishEvent publishes an event to the tenant's facility from any
+// goroutine and returns its id.
+func publishEvent(tn tenant) (string, error) {
+	body, _ := json.Marshal(map[string]any{"eventType": "shift.created", "facilityId": tn.facility, "data": map[string]any{}})
+	req, err := http.NewRequest(http.MethodPost, prod.apiURL+"/api/v2/events", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+tn.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Data struct {
+			EventID string `json:"eventId"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusAccepted {
+		return "", fmt.Errorf("publish: %d %v", resp.StatusCode, err)
+	}
+	return out.Data.EventID, nil
 }
 
 func workerPid(t *testing.T, i int) int {
