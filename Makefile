@@ -18,7 +18,7 @@ UI_PORT := $(or $(HOOKFLOW_TEMPORAL_UI_PORT),8233)
 BASE := http://localhost:$(HTTP_PORT)
 SERVER_FLAG := $(if $(filter 8080,$(HTTP_PORT)),,--server $(BASE) )
 
-.PHONY: run serve-dev stop services test lint bench build clean docs-check prod-up prod-down prod-status test-prod
+.PHONY: run serve-dev stop services test lint bench build clean docs-check prod-up prod-down prod-status test-prod bench-prod
 
 build: bin/hookflow
 
@@ -118,7 +118,17 @@ BENCH_FLAGS ?=
 bench: services bin/hookflow
 	go test -run '^$$' -bench . -benchmem ./signing ./egress ./storage .
 	cd bench && go build -o ../bin/bench .
-	bin/bench $(BENCH_FLAGS)
+	@# The exports of the prod stack, read only by -stack prod (make prod-up first).
+	eval "$$(scripts/prod-stack.sh env)"; bin/bench $(BENCH_FLAGS)
+
+# The engine floor, the burst and the paced run on the dev server, then on
+# the production-shaped stack (make prod-up), one after the other; the paced
+# rate is PACED_RATE events/s on both (half the slower floor is the fair one).
+PACED_RATE ?= 50
+bench-prod: services prod-up bin/hookflow
+	cd bench && go build -o ../bin/bench .
+	bin/bench -only floor,burst,paced -rate $(PACED_RATE) $(BENCH_FLAGS)
+	eval "$$(scripts/prod-stack.sh env)"; bin/bench -stack prod -only floor,burst,paced -rate $(PACED_RATE) $(BENCH_FLAGS)
 
 # /docs in headless Chromium (installed when missing): the rendered page must
 # show the endpoints and load nothing from elsewhere; writes docs/docs-page.png.

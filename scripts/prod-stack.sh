@@ -323,9 +323,12 @@ server_up() {
   if alive "$server_pid" && server_ready; then log "the Temporal server answers on 127.0.0.1:$frontend_port"; return; fi
   write_server_config
   log "starting the Temporal server $server_version (frontend 127.0.0.1:$frontend_port, mTLS)"
-  (cd "$data" && env GOGC=${HOOKFLOW_PROD_TEMPORAL_GOGC:-200} setsid nohup "$server_bin" \
+  # exec: the pid file holds the server's own pid, and no shell of ours
+  # keeps the caller's stdout open while it runs.
+  (cd "$data" && exec env GOGC=${HOOKFLOW_PROD_TEMPORAL_GOGC:-200} setsid "$server_bin" \
     --root "$data" --config temporal-config --env prod --allow-no-auth start \
-    >"$data/temporal-server.log" 2>&1 </dev/null & echo $! >"$server_pid")
+    >"$data/temporal-server.log" 2>&1 </dev/null) &
+  echo $! >"$server_pid"
   local i
   for i in $(seq 1 240); do
     if server_ready; then return; fi
@@ -388,8 +391,9 @@ start_hookflow() {
   log "starting hookflow $role ($name) on 127.0.0.1:$port"
   local envs=()
   mapfile -t envs < <(hookflow_env)
-  (cd "$root" && env "${envs[@]}" HOOKFLOW_HTTP_ADDR="127.0.0.1:$port" setsid nohup "$hookflow_bin" "$role" \
-    >"$data/$name.log" 2>&1 </dev/null & echo $! >"$pidf")
+  (cd "$root" && exec env "${envs[@]}" HOOKFLOW_HTTP_ADDR="127.0.0.1:$port" setsid "$hookflow_bin" "$role" \
+    >"$data/$name.log" 2>&1 </dev/null) &
+  echo $! >"$pidf"
 }
 
 wait_http() {
