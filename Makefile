@@ -18,7 +18,7 @@ UI_PORT := $(or $(HOOKFLOW_TEMPORAL_UI_PORT),8233)
 BASE := http://localhost:$(HTTP_PORT)
 SERVER_FLAG := $(if $(filter 8080,$(HTTP_PORT)),,--server $(BASE) )
 
-.PHONY: run serve-dev stop services test lint bench build clean docs-check
+.PHONY: run serve-dev stop services test lint bench build clean docs-check prod-up prod-down prod-status test-prod bench-prod
 
 build: bin/hookflow
 
@@ -80,6 +80,25 @@ test: services
 	  echo; echo "PostgreSQL and the Temporal dev server are left running (the next make run/test/bench reuses them); \`make stop\` stops them."; \
 	  exit $$rc
 
+# The production shape (issue 22): the Temporal server built from its module
+# (once per machine, into the user's cache) on PostgreSQL of its own, behind
+# mutual TLS, and Hookflow as one api and two worker processes; state under
+# .data/prod. It never touches the dev services of `make run`.
+prod-up: bin/temporal bin/hookflow
+	scripts/prod-stack.sh up
+
+prod-down:
+	scripts/prod-stack.sh down
+
+prod-status:
+	scripts/prod-stack.sh status
+
+# The end-to-end suite on that stack (e2e/prodstack), then the stack stopped,
+# whatever the suite said.
+test-prod: prod-up
+	@eval "$$(scripts/prod-stack.sh env)"; go test -count=1 -timeout 15m -v ./e2e/prodstack/; rc=$$?; \
+	  scripts/prod-stack.sh down; exit $$rc
+
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
@@ -99,7 +118,17 @@ BENCH_FLAGS ?=
 bench: services bin/hookflow
 	go test -run '^$$' -bench . -benchmem ./signing ./egress ./storage .
 	cd bench && go build -o ../bin/bench .
-	bin/bench $(BENCH_FLAGS)
+	@# The exports of the prod stack, read only by -stack prod (make prod-up first).
+	eval "$$(scripts/prod-stack.sh env)"; bin/bench $(BENCH_FLAGS)
+
+# The engine floor, the burst and the paced run on the dev server, then on
+# the production-shaped stack (make prod-up), one after the other; the paced
+# rate is PACED_RATE events/s on both (half the slower floor is the fair one).
+PACED_RATE ?= 50
+bench-prod: services prod-up bin/hookflow
+	cd bench && go build -o ../bin/bench .
+	bin/bench -only floor,burst,paced -rate $(PACED_RATE) $(BENCH_FLAGS)
+	eval "$$(scripts/prod-stack.sh env)"; bin/bench -stack prod -only floor,burst,paced -rate $(PACED_RATE) $(BENCH_FLAGS)
 
 # /docs in headless Chromium (installed when missing): the rendered page must
 # show the endpoints and load nothing from elsewhere; writes docs/docs-page.png.

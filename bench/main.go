@@ -49,6 +49,9 @@ type benchConfig struct {
 	profileSeconds int
 	noisy          noisyConfig
 	soak           soakConfig
+	// stack is where the scenarios run: dev (a Temporal dev server) or prod
+	// (scripts/prod-stack.sh's server on PostgreSQL behind mTLS).
+	stack string
 }
 
 type runner struct {
@@ -57,9 +60,12 @@ type runner struct {
 	temporalPID int
 	temporalDir string // the benchmark's own dev server's store, "" on a shared one
 	postmaster  int
-	rcv         *receiver
-	temporal    client.Client
-	logger      *slog.Logger
+	// temporalPostmaster is Temporal's own PostgreSQL cluster (-stack prod),
+	// counted with PostgreSQL's CPU and memory.
+	temporalPostmaster int
+	rcv                *receiver
+	temporal           client.Client
+	logger             *slog.Logger
 }
 
 func main() {
@@ -94,6 +100,7 @@ func main() {
 	flag.DurationVar(&cfg.soak.retention, "soak-retention", 2*time.Minute, "HOOKFLOW_LOG_RETENTION during the soak, so that the purge deletes rows while it runs")
 	flag.DurationVar(&cfg.soak.purgeEvery, "soak-purge-every", time.Minute, "how often the soak triggers the retention schedule (what `hookflow purge` does)")
 	flag.StringVar(&cfg.only, "only", "", "comma-separated scenarios to run (floor,burst,scaleout,paced,noisy,fanout,filter,storm,soak,logs,limit); all when empty")
+	flag.StringVar(&cfg.stack, "stack", "dev", "dev: the scenarios on a Temporal dev server; prod: on the stack of `make prod-up` (the Temporal server on PostgreSQL behind mTLS), with the exports of scripts/prod-stack.sh env")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -130,6 +137,24 @@ func run(ctx context.Context, cfg benchConfig) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	stamp := time.Now().UTC().Format("20060102-150405")
 	r := &runner{cfg: cfg, logger: logger, stamp: stamp}
+	var prod *prodStack
+	switch cfg.stack {
+	case "dev":
+	case "prod":
+		var err error
+		if prod, err = loadProdStack(); err != nil {
+			return err
+		}
+		cfg.fresh, cfg.temporal, cfg.databaseURL = false, prod.temporal, prod.databaseURL
+		r.temporalPID, r.temporalPostmaster = prod.serverPID, prod.temporalPostmaster(ctx)
+		r.cfg = cfg
+	default:
+		return fmt.Errorf("-stack %q: want dev or prod", cfg.stack)
+	}
+	connection := client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}
+	if prod != nil {
+		connection.TLS = prod.tls
+	}
 	if cfg.fresh {
 		dir, err := filepath.Abs(filepath.Join(cfg.out, stamp+"-temporal"))
 		if err != nil {
@@ -146,7 +171,7 @@ func run(ctx context.Context, cfg benchConfig) error {
 	// The floor's worker runs on this client: uncompressed, as Hookflow's is
 	// by default (HOOKFLOW_TEMPORAL_GZIP).
 	tc, err := client.DialContext(ctx, client.Options{HostPort: cfg.temporal, Logger: sdklog.NewStructuredLogger(logger),
-		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}})
+		ConnectionOptions: connection})
 	if err != nil {
 		return fmt.Errorf("connect to Temporal: %w", err)
 	}
@@ -169,12 +194,18 @@ func run(ctx context.Context, cfg benchConfig) error {
 	}
 	sc := stackConfig{binary: cfg.binary, baseURL: cfg.databaseURL, temporal: cfg.temporal, retrySchedule: "5s,5m,30m,2h,5h,10h,10h", logDir: logDir, http: newHTTPClient(), keepData: cfg.keepData, ports: pp,
 		profile: cfg.profileSeconds > 0}
+	if prod != nil {
+		sc.env = append(sc.env, prod.env...)
+	}
 	if admin, err := adminURL(cfg.databaseURL); err == nil {
 		r.postmaster = findPostmaster(ctx, admin)
 	}
 
 	var results []*result
 	version := temporalVersion(ctx, cfg.temporalBin)
+	if prod != nil {
+		version = "Temporal server v1.29.1 (scripts/prod-stack.sh: PostgreSQL, mTLS)"
+	}
 	scenario := func(st step) error {
 		if !cfg.wants(st.name) {
 			return nil

@@ -161,6 +161,17 @@ type procs struct {
 	hookflow   []int
 	temporal   int // 0: every process named temporal
 	postmaster int // 0: every process named postgres
+	// temporalPostmaster is a second cluster, Temporal's own (-stack prod), 0: none.
+	temporalPostmaster int
+}
+
+// postgresPIDs are the processes of the watched clusters.
+func (p procs) postgresPIDs() []int {
+	pids := clusterPIDs(p.postmaster)
+	if p.temporalPostmaster > 0 && p.postmaster > 0 {
+		pids = append(pids, clusterPIDs(p.temporalPostmaster)...)
+	}
+	return pids
 }
 
 func (p procs) temporalPIDs() []int {
@@ -174,7 +185,7 @@ func sampleCPU(p procs) cpuSample {
 	return cpuSample{
 		hookflow: cpuSecondsOf(p.hookflow),
 		temporal: cpuSecondsOf(p.temporalPIDs()),
-		postgres: cpuSecondsOf(clusterPIDs(p.postmaster)),
+		postgres: cpuSecondsOf(p.postgresPIDs()),
 		bench:    cpuSecondsOf([]int{os.Getpid()}),
 		machine:  machineBusySeconds(),
 	}
@@ -185,7 +196,7 @@ func sampleCPU(p procs) cpuSample {
 type memSample struct{ hookflow, temporal, postgres float64 }
 
 func sampleMemory(p procs) memSample {
-	return memSample{hookflow: rssBytes(p.hookflow), temporal: rssBytes(p.temporalPIDs()), postgres: pssBytes(clusterPIDs(p.postmaster))}
+	return memSample{hookflow: rssBytes(p.hookflow), temporal: rssBytes(p.temporalPIDs()), postgres: pssBytes(p.postgresPIDs())}
 }
 
 func (a cpuSample) since(b cpuSample) cpuSample {

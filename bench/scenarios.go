@@ -327,7 +327,7 @@ func (r *runner) historyLength(ctx context.Context, ids []string) float64 {
 }
 
 func (r *runner) procs(s *stack) procs {
-	p := procs{temporal: r.temporalPID, postmaster: r.postmaster}
+	p := procs{temporal: r.temporalPID, postmaster: r.postmaster, temporalPostmaster: r.temporalPostmaster}
 	if s != nil {
 		p.hookflow = s.pids()
 	}

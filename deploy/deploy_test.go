@@ -281,3 +281,31 @@ func TestComposeKeepsConsolesOnLoopback(t *testing.T) {
 		}
 	}
 }
+
+// The compose file and scripts/prod-stack.sh (make prod-up, the stack the
+// production suite runs on) are one description: the same server version,
+// the same dynamic config.
+func TestComposeAndProdStackRunTheSameTemporal(t *testing.T) {
+	var compose composeFile
+	readYAML(t, "../docker-compose.yml", &compose)
+	script, err := os.ReadFile("../scripts/prod-stack.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^server_version=v(\S+)$`).FindSubmatch(script)
+	if m == nil {
+		t.Fatal("scripts/prod-stack.sh sets no server_version")
+	}
+	temporal := compose.Services["temporal"]
+	if want := "temporalio/auto-setup:" + string(m[1]); temporal.Image != want {
+		t.Errorf("compose runs %s, prod-stack.sh builds v%s", temporal.Image, m[1])
+	}
+	if temporal.Environment["DB"] != "postgres12" || !strings.Contains(string(script), `pluginName: "postgres12"`) {
+		t.Errorf("compose DB %v; both must use the postgres12 plugin", temporal.Environment["DB"])
+	}
+	if !slices.Contains(temporal.Volumes, "./deploy/temporal:/etc/temporal/hookflow:ro") ||
+		temporal.Environment["DYNAMIC_CONFIG_FILE_PATH"] != "/etc/temporal/hookflow/dynamicconfig.yaml" ||
+		!strings.Contains(string(script), "deploy/temporal/dynamicconfig.yaml") {
+		t.Error("compose and prod-stack.sh must both read deploy/temporal/dynamicconfig.yaml")
+	}
+}
