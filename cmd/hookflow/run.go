@@ -106,18 +106,23 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 			return err
 		}
 		guard := egressGuard(cfg, logger)
+		// The worker's dispatcher never starts eagerly: the workflows it
+		// starts (operational events, recoveries) go through the task queue.
+		workerDispatch := newDispatcher(stores, tc, cfg, false, logger)
 		w := worker.New(tc, worker.Options{TaskQueue: cfg.TaskQueue}, worker.Activities{
 			Delivery: activities.New(stores.Deliveries, m.CountAttempts(egress.NewClient(guard, cfg.DeliveryTimeout, hookflow.UserAgent(), logger)), logger,
 				// A half-open probe holds its endpoint for an attempt's
 				// longest (see workflows.inlineMargin) and a margin.
 				activities.WithEndpointPolicy(cfg.Endpoint, cfg.DeliveryTimeout+attemptOverhead+time.Minute),
-				// The endpoint watcher (publishing operational events, waking
-				// waiting deliveries) goes here: activities.WithEndpointWatcher.
-				// Without one, the outbox sweep publishes and paused
-				// deliveries come back at their next probe.
+				// A state change publishes its operational event and wakes
+				// the endpoint's waiting deliveries at once; the outbox sweep
+				// catches what a crash leaves.
+				activities.WithEndpointWatcher(workerDispatch),
 			),
-			Retention: activities.NewRetention(stores.Retention),
-			Recover:   newDispatcher(stores, tc, cfg, false, logger).RecoverStranded,
+			Retention:            activities.NewRetention(stores.Retention),
+			Recover:              workerDispatch.RecoverStranded,
+			RecoverEndpointBatch: workerDispatch.RecoverEndpointBatch,
+			FailEndpointRecovery: workerDispatch.FailEndpointRecovery,
 		})
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
@@ -149,7 +154,7 @@ func run(ctx context.Context, cfg config.Config, r roles, logger *slog.Logger) e
 		Stores: api.Stores{
 			Webhooks: stores.Webhooks, Deliveries: stores.Deliveries, Logs: stores.Logs, Catalog: stores.Catalog,
 			SamplePayloads: stores.SamplePayloads, Subscriptions: stores.Subscriptions, Secrets: stores.Secrets, Activity: stores.Activity,
-			Processors: stores.Deliveries,
+			Processors: stores.Deliveries, Endpoints: stores.Endpoints, Recoveries: stores.Recoveries,
 		},
 		Dispatcher: m.CountPublishes(dispatcher),
 		Metrics:    m,
@@ -168,7 +173,8 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, what string, lo
 }
 
 func newDispatcher(stores storage.Stores, tc client.Client, cfg config.Config, eager bool, logger *slog.Logger) *dispatch.Dispatcher {
-	return dispatch.New(dispatch.Stores{Catalog: stores.Catalog, Events: stores.Events, Deliveries: stores.Deliveries, Activity: stores.Activity}, tc, dispatch.Options{
+	return dispatch.New(dispatch.Stores{Catalog: stores.Catalog, Events: stores.Events, Deliveries: stores.Deliveries, Activity: stores.Activity,
+		EndpointChanges: stores.EndpointChanges, Recoveries: stores.Recoveries}, tc, dispatch.Options{
 		TaskQueue:      cfg.TaskQueue,
 		RetrySchedule:  cfg.RetrySchedule,
 		AttemptTimeout: cfg.DeliveryTimeout + attemptOverhead,
