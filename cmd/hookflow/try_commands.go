@@ -155,7 +155,8 @@ func eventsCommand() *cobra.Command {
 		Short: "List the event types in use, each with the webhook kind that subscribes to it",
 		Long: "List the event types in use (active, not archived), each with the webhook kind whose\n" +
 			"--events accepts it: facility, user, or organization only (organization subscriptions\n" +
-			"accept every event type).",
+			"accept every event type); any-by-name for operational events, which a webhook receives\n" +
+			"about its own client's endpoints only when it names them.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := newAPIClient(server, auth.Principal{ClientID: "hookflow-cli", Roles: []auth.Role{auth.RoleIntegrator}}, cmd.OutOrStdout())
@@ -201,6 +202,9 @@ func liveCatalog(ctx context.Context, c apiClient) ([]catalogEntry, error) {
 	for _, k := range []hookflow.WebhookKind{hookflow.KindFacility, hookflow.KindUser} {
 		kinds[hookflow.CategoryForKind(k)] = string(k)
 	}
+	// Operational events reach any webhook of the endpoint's own tenant
+	// that names them (never through all).
+	kinds[hookflow.OperationalCategory] = "any-by-name"
 	categories, err := listAll(ctx, c, "/api/webhook-categories")
 	if err != nil {
 		return nil, err

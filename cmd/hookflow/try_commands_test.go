@@ -21,13 +21,14 @@ func TestEventsListShowsEachEventTypeWithItsKind(t *testing.T) {
 	for code, kind := range map[string]string{
 		"shift.created":              "facility",
 		"facility.creation.accepted": "user",
+		"endpoint.disabled":          "any-by-name",
 	} {
 		if kinds[code] != kind {
 			t.Errorf("%s listed with kind %q, want %q:\n%s", code, kinds[code], kind, out)
 		}
 	}
-	if len(kinds) != 14 {
-		t.Errorf("%d event types listed, want the 14 of the seeded catalog:\n%s", len(kinds), out)
+	if len(kinds) != 18 {
+		t.Errorf("%d event types listed, want the 14 of the seeded catalog and the 4 operational ones:\n%s", len(kinds), out)
 	}
 }
 
