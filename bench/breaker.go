@@ -6,6 +6,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	enumspb "go.temporal.io/api/enums/v1"
+	"golang.org/x/sync/errgroup"
 )
 
 const (
@@ -55,6 +59,9 @@ type breakerFigures struct {
 	// HealthyByStatus and DeadByStatus count deliveries by status at the end.
 	HealthyByStatus map[string]int `json:"healthyByStatus"`
 	DeadByStatus    map[string]int `json:"deadByStatus"`
+	// DeadWaiting counts the dead deliveries not yet failed whose workflow
+	// is still running: paused or in backoff, not dropped.
+	DeadWaiting int `json:"deadWaiting"`
 	// Circuit is the dead endpoint's state at the end ("" without a row).
 	Circuit string `json:"circuit,omitempty"`
 }
@@ -149,14 +156,10 @@ func (r *runner) breakerRun(ctx context.Context, s *stack, on bool) (*result, er
 		fig.CPUMsPerHealthy = round2((cpu.hookflow + cpu.temporal + cpu.postgres) * 1000 / float64(fig.HealthyDelivered))
 	}
 	// Lost: a healthy delivery that did not succeed, or an event to the dead
-	// endpoint without a delivery (dropped rather than paused or failed).
-	dead := 0
-	for _, c := range fig.DeadByStatus {
-		dead += c
-	}
-	res.Lost = healthy - fig.HealthyDelivered + fig.DeadPublished - dead
-	res.Notes = fmt.Sprintf("%d events at %.0f/s, one in %d to the dead endpoint; retry schedule %s; breaker %s; measured over %s (publishing + %s); dead deliveries by status %v, circuit %q",
-		n, cfg.rate, breakerHealthy+1, breakerSchedule, fig.Breaker, elapsed.Round(time.Second), cfg.settle, fig.DeadByStatus, fig.Circuit)
+	// endpoint that neither failed nor waits in a running workflow.
+	res.Lost = healthy - fig.HealthyDelivered + fig.DeadPublished - fig.DeadByStatus["failed"] - fig.DeadWaiting
+	res.Notes = fmt.Sprintf("%d events at %.0f/s, one in %d to the dead endpoint; retry schedule %s; breaker %s; measured over %s (publishing + %s); dead deliveries by status %v (%d of them waiting in a running workflow), circuit %q",
+		n, cfg.rate, breakerHealthy+1, breakerSchedule, fig.Breaker, elapsed.Round(time.Second), cfg.settle, fig.DeadByStatus, fig.DeadWaiting, fig.Circuit)
 	if k := republished.Load(); k > 0 {
 		res.Notes += fmt.Sprintf("; %d publishes answered 503 and were sent again with the same id", k)
 	}
@@ -216,10 +219,44 @@ func (r *runner) breakerCounts(ctx context.Context, s *stack, fig *breakerFigure
 		return err
 	}
 	fig.HealthyDelivered = fig.HealthyByStatus["succeeded"]
+	if fig.DeadWaiting, err = r.deadWaiting(ctx, s, dead); err != nil {
+		return err
+	}
 	// No row: the endpoint never failed (or the circuit is off and the row
 	// is still written; either way the state is what the API shows).
 	_ = s.pool.QueryRow(ctx, `SELECT h.state FROM endpoint_health h JOIN webhooks w ON w.id = h.webhook_id WHERE `+dead).Scan(&fig.Circuit)
 	return nil
+}
+
+// deadWaiting counts the dead endpoint's unfinished deliveries whose
+// workflow is running (a status without a workflow would be a dropped one).
+func (r *runner) deadWaiting(ctx context.Context, s *stack, dead string) (int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT d.id::text FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+		WHERE `+dead+` AND d.status IN ('pending', 'retrying')`)
+	if err != nil {
+		return 0, fmt.Errorf("list waiting deliveries: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, err
+	}
+	var running atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for _, id := range ids {
+		g.Go(func() error {
+			d, err := r.temporal.DescribeWorkflowExecution(gctx, "delivery-"+id, "")
+			if err != nil {
+				return fmt.Errorf("describe delivery-%s: %w", id, err)
+			}
+			if d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+				running.Add(1)
+			}
+			return nil
+		})
+	}
+	err = g.Wait()
+	return int(running.Load()), err
 }
 
 // breakerRatios are the run with the breaker over the run without, nil
@@ -253,16 +290,16 @@ func breakerRatios(results []*result) map[string]float64 {
 // breakerMarkdown is the breaker runs side by side, and their ratios.
 func breakerMarkdown(b *strings.Builder, results []*result, ratios map[string]float64) {
 	b.WriteString("\nDead endpoint, breaker off (a) and on (b):\n\n")
-	b.WriteString("| run | healthy delivered | dead events | dead attempts | dead requests | attempts/healthy delivery | CPU ms/healthy delivery (hookflow+temporal+postgres) | hookflow, temporal, postgres ms | p50 ms | p99 ms | healthy by status | dead by status | circuit |\n")
-	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	b.WriteString("| run | healthy delivered | dead events | dead attempts | dead requests | attempts/healthy delivery | CPU ms/healthy delivery (hookflow+temporal+postgres) | hookflow, temporal, postgres ms | p50 ms | p99 ms | healthy by status | dead by status | dead waiting (running workflow) | circuit |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range results {
 		f := r.Breaker
 		if f == nil {
 			continue
 		}
-		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %.2f | %.2f | %.2f, %.2f, %.2f | %.1f | %.1f | %v | %v | %s |\n", f.Breaker, f.HealthyDelivered, f.DeadPublished,
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %.2f | %.2f | %.2f, %.2f, %.2f | %.1f | %.1f | %v | %v | %d | %s |\n", f.Breaker, f.HealthyDelivered, f.DeadPublished,
 			f.DeadAttempts, f.DeadRequests, f.AttemptsPerHealthy, f.CPUMsPerHealthy, r.CPUSecPer1000["hookflow"], r.CPUSecPer1000["temporal"], r.CPUSecPer1000["postgres"],
-			r.LatencyMs["p50"], r.LatencyMs["p99"], f.HealthyByStatus, f.DeadByStatus, f.Circuit)
+			r.LatencyMs["p50"], r.LatencyMs["p99"], f.HealthyByStatus, f.DeadByStatus, f.DeadWaiting, f.Circuit)
 	}
 	if ratios != nil {
 		fmt.Fprintf(b, "\n(b)/(a): dead attempts %.3f, attempts per healthy delivery %.3f, CPU per healthy delivery %.3f (hookflow %.3f, temporal %.3f, postgres %.3f), p50 %.3f, p99 %.3f.\n",
