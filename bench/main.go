@@ -48,6 +48,7 @@ type benchConfig struct {
 	// the bursts.
 	profileSeconds int
 	noisy          noisyConfig
+	breaker        breakerConfig
 	soak           soakConfig
 	// stack is where the scenarios run: dev (a Temporal dev server) or prod
 	// (scripts/prod-stack.sh's server on PostgreSQL behind mTLS).
@@ -95,11 +96,15 @@ func main() {
 	flag.Float64Var(&cfg.noisy.rate, "noisy-rate", 100, "events per second in the noisy-neighbour runs")
 	flag.DurationVar(&cfg.noisy.duration, "noisy-duration", 60*time.Second, "length of each noisy-neighbour run")
 	flag.DurationVar(&cfg.noisy.deliveryTimeout, "noisy-delivery-timeout", 0, "HOOKFLOW_DELIVERY_TIMEOUT of the noisy-neighbour runs; the product's default (15s) when 0")
+	flag.Float64Var(&cfg.breaker.rate, "breaker-rate", 20, "events per second in each breaker run (one in five to the dead endpoint)")
+	flag.DurationVar(&cfg.breaker.duration, "breaker-duration", 30*time.Second, "publishing time of each breaker run")
+	flag.DurationVar(&cfg.breaker.settle, "breaker-settle", 20*time.Second, "how long each breaker run keeps measuring after the last publish (at least the retry schedule's 9s)")
+	flag.DurationVar(&cfg.breaker.cooldown, "breaker-cooldown", 5*time.Second, "HOOKFLOW_CIRCUIT_COOLDOWN of the run with the breaker on")
 	flag.Float64Var(&cfg.soak.rate, "soak-rate", 100, "events per second in the soak")
 	flag.DurationVar(&cfg.soak.duration, "soak-duration", 10*time.Minute, "length of the soak")
 	flag.DurationVar(&cfg.soak.retention, "soak-retention", 2*time.Minute, "HOOKFLOW_LOG_RETENTION during the soak, so that the purge deletes rows while it runs")
 	flag.DurationVar(&cfg.soak.purgeEvery, "soak-purge-every", time.Minute, "how often the soak triggers the retention schedule (what `hookflow purge` does)")
-	flag.StringVar(&cfg.only, "only", "", "comma-separated scenarios to run (floor,burst,scaleout,paced,noisy,fanout,filter,storm,soak,logs,limit); all when empty")
+	flag.StringVar(&cfg.only, "only", "", "comma-separated scenarios to run (floor,burst,scaleout,paced,noisy,breaker,fanout,filter,storm,soak,logs,limit); all when empty")
 	flag.StringVar(&cfg.stack, "stack", "dev", "dev: the scenarios on a Temporal dev server; prod: on the stack of `make prod-up` (the Temporal server on PostgreSQL behind mTLS), with the exports of scripts/prod-stack.sh env")
 	flag.Parse()
 
@@ -277,6 +282,8 @@ func (r *runner) steps(ctx context.Context) []step {
 		{"paced", plain, func(s *stack) (*result, error) { return r.paced(ctx, s) }},
 		{"noisy", noisy, func(s *stack) (*result, error) { return r.noisyNeighbour(ctx, s, false) }},
 		{"noisy", noisy, func(s *stack) (*result, error) { return r.noisyNeighbour(ctx, s, true) }},
+		{"breaker", r.breakerStack(false), func(s *stack) (*result, error) { return r.breakerRun(ctx, s, false) }},
+		{"breaker", r.breakerStack(true), func(s *stack) (*result, error) { return r.breakerRun(ctx, s, true) }},
 		{"fanout", plain, func(s *stack) (*result, error) { return r.fanOut(ctx, s, "fan-out 1x100", 100, 1) }},
 		{"fanout", plain, func(s *stack) (*result, error) { return r.fanOut(ctx, s, "fan-out 200x10", 10, 200) }},
 		{"filter", plain, func(s *stack) (*result, error) { return r.fanOut(ctx, s, "fan-out 200x10", 10, 200) }},

@@ -11,14 +11,17 @@ import (
 
 // receiver answers deliveries and remembers when each first arrived. Paths
 // under /hang/ hold every request until the sender gives up, paths under
-// /fail/ answer 500: the bad webhooks of the noisy-neighbour run.
+// /fail/ answer 500: the bad webhooks of the noisy-neighbour run. Paths
+// under /dead/ answer 503 without Retry-After: the dead endpoint of the
+// breaker run, a plain breaker failure (a Retry-After would open the circuit
+// at once and measure that instead).
 type receiver struct {
 	srv      *http.Server
 	url      string
 	mu       sync.Mutex
 	first    map[string]time.Time // webhook-id + path -> first receipt
 	requests int
-	bad      int       // requests to /hang/ and /fail/
+	bad      int       // requests to /hang/, /fail/ and /dead/
 	failTill time.Time // answer 500 until then (retry storm)
 	notify   chan struct{}
 }
@@ -50,6 +53,10 @@ func (r *receiver) handle(w http.ResponseWriter, req *http.Request) {
 	case strings.HasPrefix(req.URL.Path, "/fail/"):
 		r.countBad()
 		w.WriteHeader(http.StatusInternalServerError)
+		return
+	case strings.HasPrefix(req.URL.Path, "/dead/"):
+		r.countBad()
+		w.WriteHeader(http.StatusServiceUnavailable)
 		return
 	}
 	now := time.Now()

@@ -38,6 +38,9 @@ type report struct {
 	// NoisyP99Ratio is the healthy webhooks' p99 beside two bad ones over
 	// the same run with none (target at most 1.5).
 	NoisyP99Ratio float64 `json:"noisyNeighbourP99Ratio,omitempty"`
+	// BreakerOnToOff is the dead-endpoint run with the circuit breaker over
+	// the one without: attempts, CPU per healthy delivery, latency.
+	BreakerOnToOff map[string]float64 `json:"breakerOnToOff,omitempty"`
 }
 
 func machine() string {
@@ -81,6 +84,7 @@ func writeReport(cfg benchConfig, stamp, temporal string, results []*result, fin
 	rep.BurstToSplitFloor = ratio(burst, splitFloor)
 	rep.ScaleOutToFloor = ratio(scaleOut, floor)
 	rep.NoisyP99Ratio = ratio(noisy, noisyBase)
+	rep.BreakerOnToOff = breakerRatios(results)
 	base := filepath.Join(cfg.out, stamp)
 	js, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
@@ -142,6 +146,12 @@ func markdown(rep report) string {
 	}
 	if rep.NoisyP99Ratio > 0 {
 		fmt.Fprintf(&b, "Healthy webhooks' p99 beside two bad ones is %.2fx their p99 without (target at most 1.5x).\n", rep.NoisyP99Ratio)
+	}
+	for _, r := range rep.Results {
+		if r.Breaker != nil {
+			breakerMarkdown(&b, rep.Results, rep.BreakerOnToOff)
+			break
+		}
 	}
 	for _, r := range rep.Results {
 		if r.Soak != nil {

@@ -29,6 +29,7 @@ type result struct {
 	Lost             int                `json:"lost"`
 	Notes            string             `json:"notes,omitempty"`
 	Soak             *soakFigures       `json:"soak,omitempty"`
+	Breaker          *breakerFigures    `json:"breaker,omitempty"`
 	latencies        []time.Duration
 }
 

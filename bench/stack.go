@@ -155,7 +155,8 @@ func startStack(ctx context.Context, c stackConfig, name string) (*stack, error)
 }
 
 func startProcess(c stackConfig, env []string, addr, logName, role string) (*exec.Cmd, error) {
-	logFile, err := os.Create(filepath.Join(c.logDir, logName))
+	// Appended to: two runs of one scenario (noisy, breaker) share a name.
+	logFile, err := os.OpenFile(filepath.Join(c.logDir, logName), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
