@@ -75,7 +75,7 @@ func TestPortalInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", scriptPath)
 	cmd.Env = append(os.Environ(),
@@ -108,6 +108,22 @@ func TestPortalInABrowser(t *testing.T) {
 			s.publish(tn, map[string]any{"eventType": "shift.created", "facilityId": tn.facilities[0], "data": map[string]any{"shiftId": "s-portal"}})
 			if _, err := io.WriteString(stdin, "published\n"); err != nil {
 				t.Fatal(err)
+			}
+		}
+		// What the page did to the endpoint's health is what the API says.
+		if line == "disabled" || line == "rate-limit-saved" {
+			hooks := s.do(http.MethodGet, "/api/v2/public/webhooks/facility", tn.token, nil)
+			items, _ := hooks.body["data"].([]any)
+			if len(items) != 1 {
+				t.Fatalf("the client's webhooks: %s", hooks.raw)
+			}
+			hook := items[0].(map[string]any)
+			health := s.do(http.MethodGet, "/api/v2/public/webhooks/facility/"+hook["id"].(string)+"/health", tn.token, nil).data()
+			if line == "disabled" && (health["state"] != "disabled" || health["disabledReason"] != "receiver under maintenance") {
+				t.Errorf("after the page's disable the health is %v", health)
+			}
+			if line == "rate-limit-saved" && (hook["rateLimit"] != float64(5) || health["state"] != "closed") {
+				t.Errorf("after the page's enable and edit the webhook is %v, its health %v", hook, health)
 			}
 		}
 		if line == "organization-subscription-created" {

@@ -172,6 +172,59 @@ try {
   if (!(await text()).includes("Delivery of shift.cancelled")) throw new Error(`the test event's delivery is not shown:\n${await text()}`);
   await page.screenshot({ path: join(shots, "portal-test-event.png"), fullPage: true });
   step("test-event-delivered");
+
+  // Endpoint health: the badge in the list says the state in words.
+  await page.click("#nav-webhooks");
+  await page.waitForSelector("#webhook-list article.webhook .badge.state-closed");
+  const badgeText = await page.$eval("#webhook-list article.webhook .badge", (el) => el.textContent);
+  if (!badgeText.includes("Healthy")) throw new Error(`the health badge reads ${JSON.stringify(badgeText)}`);
+  // The Health view: state and the last hour's attempts (the 500, the
+  // page's retry and its test event).
+  await page.click("#webhook-list article.webhook button.health");
+  await page.waitForSelector("#health-facts");
+  const hourRow = await page.$eval("#health-stats tbody tr:first-child", (tr) =>
+    Object.fromEntries([...tr.cells].map((td) => [td.dataset.label, td.textContent])));
+  if (hourRow.Attempts !== "3" || hourRow["5xx"] !== "1" || hourRow["2xx"] !== "2" || hourRow["Success rate"] !== "66.7 %") {
+    throw new Error(`the last hour's stats read ${JSON.stringify(hourRow)}`);
+  }
+  if (!(await page.$eval("#health-state", (el) => el.textContent)).includes("circuit closed")) throw new Error(`the state is not shown:\n${await text()}`);
+  step(`health-shown: ${JSON.stringify(hourRow)}`);
+  // Disable, with a reason, in two presses.
+  await page.type("#disable-reason", "receiver under maintenance");
+  await page.click("#disable");
+  await page.waitForFunction(() => document.querySelector("#disable")?.textContent.includes("again"));
+  await page.click("#disable");
+  await page.waitForSelector("#health-reason");
+  await waitText("Endpoint disabled");
+  const disabledFacts = await page.$eval("#health-facts", (el) => el.innerText);
+  if (!disabledFacts.includes("Disabled") || !disabledFacts.includes("receiver under maintenance")) throw new Error(`the disabled state is not shown:\n${disabledFacts}`);
+  if (!(await page.$eval("#health-changes", (el) => el.innerText)).includes("receiver under maintenance")) throw new Error("the disable is not listed among the changes");
+  step("disabled");
+  // Enable and recover since yesterday: the recovery runs to completed.
+  await page.click("#enable-recover");
+  await page.click("#enable");
+  await page.waitForSelector("#recovery-state");
+  await page.waitForFunction(() => document.querySelector("#recovery-state")?.textContent === "completed", { timeout: 20000 });
+  await waitText("Recovery completed");
+  const recovered = await page.$eval("#recovery-facts", (el) => el.innerText);
+  if (!(await page.$eval("#health-state", (el) => el.textContent)).includes("circuit closed")) throw new Error(`enabled, the state is not closed:\n${await text()}`);
+  if (!(await page.$eval("#health-changes", (el) => el.innerText)).includes("Enabled")) throw new Error("the enable is not listed among the changes");
+  await page.screenshot({ path: join(shots, "portal-health.png"), fullPage: true });
+  step(`recovered: ${recovered.replace(/\s+/g, " ")}`);
+  // A rate limit set in the form is saved, shown in the list and the health.
+  await page.click("#nav-webhooks");
+  await page.waitForSelector("#webhook-list article.webhook button.edit");
+  await page.click("#webhook-list article.webhook button.edit");
+  await page.waitForSelector("#wh-rate");
+  await page.type("#wh-rate", "5");
+  await page.click("#webhook-form button[type=submit]");
+  await waitText("Endpoint saved");
+  if (!(await page.$eval("#webhook-list", (el) => el.innerText)).includes("rate limit 5/s")) throw new Error(`the rate limit is not shown:\n${await text()}`);
+  await page.click("#webhook-list article.webhook button.health");
+  await page.waitForSelector("#health-facts");
+  if (!(await page.$eval("#health-facts", (el) => el.innerText)).includes("5 deliveries a second")) throw new Error("the health does not show the rate limit");
+  step("rate-limit-saved");
+
   await page.click("#nav-webhooks");
   await page.waitForSelector("#webhook-list");
   const body = await text();
