@@ -7,8 +7,10 @@
 // Environment: PORTAL_URL (a portal link), CHROMIUM, SCREENSHOTS (a
 // directory), RECEIVER_URL (answers 500, then 200), FACILITY, HIDDEN_TEXTS
 // (newline-separated texts of another client the page must never show).
-// Protocol: prints one line per step; after "webhook-created" it waits for
-// a line on stdin ("published") from the Go test.
+// Protocol: prints one line per step; after "webhook-created",
+// "test-event-delivered" and "organization-subscription-created" it waits
+// for "published" on stdin from the Go test (which publishes), after
+// "disabled" for "checked" (the Go test saw the waiting delivery end).
 import puppeteer from "puppeteer-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -220,6 +222,10 @@ try {
   if (!(await page.$eval("#health-state", (el) => el.textContent)).includes("circuit closed")) throw new Error(`enabled, the state is not closed:\n${await text()}`);
   if (!(await page.$eval("#health-changes", (el) => el.innerText)).includes("Enabled")) throw new Error("the enable is not listed among the changes");
   await page.screenshot({ path: join(shots, "portal-health.png"), fullPage: true });
+  await page.setViewport({ width: 375, height: 800 });
+  const healthOverflow = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (healthOverflow > 375) throw new Error(`at 375 px the Health view is ${healthOverflow} px wide`);
+  await page.setViewport({ width: 1280, height: 900 });
   step(`recovered: ${recovered.replace(/\s+/g, " ")}`);
   // A rate limit set in the form is saved, shown in the list and the health.
   await page.click("#nav-webhooks");
@@ -273,9 +279,19 @@ try {
   await page.click("#subscription-list article.subscription button.edit");
   await page.waitForSelector('#sub-events input[value="shift.cancelled"]');
   await page.click('#sub-events input[value="shift.cancelled"]');
+  await page.type("#sub-rate", "3");
   await page.click("#subscription-form button[type=submit]");
   await waitText("Subscription saved");
-  if (!(await page.$eval("#subscription-list", (el) => el.innerText)).includes("shift.cancelled")) throw new Error(`the subscription's edit did not save:\n${await text()}`);
+  const savedSub = await page.$eval("#subscription-list", (el) => el.innerText);
+  if (!savedSub.includes("shift.cancelled") || !savedSub.includes("rate limit 3/s")) throw new Error(`the subscription's edit did not save:\n${await text()}`);
+  // Its health: the badge, and the Health view of a subscription.
+  await page.waitForSelector("#subscription-list article.subscription .badge.state-closed");
+  await page.click("#subscription-list article.subscription button.health");
+  await page.waitForSelector("#health-state");
+  const subFacts = await page.$eval("#health-facts", (el) => el.innerText);
+  if (!subFacts.includes("circuit closed") || !subFacts.includes("3 deliveries a second")) throw new Error(`the subscription's health reads:\n${subFacts}`);
+  await page.click("#nav-webhooks");
+  await page.waitForSelector("#subscription-list article.subscription button.lifecycle");
   await page.click("#subscription-list article.subscription button.lifecycle");
   await waitText("Subscription archived");
   if (!(await page.$("#archived-list article.subscription button.lifecycle"))) throw new Error(`the archived subscription is not offered for restoring:\n${await text()}`);
