@@ -132,7 +132,7 @@ func TestPortalLinkIs501WithAPublicKey(t *testing.T) {
 
 func TestPortalPageIsServedWithAStrictPolicy(t *testing.T) {
 	h := newHarness(t)
-	for path, ctype := range map[string]string{"/portal": "text/html", "/portal/portal.js": "text/javascript", "/portal/portal.css": "text/css"} {
+	for path, ctype := range map[string]string{"/portal": "text/html", "/portal/portal.js": "text/javascript", "/portal/health.js": "text/javascript", "/portal/portal.css": "text/css"} {
 		resp, err := http.Get(h.url + path)
 		if err != nil {
 			t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 // reads a portal link's token from the URL fragment and calls the public
 // API with it, so every rule of the API holds for it.
 
-//go:embed portal/index.html portal/portal.js portal/portal.css
+//go:embed portal/index.html portal/portal.js portal/health.js portal/portal.css
 var portalAssets embed.FS
 
 // portalPath is where the page is served; portal links point at it.
@@ -25,7 +25,7 @@ const portalPath = "/portal"
 const PortalPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// routePortal serves the page and its two assets.
+// routePortal serves the page and its assets.
 func (s *Server) routePortal() {
 	asset := func(name, contentType string) gin.HandlerFunc {
 		body, err := portalAssets.ReadFile("portal/" + name)
@@ -44,5 +44,6 @@ func (s *Server) routePortal() {
 	}
 	s.get(portalPath, asset("index.html", "text/html; charset=utf-8"))
 	s.get(portalPath+"/portal.js", asset("portal.js", "text/javascript; charset=utf-8"))
+	s.get(portalPath+"/health.js", asset("health.js", "text/javascript; charset=utf-8"))
 	s.get(portalPath+"/portal.css", asset("portal.css", "text/css; charset=utf-8"))
 }

@@ -30,7 +30,10 @@ const puppeteerVersion = "24.43.1"
 func TestPortalInABrowser(t *testing.T) {
 	chromium, tools := browserTools(t)
 	s := newStack(t, stackOptions{guard: openGuard, schedule: []time.Duration{time.Hour}})
-	rcv := newReceiver(t, http.StatusInternalServerError, http.StatusOK)
+	// The first event fails once, the page retries it, its test event
+	// succeeds, the second event fails and waits: the page disables the
+	// endpoint, then enables it and recovers that delivery.
+	rcv := newReceiver(t, http.StatusInternalServerError, http.StatusOK, http.StatusOK, http.StatusInternalServerError, http.StatusOK)
 	tn := newTenant(t)
 
 	// Another client's webhook, which the portal must not show.
@@ -75,7 +78,7 @@ func TestPortalInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", scriptPath)
 	cmd.Env = append(os.Environ(),
@@ -97,6 +100,15 @@ func TestPortalInABrowser(t *testing.T) {
 	}
 	// The script says what the page did, a line at a time, and waits on
 	// stdin where it needs the platform to act.
+	var waiting string // the second event's delivery, in backoff when the page disables its endpoint
+	logOf := func(id string) map[string]any {
+		return s.do(http.MethodGet, "/api/v2/public/webhooks/logs/"+id, tn.token, nil).data()
+	}
+	reply := func(line string) {
+		if _, err := io.WriteString(stdin, line+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	lines := bufio.NewScanner(stdout)
 	for lines.Scan() {
 		line := lines.Text()
@@ -106,27 +118,67 @@ func TestPortalInABrowser(t *testing.T) {
 				t.Errorf("the receiver got %d requests before any event", n)
 			}
 			s.publish(tn, map[string]any{"eventType": "shift.created", "facilityId": tn.facilities[0], "data": map[string]any{"shiftId": "s-portal"}})
-			if _, err := io.WriteString(stdin, "published\n"); err != nil {
-				t.Fatal(err)
+			reply("published")
+		}
+		if line == "test-event-delivered" {
+			_, ids := s.publish(tn, map[string]any{"eventType": "shift.created", "facilityId": tn.facilities[0], "data": map[string]any{"shiftId": "s-waiting"}})
+			waiting = ids[0]
+			eventually(t, 20*time.Second, "the second delivery fails once and waits", func() bool {
+				d := logOf(waiting)
+				h, _ := d["history"].([]any)
+				return d["deliveryStatus"] == "retrying" && len(h) == 1
+			})
+			reply("published")
+		}
+		// What the page did to the endpoint's health is what the API says.
+		if line == "disabled" || line == "rate-limit-saved" {
+			hooks := s.do(http.MethodGet, "/api/v2/public/webhooks/facility", tn.token, nil)
+			items, _ := hooks.body["data"].([]any)
+			if len(items) != 1 {
+				t.Fatalf("the client's webhooks: %s", hooks.raw)
 			}
+			hook := items[0].(map[string]any)
+			health := s.do(http.MethodGet, "/api/v2/public/webhooks/facility/"+hook["id"].(string)+"/health", tn.token, nil).data()
+			if line == "disabled" && (health["state"] != "disabled" || health["disabledReason"] != "receiver under maintenance") {
+				t.Errorf("after the page's disable the health is %v", health)
+			}
+			if line == "rate-limit-saved" && (hook["rateLimit"] != float64(5) || health["state"] != "closed") {
+				t.Errorf("after the page's enable and edit the webhook is %v, its health %v", hook, health)
+			}
+		}
+		if line == "disabled" {
+			// The disable woke the waiting delivery, which ends failed with the reason.
+			eventually(t, 20*time.Second, "the waiting delivery ends failed", func() bool { return logOf(waiting)["deliveryStatus"] == "failed" })
+			if d := deliveryOf(t, waiting); d.FailureReason != "endpoint disabled: receiver under maintenance" {
+				t.Errorf("the disabled endpoint's delivery ended with %q", d.FailureReason)
+			}
+			if n := rcv.count(); n != 4 {
+				t.Errorf("the disabled endpoint's receiver got %d requests, want 4", n)
+			}
+			reply("checked")
 		}
 		if line == "organization-subscription-created" {
 			s.publish(tn, map[string]any{"eventType": "shift.created", "organizationId": org.id, "data": map[string]any{"shiftId": "s-org"}})
-			if _, err := io.WriteString(stdin, "published\n"); err != nil {
-				t.Fatal(err)
-			}
+			reply("published")
 		}
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("scripts/portal-check.mjs failed (%v); its output is above", err)
 	}
 	// The page's retry reached the receiver: the 500, then the manual 200,
-	// then the page's test event, an event of its own.
-	if n := rcv.count(); n != 3 {
-		t.Fatalf("the receiver got %d requests, want 3 (the failed attempt, the page's retry, its test event)", n)
+	// then the page's test event, an event of its own; then the second
+	// event's 500 and the one attempt the page's recover made of it.
+	if n := rcv.count(); n != 5 {
+		t.Fatalf("the receiver got %d requests, want 5 (the failed attempt, the page's retry, its test event, the second event and its recovery)", n)
 	}
 	if id := rcv.request(2).headers.Get("webhook-id"); !strings.HasPrefix(id, "test-") {
 		t.Errorf("the test event's webhook-id is %q, want test-...", id)
+	}
+	if a, b := rcv.request(3).headers.Get("webhook-id"), rcv.request(4).headers.Get("webhook-id"); a != b || !strings.Contains(string(rcv.request(4).body), "s-waiting") {
+		t.Errorf("the recovery's attempt (webhook-id %q, body %s) is not the second event's (%q)", b, rcv.request(4).body, a)
+	}
+	if d := logOf(waiting); d["deliveryStatus"] != "succeeded" {
+		t.Errorf("the recovered delivery is %v", d["deliveryStatus"])
 	}
 	// The organization's page created one subscription, of that organization.
 	subs := s.do(http.MethodGet, "/api/organizations/"+org.id+"/webhook-subscriptions", org.token, nil)

@@ -7,8 +7,10 @@
 // Environment: PORTAL_URL (a portal link), CHROMIUM, SCREENSHOTS (a
 // directory), RECEIVER_URL (answers 500, then 200), FACILITY, HIDDEN_TEXTS
 // (newline-separated texts of another client the page must never show).
-// Protocol: prints one line per step; after "webhook-created" it waits for
-// a line on stdin ("published") from the Go test.
+// Protocol: prints one line per step; after "webhook-created",
+// "test-event-delivered" and "organization-subscription-created" it waits
+// for "published" on stdin from the Go test (which publishes), after
+// "disabled" for "checked" (the Go test saw the waiting delivery end).
 import puppeteer from "puppeteer-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -172,6 +174,73 @@ try {
   if (!(await text()).includes("Delivery of shift.cancelled")) throw new Error(`the test event's delivery is not shown:\n${await text()}`);
   await page.screenshot({ path: join(shots, "portal-test-event.png"), fullPage: true });
   step("test-event-delivered");
+  // The platform publishes again; the receiver fails it, so a delivery
+  // waits in backoff when the page disables the endpoint.
+  const again = await stdinLines.next();
+  if (again.done || again.value !== "published") throw new Error(`expected "published" on stdin, got ${JSON.stringify(again.value)}`);
+
+  // Endpoint health: the badge in the list says the state in words.
+  await page.click("#nav-webhooks");
+  await page.waitForSelector("#webhook-list article.webhook .badge.state-closed");
+  const badgeText = await page.$eval("#webhook-list article.webhook .badge", (el) => el.textContent);
+  if (!badgeText.includes("Healthy")) throw new Error(`the health badge reads ${JSON.stringify(badgeText)}`);
+  // The Health view: state and the last hour's attempts (the 500, the
+  // page's retry, its test event and the second event's 500).
+  await page.click("#webhook-list article.webhook button.health");
+  await page.waitForSelector("#health-facts");
+  const hourRow = await page.$eval("#health-stats tbody tr:first-child", (tr) =>
+    Object.fromEntries([...tr.cells].map((td) => [td.dataset.label, td.textContent])));
+  if (hourRow.Attempts !== "4" || hourRow["5xx"] !== "2" || hourRow["2xx"] !== "2" || hourRow["Success rate"] !== "50.0 %") {
+    throw new Error(`the last hour's stats read ${JSON.stringify(hourRow)}`);
+  }
+  if (!(await page.$eval("#health-state", (el) => el.textContent)).includes("circuit closed")) throw new Error(`the state is not shown:\n${await text()}`);
+  step(`health-shown: ${JSON.stringify(hourRow)}`);
+  // Disable, with a reason, in two presses.
+  await page.type("#disable-reason", "receiver under maintenance");
+  await page.click("#disable");
+  await page.waitForFunction(() => document.querySelector("#disable")?.textContent.includes("again"));
+  await page.click("#disable");
+  await page.waitForSelector("#health-reason");
+  await waitText("Endpoint disabled");
+  const disabledFacts = await page.$eval("#health-facts", (el) => el.innerText);
+  if (!disabledFacts.includes("Disabled") || !disabledFacts.includes("receiver under maintenance")) throw new Error(`the disabled state is not shown:\n${disabledFacts}`);
+  if (!(await page.$eval("#health-changes", (el) => el.innerText)).includes("receiver under maintenance")) throw new Error("the disable is not listed among the changes");
+  step("disabled");
+  // The Go test sees the waiting delivery end as failed ("checked").
+  const checked = await stdinLines.next();
+  if (checked.done || checked.value !== "checked") throw new Error(`expected "checked" on stdin, got ${JSON.stringify(checked.value)}`);
+  // Enable and recover since yesterday: the recovery re-drives the
+  // delivery the disable ended, and runs to completed.
+  await page.click("#enable-recover");
+  await page.click("#enable");
+  await page.waitForSelector("#recovery-state");
+  await page.waitForFunction(() => document.querySelector("#recovery-state")?.textContent === "completed", { timeout: 20000 });
+  await waitText("Recovery completed");
+  const recovered = await page.$eval("#recovery-facts", (el) => el.innerText);
+  const counted = await page.$eval("#recovery-facts", (el) => [el.querySelector("#recovery-found").textContent, el.querySelector("#recovery-redriven").textContent]);
+  if (counted[0] !== "1" || counted[1] !== "1") throw new Error(`the recovery found and re-drove ${counted}, want 1 and 1:\n${recovered}`);
+  if (!(await page.$eval("#health-state", (el) => el.textContent)).includes("circuit closed")) throw new Error(`enabled, the state is not closed:\n${await text()}`);
+  if (!(await page.$eval("#health-changes", (el) => el.innerText)).includes("Enabled")) throw new Error("the enable is not listed among the changes");
+  await page.screenshot({ path: join(shots, "portal-health.png"), fullPage: true });
+  await page.setViewport({ width: 375, height: 800 });
+  const healthOverflow = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (healthOverflow > 375) throw new Error(`at 375 px the Health view is ${healthOverflow} px wide`);
+  await page.setViewport({ width: 1280, height: 900 });
+  step(`recovered: ${recovered.replace(/\s+/g, " ")}`);
+  // A rate limit set in the form is saved, shown in the list and the health.
+  await page.click("#nav-webhooks");
+  await page.waitForSelector("#webhook-list article.webhook button.edit");
+  await page.click("#webhook-list article.webhook button.edit");
+  await page.waitForSelector("#wh-rate");
+  await page.type("#wh-rate", "5");
+  await page.click("#webhook-form button[type=submit]");
+  await waitText("Endpoint saved");
+  if (!(await page.$eval("#webhook-list", (el) => el.innerText)).includes("rate limit 5/s")) throw new Error(`the rate limit is not shown:\n${await text()}`);
+  await page.click("#webhook-list article.webhook button.health");
+  await page.waitForSelector("#health-facts");
+  if (!(await page.$eval("#health-facts", (el) => el.innerText)).includes("5 deliveries a second")) throw new Error("the health does not show the rate limit");
+  step("rate-limit-saved");
+
   await page.click("#nav-webhooks");
   await page.waitForSelector("#webhook-list");
   const body = await text();
@@ -210,9 +279,19 @@ try {
   await page.click("#subscription-list article.subscription button.edit");
   await page.waitForSelector('#sub-events input[value="shift.cancelled"]');
   await page.click('#sub-events input[value="shift.cancelled"]');
+  await page.type("#sub-rate", "3");
   await page.click("#subscription-form button[type=submit]");
   await waitText("Subscription saved");
-  if (!(await page.$eval("#subscription-list", (el) => el.innerText)).includes("shift.cancelled")) throw new Error(`the subscription's edit did not save:\n${await text()}`);
+  const savedSub = await page.$eval("#subscription-list", (el) => el.innerText);
+  if (!savedSub.includes("shift.cancelled") || !savedSub.includes("rate limit 3/s")) throw new Error(`the subscription's edit did not save:\n${await text()}`);
+  // Its health: the badge, and the Health view of a subscription.
+  await page.waitForSelector("#subscription-list article.subscription .badge.state-closed");
+  await page.click("#subscription-list article.subscription button.health");
+  await page.waitForSelector("#health-state");
+  const subFacts = await page.$eval("#health-facts", (el) => el.innerText);
+  if (!subFacts.includes("circuit closed") || !subFacts.includes("3 deliveries a second")) throw new Error(`the subscription's health reads:\n${subFacts}`);
+  await page.click("#nav-webhooks");
+  await page.waitForSelector("#subscription-list article.subscription button.lifecycle");
   await page.click("#subscription-list article.subscription button.lifecycle");
   await waitText("Subscription archived");
   if (!(await page.$("#archived-list article.subscription button.lifecycle"))) throw new Error(`the archived subscription is not offered for restoring:\n${await text()}`);

@@ -4,6 +4,8 @@
 // from the address bar, and calls the public API with it, so the API's own
 // rules decide what the integrator may see and do.
 
+import { healthViews } from "./health.js";
+
 const TOKEN_KEY = "hookflow-portal-token";
 const KINDS = ["facility", "user"];
 const PAGE = 10;
@@ -45,8 +47,8 @@ class APIError extends Error {
 
 // api calls the public API with the portal token; an error carries the
 // API's own message (a list of validation messages is joined).
-async function api(method, path, body, contentType = "application/json") {
-  const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
+async function api(method, path, body, contentType = "application/json", extraHeaders = {}) {
+  const headers = { ...extraHeaders, Authorization: `Bearer ${token}`, Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = contentType;
   let resp;
   try {
@@ -153,17 +155,28 @@ async function showWebhooks() {
   render(h("p", { class: "loading" }, "Loading endpoints…"));
   const lists = await Promise.all(KINDS.map((k) => api("GET", `/api/v2/public/webhooks/${k}?limit=100`)));
   const items = lists.flatMap((l, i) => (l.data || []).map((w) => ({ ...w, kind: KINDS[i] })));
+  const badges = [];
   const list = items.length === 0
     ? h("p", { class: "empty" }, "No endpoints yet. Add one to start receiving events.")
-    : h("div", { id: "webhook-list" }, items.map(webhookCard));
+    : h("div", { id: "webhook-list" }, items.map((w) => webhookCard(w, badges)));
   render(
     h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "add-webhook", onclick: () => showForm() }, "Add endpoint")),
     h("h2", {}, `Endpoints (${items.length})`),
     list,
   );
+  health.loadBadges(badges); // after the list shows; each badge fills in on its own
 }
 
-function webhookCard(w) {
+// webhookEndpoint is a webhook as the health views see it.
+function webhookEndpoint(w) {
+  return { base: `/api/v2/public/webhooks/${w.kind}/${encodeURIComponent(w.id)}`, unwrap: (r) => r.data, title: w.url, back: showWebhooks };
+}
+
+const rateText = (n) => (n ? `rate limit ${n}/s` : "no rate limit");
+
+function webhookCard(w, badges) {
+  const slot = health.badgeSlot();
+  badges.push({ ep: webhookEndpoint(w), slot });
   const secretBox = h("div", { class: "secrets" });
   const revealButton = h("button", { type: "button", "aria-expanded": "false" }, "Reveal secret");
   revealButton.addEventListener("click", () => run(revealButton, async () => {
@@ -204,10 +217,12 @@ function webhookCard(w) {
   }));
   return h("article", { class: "card webhook", "data-id": w.id },
     h("div", { class: "url" }, w.url),
-    h("div", { class: "meta" }, `${w.kind === "facility" ? "Facility" : "User"} endpoint · events: ${(w.events || []).join(", ")}`),
+    h("div", { class: "meta" }, slot),
+    h("div", { class: "meta" }, `${w.kind === "facility" ? "Facility" : "User"} endpoint · events: ${(w.events || []).join(", ")} · ${rateText(w.rateLimit)}`),
     w.facilities ? h("div", { class: "meta" }, `Facilities: ${w.facilities.join(", ") || "—"}`) : null,
     h("div", { class: "actions" },
-      h("button", { type: "button", onclick: () => showForm(w) }, "Edit"),
+      h("button", { type: "button", class: "edit", onclick: () => showForm(w) }, "Edit"),
+      h("button", { type: "button", class: "health", onclick: (e) => run(e.currentTarget, () => health.showHealth(webhookEndpoint(w))) }, "Health"),
       revealButton, del),
     h("div", { class: "actions test" }, typeSelect, test),
     secretBox);
@@ -258,12 +273,13 @@ function showForm(w) {
   };
   kindSelect.addEventListener("change", drawKind);
   drawKind();
+  const rate = rateField("wh-rate", w?.rateLimit);
   const save = h("button", { type: "submit", class: "primary" }, editing ? "Save changes" : "Create endpoint");
   const form = h("form", { class: "panel", id: "webhook-form", novalidate: true },
     h("h2", {}, editing ? "Edit endpoint" : "Add endpoint"),
     h("div", { class: "field" }, h("label", { for: "wh-kind" }, "Kind"), kindSelect),
     h("div", { class: "field" }, h("label", { for: "wh-url" }, "URL"), url),
-    eventsBox, facilitiesBox,
+    eventsBox, facilitiesBox, rate,
     h("div", { class: "actions" }, save, h("button", { type: "button", onclick: () => run(null, showWebhooks) }, "Cancel")));
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -275,6 +291,10 @@ function showForm(w) {
         : [...form.querySelectorAll("input[name=event]:checked")].map((i) => i.value);
       const body = { url: url.value.trim(), events };
       if (kind === "facility") body.facilities = [...form.querySelectorAll("input[name=facility]:checked")].map((i) => i.value);
+      // Empty is unlimited: null removes a limit in a PATCH, a create leaves it out.
+      const limit = rateValue(form, "wh-rate");
+      if (limit !== null) body.rateLimit = limit;
+      else if (editing) body.rateLimit = null;
       if (editing) await api("PATCH", `/api/v2/public/webhooks/${kind}/${encodeURIComponent(w.id)}`, body);
       else await api("POST", `/api/v2/public/webhooks/${kind}`, body);
       await showWebhooks();
@@ -283,6 +303,18 @@ function showForm(w) {
   });
   render(form);
   url.focus();
+}
+
+// rateField is the form's optional rate limit; the API checks the number
+// (1 to 1000, whole) and its message shows when it is not one.
+function rateField(id, value) {
+  return h("div", { class: "field" }, h("label", { for: id }, "Rate limit (deliveries a second; empty: unlimited)"),
+    h("input", { type: "text", inputmode: "numeric", id, value: value ?? "", placeholder: "unlimited", autocomplete: "off" }));
+}
+function rateValue(form, id) {
+  const v = form.querySelector(`#${id}`).value.trim();
+  if (v === "") return null;
+  return /^\d+$/.test(v) ? Number(v) : v; // not a number: sent as typed, for the API's message
 }
 
 // --- Deliveries (logs) --------------------------------------------------------
@@ -464,13 +496,20 @@ async function showSubscriptions() {
       rememberArchived(id, false);
     }
   }
+  const badges = [];
   render(
     h("div", { class: "actions" }, h("button", { type: "button", class: "primary", id: "add-subscription", onclick: () => showSubscriptionForm() }, "Add subscription")),
     h("h2", {}, `Subscriptions of ${orgId()} (${items.length})`),
     items.length === 0 ? h("p", { class: "empty" }, "No subscriptions yet. Add one to start receiving events.")
-      : h("div", { id: "subscription-list" }, items.map(subscriptionCard)),
+      : h("div", { id: "subscription-list" }, items.map((sub) => subscriptionCard(sub, badges))),
     archived.length === 0 ? null : [h("h2", {}, `Archived from this tab (${archived.length})`),
-      h("div", { id: "archived-list" }, archived.map(subscriptionCard))]);
+      h("div", { id: "archived-list" }, archived.map((sub) => subscriptionCard(sub, badges)))]);
+  health.loadBadges(badges);
+}
+
+// subscriptionEndpoint is a subscription as the health views see it.
+function subscriptionEndpoint(sub) {
+  return { base: subPath(sub), unwrap: (r) => r, title: sub.postUri, back: showSubscriptions };
 }
 
 // The subscriptions archived from this tab, per organization.
@@ -484,8 +523,10 @@ function rememberArchived(id, archived) {
   sessionStorage.setItem(archivedKey(), JSON.stringify(ids));
 }
 
-function subscriptionCard(sub) {
+function subscriptionCard(sub, badges) {
   const archived = Boolean(sub.archiveInfo?.isArchived);
+  const slot = health.badgeSlot();
+  badges.push({ ep: subscriptionEndpoint(sub), slot });
   const secretBox = h("div", { class: "secrets" });
   const reveal = h("button", { type: "button", "aria-expanded": "false" }, "Reveal secret");
   reveal.addEventListener("click", () => run(reveal, async () => {
@@ -522,9 +563,11 @@ function subscriptionCard(sub) {
   }));
   return h("article", { class: "card subscription", "data-id": sub.id },
     h("div", { class: "url" }, sub.postUri),
-    h("div", { class: "meta" }, `${archived ? "Archived · " : ""}${sub.isDevelopment ? "Development · " : ""}events: ${(sub.events || []).join(", ")}`),
+    h("div", { class: "meta" }, slot),
+    h("div", { class: "meta" }, `${archived ? "Archived · " : ""}${sub.isDevelopment ? "Development · " : ""}events: ${(sub.events || []).join(", ")} · ${rateText(sub.rateLimit)}`),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "activity", onclick: (e) => run(e.currentTarget, () => showActivity(sub, 0)) }, "Activity"),
+      h("button", { type: "button", class: "health", onclick: (e) => run(e.currentTarget, () => health.showHealth(subscriptionEndpoint(sub))) }, "Health"),
       h("button", { type: "button", class: "edit", onclick: () => showSubscriptionForm(sub) }, "Edit"),
       reveal, lifecycle, del),
     secretBox);
@@ -548,7 +591,7 @@ function showSubscriptionForm(sub) {
     h("h2", {}, editing ? "Edit subscription" : "Add subscription"),
     h("div", { class: "field" }, h("label", { for: "sub-url" }, "Post URI"), url),
     h("label", {}, dev, " Development endpoint (may be plain http)"),
-    events,
+    events, rateField("sub-rate", sub?.rateLimit),
     h("div", { class: "actions" }, save, h("button", { type: "button", onclick: () => run(null, showSubscriptions) }, "Cancel")));
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -557,8 +600,12 @@ function showSubscriptionForm(sub) {
       const codes = text ? text.value.split(",").map((c) => c.trim()).filter(Boolean)
         : [...form.querySelectorAll("input[name=event]:checked")].map((i) => i.value);
       const body = { postUri: url.value.trim(), events: codes, isDevelopment: dev.checked };
+      const limit = rateValue(form, "sub-rate");
+      if (limit !== null) body.rateLimit = limit;
       if (editing) {
-        const ops = Object.entries(body).map(([k, v]) => ({ op: "replace", path: `/${k}`, value: v }));
+        // "add" sets /rateLimit whether or not one is set (absent when none).
+        const ops = Object.entries(body).map(([k, v]) => ({ op: k === "rateLimit" ? "add" : "replace", path: `/${k}`, value: v }));
+        if (limit === null && sub.rateLimit) ops.push({ op: "remove", path: "/rateLimit" }); // empty: unlimited
         await api("PATCH", subPath(sub), ops, "application/json-patch+json");
       } else {
         await api("POST", orgBase(), body);
@@ -620,6 +667,14 @@ async function showPost(sub, id) {
         h("td", { "data-label": "Response" }, h("pre", {}, p.rawResponse == null ? "—" : pretty(p.rawResponse))),
         h("td", { "data-label": "Request" }, p.payload == null ? "—" : requestDetails({ headers: p.rawMessage || {}, body: p.payload }))))))));
 }
+
+// --- Endpoint health (health.js) ---------------------------------------------
+
+const health = healthViews({
+  api, h, run, say, render, when, fact, clearMessages,
+  // The recover form's event types: the link's catalog.
+  eventCodes: () => (claims.org_id ? orgCatalog || [] : [...new Set(KINDS.flatMap((k) => (catalog[k] || []).map((e) => e.code)))]),
+});
 
 // --- Navigation -----------------------------------------------------------
 
