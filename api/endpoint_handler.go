@@ -211,11 +211,7 @@ func (h *endpointHandlers) disable(find endpointFinder, wrap envelope) gin.Handl
 			fail(c, err)
 			return
 		}
-		// Best effort, as a deletion's: a delivery the signal misses finds
-		// its endpoint disabled at its next attempt anyway.
-		if err := h.dispatch.WebhookRemoved(c, id); err != nil {
-			requestLogger(c).WarnContext(c, "wake pending deliveries of a disabled endpoint", "webhook_id", id, "error", err)
-		}
+		h.changed(c, id)
 		view, err := h.healthView(c, id)
 		if err != nil {
 			fail(c, err)
@@ -257,6 +253,7 @@ func (h *endpointHandlers) enable(find endpointFinder, wrap envelope) gin.Handle
 			fail(c, err)
 			return
 		}
+		h.changed(c, id)
 		view, err := h.healthView(c, id)
 		if err != nil {
 			fail(c, err)
@@ -335,5 +332,15 @@ func (h *endpointHandlers) endpointRoutes(base string, find endpointFinder, wrap
 		{http.MethodPost, base + "/enable", h.enable(find, wrap), roles},
 		{http.MethodPost, base + "/recover", h.recover(find, wrap), roles},
 		{http.MethodGet, base + "/recoveries/:recoveryId", h.recovery(find, wrap), roles},
+	}
+}
+
+// changed publishes the change just recorded and acts on it now (a disable
+// ends the waiting deliveries, an enable resumes the paused ones). Best
+// effort, as a deletion's wake-up: what it misses, the recovery sweep
+// publishes, and a delivery finds its endpoint's state at its next attempt.
+func (h *endpointHandlers) changed(c *gin.Context, webhookID string) {
+	if err := h.dispatch.EndpointChanged(c, webhookID); err != nil {
+		requestLogger(c).WarnContext(c, "act on an endpoint's change", "webhook_id", webhookID, "error", err)
 	}
 }

@@ -63,7 +63,8 @@ func harnessConfig() (api.Deps, api.Options) {
 			Processors: stores.Deliveries, Endpoints: stores.Endpoints, Recoveries: stores.Recoveries,
 		},
 		// No worker polls this queue: these tests publish nothing.
-		Dispatcher: dispatch.New(dispatch.Stores{Catalog: stores.Catalog, Events: stores.Events, Deliveries: stores.Deliveries, Activity: stores.Activity, Recoveries: stores.Recoveries}, testTemporal, dispatch.Options{TaskQueue: "api-tests-" + testenv.RandomID(4)}, testenv.DiscardLogger()),
+		Dispatcher: dispatch.New(dispatch.Stores{Catalog: stores.Catalog, Events: stores.Events, Deliveries: stores.Deliveries, Activity: stores.Activity, Recoveries: stores.Recoveries,
+			EndpointChanges: stores.EndpointChanges}, testTemporal, dispatch.Options{TaskQueue: "api-tests-" + testenv.RandomID(4)}, testenv.DiscardLogger()),
 	}
 	return deps, api.Options{MaxPayloadBytes: 4096}
 }

@@ -81,9 +81,16 @@ type Recoverer interface {
 	StartRecovery(ctx context.Context, req hookflow.RecoveryRequest) (*hookflow.Recovery, bool, error)
 }
 
+// EndpointWatcher acts on an endpoint's recorded state changes at once:
+// publishes them as operational events, ends a disabled endpoint's waiting
+// deliveries, resumes a re-enabled one's (dispatch.Dispatcher).
+type EndpointWatcher interface {
+	EndpointChanged(ctx context.Context, webhookID string) error
+}
+
 // endpointDispatcher is what the endpoint handlers ask of dispatch.
 type endpointDispatcher interface {
-	WebhookRemover
+	EndpointWatcher
 	Recoverer
 }
 
@@ -99,6 +106,7 @@ type Dispatcher interface {
 	Publisher
 	Retrier
 	WebhookRemover
+	EndpointWatcher
 	ActivityPoster
 	Recoverer
 	TestEventSender
